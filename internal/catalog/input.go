@@ -1,0 +1,310 @@
+package catalog
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+// Limits on input, in one place.
+const (
+	MaxNameLen        = 200
+	MaxDescriptionLen = 5000
+	MaxAddressLen     = 300
+	MaxPlaceLen       = 100 // city, state
+	MaxPostalCodeLen  = 20
+	MaxVenueCapacity  = 1_000_000
+	DefaultMaxTickets = 10
+)
+
+var (
+	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	// Categories are slugs so the public filter can match them exactly.
+	categoryPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+)
+
+const maxCategoryLen = 40
+
+// VenueInput is the body of POST /admin/venues.
+type VenueInput struct {
+	Name       string `json:"name"`
+	Address    string `json:"address"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+	PostalCode string `json:"postal_code"`
+	Capacity   int64  `json:"capacity"`
+}
+
+// Venue validates the input and returns the new venue (version 1).
+func (in VenueInput) Venue(id string, now time.Time) (Venue, error) {
+	now = Timestamp(now)
+	v := Venue{
+		ID: id, Name: in.Name, Address: in.Address, City: in.City, State: in.State,
+		Country: in.Country, PostalCode: in.PostalCode, Capacity: in.Capacity,
+		Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	v = normalizeVenue(v)
+	if err := validateVenue(v); err != nil {
+		return Venue{}, err
+	}
+	return v, nil
+}
+
+// VenuePatch is the body of PATCH /admin/venues/{venueId}; absent fields stay as they are.
+type VenuePatch struct {
+	Name       *string `json:"name"`
+	Address    *string `json:"address"`
+	City       *string `json:"city"`
+	State      *string `json:"state"`
+	Country    *string `json:"country"`
+	PostalCode *string `json:"postal_code"`
+	Capacity   *int64  `json:"capacity"`
+}
+
+// Apply returns v with the patch applied and validated. Lowering a venue's capacity does
+// not touch its events: each event's capacity was checked when it was set.
+func (p VenuePatch) Apply(v Venue, now time.Time) (Venue, error) {
+	if p == (VenuePatch{}) {
+		return Venue{}, fault.New(fault.Validation, "The patch changes nothing")
+	}
+	set(&v.Name, p.Name)
+	set(&v.Address, p.Address)
+	set(&v.City, p.City)
+	set(&v.State, p.State)
+	set(&v.Country, p.Country)
+	set(&v.PostalCode, p.PostalCode)
+	set(&v.Capacity, p.Capacity)
+	v.UpdatedAt = Timestamp(now)
+	v = normalizeVenue(v)
+	if err := validateVenue(v); err != nil {
+		return Venue{}, err
+	}
+	return v, nil
+}
+
+func normalizeVenue(v Venue) Venue {
+	v.Name = strings.TrimSpace(v.Name)
+	v.Address = strings.TrimSpace(v.Address)
+	v.City = strings.TrimSpace(v.City)
+	v.State = strings.TrimSpace(v.State)
+	v.Country = strings.ToUpper(strings.TrimSpace(v.Country))
+	v.PostalCode = strings.TrimSpace(v.PostalCode)
+	return v
+}
+
+func validateVenue(v Venue) error {
+	f := fault.Fields{}
+	checkText(f, "name", v.Name, 1, MaxNameLen)
+	checkText(f, "address", v.Address, 1, MaxAddressLen)
+	checkText(f, "city", v.City, 1, MaxPlaceLen)
+	checkText(f, "state", v.State, 0, MaxPlaceLen)
+	f.Check(!countryPattern.MatchString(v.Country), "country", "must be an ISO 3166-1 alpha-2 code, e.g. US")
+	checkText(f, "postal_code", v.PostalCode, 0, MaxPostalCodeLen)
+	f.Check(v.Capacity < 1 || v.Capacity > MaxVenueCapacity, "capacity", fmt.Sprintf("must be from 1 to %d", MaxVenueCapacity))
+	return f.Err()
+}
+
+// EventInput is the body of POST /admin/events. Times are strings so a bad one is reported
+// against its field instead of as malformed JSON.
+type EventInput struct {
+	Name                 string `json:"name"`
+	Description          string `json:"description"`
+	Category             string `json:"category"`
+	VenueID              string `json:"venue_id"`
+	StartsAt             string `json:"starts_at"`
+	EndsAt               string `json:"ends_at"`
+	Capacity             int64  `json:"capacity"`
+	Price                *Money `json:"price"`
+	MaxTicketsPerBooking *int64 `json:"max_tickets_per_booking"`
+}
+
+// Event validates the input against the venue (nil when venue_id names none) and returns
+// the new draft with every seat available.
+func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error) {
+	f := fault.Fields{}
+	e := Event{
+		ID: id, Name: in.Name, Description: in.Description, Category: in.Category,
+		VenueID: in.VenueID, Capacity: in.Capacity, Status: Draft, Version: 1,
+		CreatedAt: Timestamp(now), UpdatedAt: Timestamp(now),
+	}
+	e.StartsAt = parseTime(f, "starts_at", in.StartsAt)
+	e.EndsAt = parseTime(f, "ends_at", in.EndsAt)
+	if in.Price == nil {
+		f.Add("price", `is required, e.g. {"amount": 2500, "currency": "USD"}`)
+	} else {
+		e.Price = *in.Price
+	}
+	if in.MaxTicketsPerBooking != nil {
+		e.MaxTicketsPerBooking = *in.MaxTicketsPerBooking
+	} else {
+		e.MaxTicketsPerBooking = min(DefaultMaxTickets, max(e.Capacity, 1))
+	}
+	switch {
+	case !ValidID(in.VenueID):
+		f.Add("venue_id", "must be the id of a venue")
+	case venue == nil:
+		f.Add("venue_id", "no venue has this id")
+	default:
+		e.Venue = venue.Summary()
+	}
+	e.Available = e.Capacity
+	e = normalizeEvent(e)
+	validateEvent(f, e, venue)
+	f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
+	if err := f.Err(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// EventPatch is the body of PATCH /admin/events/{eventId}; absent fields stay as they are.
+type EventPatch struct {
+	Name                 *string `json:"name"`
+	Description          *string `json:"description"`
+	Category             *string `json:"category"`
+	VenueID              *string `json:"venue_id"`
+	StartsAt             *string `json:"starts_at"`
+	EndsAt               *string `json:"ends_at"`
+	Capacity             *int64  `json:"capacity"`
+	Price                *Money  `json:"price"`
+	MaxTicketsPerBooking *int64  `json:"max_tickets_per_booking"`
+}
+
+// NeedsVenue reports whether applying the patch needs the (possibly new) venue: to check
+// capacity against it, or to copy its summary.
+func (p EventPatch) NeedsVenue() bool { return p.Capacity != nil || p.VenueID != nil }
+
+// Apply returns e with the patch applied, after the lifecycle and seat rules:
+//   - cancelled events are read-only;
+//   - the venue may change only while the event is a draft (bookings are tied to a place);
+//   - a new starts_at must be in the future;
+//   - capacity stays within the venue and never below the seats already held or sold, and
+//     available moves by the same amount;
+//   - a new price applies to later bookings only; bookings keep the price they were sold at.
+//
+// venue is the venue the event will be at when NeedsVenue, nil if venue_id names none.
+func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
+	if p == (EventPatch{}) {
+		return Event{}, fault.New(fault.Validation, "The patch changes nothing")
+	}
+	if e.Status == Cancelled {
+		return Event{}, fault.New(fault.InvalidTransition, "A cancelled event cannot be changed")
+	}
+	f := fault.Fields{}
+	before := e
+	set(&e.Name, p.Name)
+	set(&e.Description, p.Description)
+	set(&e.Category, p.Category)
+	set(&e.Capacity, p.Capacity)
+	set(&e.Price, p.Price)
+	set(&e.MaxTicketsPerBooking, p.MaxTicketsPerBooking)
+	if p.StartsAt != nil {
+		e.StartsAt = parseTime(f, "starts_at", *p.StartsAt)
+		f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
+	}
+	if p.EndsAt != nil {
+		e.EndsAt = parseTime(f, "ends_at", *p.EndsAt)
+	}
+	if p.VenueID != nil && *p.VenueID != before.VenueID {
+		if before.Status != Draft {
+			return Event{}, fault.New(fault.InvalidTransition, "The venue can only change while the event is a draft")
+		}
+		e.VenueID = *p.VenueID
+	}
+	if p.NeedsVenue() {
+		switch {
+		case !ValidID(e.VenueID):
+			f.Add("venue_id", "must be the id of a venue")
+		case venue == nil || venue.ID != e.VenueID:
+			f.Add("venue_id", "no venue has this id")
+		case e.VenueID != before.VenueID:
+			e.Venue = venue.Summary()
+		}
+	}
+	e = normalizeEvent(e)
+	if !p.NeedsVenue() {
+		venue = nil
+	}
+	validateEvent(f, e, venue)
+	if err := f.Err(); err != nil {
+		return Event{}, err
+	}
+	delta, err := CapacityDelta(before, e.Capacity)
+	if err != nil {
+		return Event{}, err
+	}
+	e.Available = before.Available + delta
+	e.UpdatedAt = Timestamp(now)
+	return e, nil
+}
+
+func normalizeEvent(e Event) Event {
+	e.Name = strings.TrimSpace(e.Name)
+	e.Description = strings.TrimSpace(e.Description)
+	e.Category = strings.ToLower(strings.TrimSpace(e.Category))
+	e.Price.Currency = strings.ToUpper(strings.TrimSpace(e.Price.Currency))
+	return e
+}
+
+// validateEvent checks the fields every event must satisfy; venue is nil when its
+// capacity need not be checked.
+func validateEvent(f fault.Fields, e Event, venue *Venue) {
+	checkText(f, "name", e.Name, 1, MaxNameLen)
+	checkText(f, "description", e.Description, 0, MaxDescriptionLen)
+	f.Check(len(e.Category) > maxCategoryLen || !categoryPattern.MatchString(e.Category), "category",
+		fmt.Sprintf("must be a slug of lower-case letters, digits and hyphens, at most %d characters, e.g. live-music", maxCategoryLen))
+	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() {
+		f.Check(!e.EndsAt.After(e.StartsAt), "ends_at", "must be after starts_at")
+	}
+	switch {
+	case e.Capacity < 1:
+		f.Add("capacity", "must be at least 1")
+	case venue != nil && e.Capacity > venue.Capacity:
+		f.Add("capacity", fmt.Sprintf("must not exceed the venue's capacity of %d", venue.Capacity))
+	}
+	f.Check(e.Price.Amount < 0, "price.amount", "must be 0 or more (minor units, e.g. cents)")
+	f.Check(!currencyPattern.MatchString(e.Price.Currency), "price.currency", "must be an ISO 4217 code, e.g. USD")
+	f.Check(e.MaxTicketsPerBooking < 1 || (e.Capacity >= 1 && e.MaxTicketsPerBooking > e.Capacity),
+		"max_tickets_per_booking", "must be from 1 to the event's capacity")
+}
+
+func checkText(f fault.Fields, field, v string, minLen, maxLen int) {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case !utf8.ValidString(v):
+		f.Add(field, "must be valid UTF-8")
+	case n < minLen:
+		f.Add(field, "is required")
+	case n > maxLen:
+		f.Add(field, fmt.Sprintf("must be at most %d characters", maxLen))
+	}
+}
+
+func parseTime(f fault.Fields, field, v string) time.Time {
+	if v == "" {
+		f.Add(field, "is required (RFC 3339, e.g. 2027-01-31T20:00:00Z)")
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		f.Add(field, "must be an RFC 3339 time, e.g. 2027-01-31T20:00:00Z")
+		return time.Time{}
+	}
+	return Timestamp(t)
+}
+
+// Timestamp is how this package keeps times: UTC, whole seconds. The fixed width makes
+// the strings sort as the times do, which the table's sort keys rely on.
+func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
