@@ -1,0 +1,171 @@
+// Package booking holds the rules of taking, paying for, giving back and using seats:
+// holds, confirmation, cancellation with refunds, tickets and the seat invariant. It never
+// touches AWS: storage and payments are interfaces the caller supplies.
+package booking
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+// Status is where a booking is in its life.
+type Status string
+
+const (
+	Held      Status = "held"      // seats taken from available, not paid for
+	Confirmed Status = "confirmed" // paid; seats sold
+	Cancelled Status = "cancelled" // given back by the buyer; seats returned
+	Expired   Status = "expired"   // hold ran out; seats returned
+)
+
+// Valid reports whether s names a status.
+func (s Status) Valid() bool {
+	switch s {
+	case Held, Confirmed, Cancelled, Expired:
+		return true
+	}
+	return false
+}
+
+// Money is an amount in minor units (cents) of an ISO 4217 currency.
+type Money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Times multiplies a unit price by a quantity.
+func (m Money) Times(n int) Money { return Money{Amount: m.Amount * int64(n), Currency: m.Currency} }
+
+// Payment is the provider's answer to the last charge attempt, as recorded on the booking.
+type Payment struct {
+	Provider string    `json:"provider"`
+	ChargeID string    `json:"charge_id,omitempty"`
+	Method   string    `json:"payment_method"`
+	Status   string    `json:"status"` // succeeded | declined | refunded
+	Amount   Money     `json:"amount"`
+	At       time.Time `json:"at"`
+}
+
+// Refund records money given back when a booking is cancelled or a late confirm fails.
+type Refund struct {
+	Amount   Money     `json:"amount"`
+	Percent  int       `json:"percent"`
+	RefundID string    `json:"refund_id,omitempty"`
+	Status   string    `json:"status"` // pending until the provider answers, then succeeded
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+}
+
+// Booking is one buyer's seats for one event.
+type Booking struct {
+	ID          string
+	Reference   string
+	EventID     string
+	UserID      string
+	Quantity    int
+	UnitPrice   Money
+	Total       Money
+	Status      Status
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ConfirmedAt time.Time
+	CancelledAt time.Time
+	Payment     *Payment
+	Refund      *Refund
+	Version     int64
+
+	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
+	// the Idempotency-Key whose confirm is running and until when it may run, and
+	// the answers already given per key (see internal/idempotency).
+	ConfirmClaim      string
+	ConfirmClaimHash  string
+	ConfirmClaimUntil time.Time
+	ConfirmAnswers    map[string]StoredAnswer
+}
+
+// StoredAnswer is a response kept for an Idempotency-Key.
+type StoredAnswer struct {
+	Hash   string `json:"hash"`
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+}
+
+// View is a booking as the API shows it.
+type View struct {
+	BookingID   string     `json:"booking_id"`
+	Reference   string     `json:"booking_reference"`
+	EventID     string     `json:"event_id"`
+	Quantity    int        `json:"quantity"`
+	UnitPrice   Money      `json:"unit_price"`
+	Total       Money      `json:"total"`
+	Status      Status     `json:"status"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	Payment     *Payment   `json:"payment,omitempty"`
+	Refund      *Refund    `json:"refund,omitempty"`
+}
+
+// View renders the booking for the API. Holds show when they lapse; other states don't
+// expire, so expires_at would only mislead.
+func (b *Booking) View() View {
+	v := View{
+		BookingID: b.ID, Reference: b.Reference, EventID: b.EventID, Quantity: b.Quantity,
+		UnitPrice: b.UnitPrice, Total: b.Total, Status: b.Status, CreatedAt: b.CreatedAt.UTC(),
+		Payment: b.Payment, Refund: b.Refund,
+	}
+	if b.Status == Held {
+		v.ExpiresAt = utcPtr(b.ExpiresAt)
+	}
+	if !b.ConfirmedAt.IsZero() {
+		v.ConfirmedAt = utcPtr(b.ConfirmedAt)
+	}
+	if !b.CancelledAt.IsZero() {
+		v.CancelledAt = utcPtr(b.CancelledAt)
+	}
+	return v
+}
+
+func utcPtr(t time.Time) *time.Time {
+	u := t.UTC()
+	return &u
+}
+
+// Event is what booking needs to know about an event. Catalogue code owns the item; the
+// seat counters are the only attributes booking writes.
+type Event struct {
+	ID            string
+	Status        string // draft | published | cancelled
+	StartsAt      time.Time
+	Price         Money
+	MaxPerBooking int
+	Capacity      int64
+	Available     int64
+	Held          int64
+	Sold          int64
+	RefundPolicy  RefundPolicy
+}
+
+// Published is the catalogue status in which seats are sold.
+const Published = "published"
+
+// OnSale reports whether seats may be taken at now.
+func (e *Event) OnSale(now time.Time) bool {
+	return e.Status == Published && now.Before(e.StartsAt)
+}
+
+// PerUserLimit is how many seats one user may hold or own for the event in total.
+func (e *Event) PerUserLimit() int { return e.MaxPerBooking }
+
+// CheckQuantity rejects quantities outside 1..max_tickets_per_booking.
+func CheckQuantity(q, max int) error {
+	if q < 1 || q > max {
+		return &fault.Error{Code: fault.Validation, Message: "quantity must be between 1 and the event's max_tickets_per_booking",
+			Fields: map[string]string{"quantity": "must be an integer from 1 to " + strconv.Itoa(max)}}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package booking
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+func TestRefundPercent(t *testing.T) {
+	start := time.Date(2027, 6, 1, 20, 0, 0, 0, time.UTC)
+	custom := RefundPolicy{Tiers: []RefundTier{{HoursBefore: 1, Percent: 10}, {HoursBefore: 72, Percent: 80}}}
+	cases := []struct {
+		name   string
+		policy RefundPolicy
+		left   time.Duration
+		want   int
+	}{
+		{"a week before", DefaultRefundPolicy, 7 * 24 * time.Hour, 100},
+		{"exactly 24h", DefaultRefundPolicy, 24 * time.Hour, 100},
+		{"just under 24h", DefaultRefundPolicy, 24*time.Hour - time.Second, 50},
+		{"exactly 2h", DefaultRefundPolicy, 2 * time.Hour, 50},
+		{"just under 2h", DefaultRefundPolicy, 2*time.Hour - time.Second, 0},
+		{"after start", DefaultRefundPolicy, -time.Hour, 0},
+		{"custom, unordered tiers, early", custom, 100 * time.Hour, 80},
+		{"custom, middle", custom, 5 * time.Hour, 10},
+		{"custom, late", custom, 30 * time.Minute, 0},
+		{"no tiers", RefundPolicy{}, 100 * time.Hour, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.policy.Percent(start, start.Add(-c.left)); got != c.want {
+				t.Fatalf("Percent = %d, want %d", got, c.want)
+			}
+		})
+	}
+}
+
+func TestRefundAmountRoundsForBuyer(t *testing.T) {
+	cases := []struct {
+		total   int64
+		percent int
+		want    int64
+	}{
+		{1000, 100, 1000}, {1000, 50, 500}, {1001, 50, 501}, {999, 33, 330}, {1000, 0, 0}, {0, 50, 0}, {1, 50, 1}, {1000, 150, 1000},
+	}
+	for _, c := range cases {
+		got := RefundAmount(Money{Amount: c.total, Currency: "USD"}, c.percent)
+		if got.Amount != c.want || got.Currency != "USD" {
+			t.Errorf("RefundAmount(%d, %d%%) = %+v, want %d", c.total, c.percent, got, c.want)
+		}
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	cases := []struct {
+		from, to Status
+		want     Move
+		ok       bool
+	}{
+		{"", Held, Move{Available: -2, Held: 2}, true},
+		{Held, Confirmed, Move{Held: -2, Sold: 2}, true},
+		{Expired, Confirmed, Move{Available: -2, Sold: 2}, true},
+		{Held, Cancelled, Move{Held: -2, Available: 2}, true},
+		{Held, Expired, Move{Held: -2, Available: 2}, true},
+		{Confirmed, Cancelled, Move{Sold: -2, Available: 2}, true},
+		{Confirmed, Expired, Move{}, false},
+		{Cancelled, Confirmed, Move{}, false},
+		{Cancelled, Held, Move{}, false},
+		{Expired, Cancelled, Move{}, false},
+	}
+	for _, c := range cases {
+		got, err := Transition(c.from, c.to, 2)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("%q -> %q = %+v, %v", c.from, c.to, got, err)
+		}
+		if err != nil && !fault.Is(err, fault.InvalidTransition) {
+			t.Errorf("%q -> %q: err = %v", c.from, c.to, err)
+		}
+		// Every legal move keeps the total: seats are only ever moved, never made or lost.
+		if got.Available+got.Held+got.Sold != 0 {
+			t.Errorf("%q -> %q creates or destroys seats: %+v", c.from, c.to, got)
+		}
+	}
+}
+
+func TestCheckInvariant(t *testing.T) {
+	bk := func(s Status, q int) Booking { return Booking{Status: s, Quantity: q} }
+	books := []Booking{bk(Held, 2), bk(Confirmed, 3), bk(Cancelled, 4), bk(Expired, 1)}
+	cases := []struct {
+		name string
+		c    Counters
+		b    []Booking
+		bad  int
+	}{
+		{"consistent", Counters{Capacity: 10, Available: 5, Held: 2, Sold: 3}, books, 0},
+		{"empty event", Counters{Capacity: 10, Available: 10}, nil, 0},
+		{"oversold", Counters{Capacity: 10, Available: -1, Held: 2, Sold: 9}, nil, 3},
+		{"lost seats", Counters{Capacity: 10, Available: 4, Held: 2, Sold: 3}, books, 1},
+		{"booking missing", Counters{Capacity: 10, Available: 3, Held: 4, Sold: 3}, books, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := CheckInvariant(c.c, c.b); len(got) != c.bad {
+				t.Fatalf("violations = %q, want %d", got, c.bad)
+			}
+		})
+	}
+}
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 2000; i++ {
+		id, ref := NewID()
+		if !ValidID(id) || len(ref) != 10 || !strings.HasPrefix(ref, "BME-") || strings.ToUpper(id[:6]) != ref[4:] {
+			t.Fatalf("NewID = %q, %q", id, ref)
+		}
+		if strings.ContainsAny(ref[4:], "01ILOUV") {
+			t.Fatalf("ambiguous symbol in %q", ref)
+		}
+		if seen[id] {
+			t.Fatalf("duplicate id %q", id)
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{"", "short", strings.Repeat("0", 26), strings.Repeat("a", 27)} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}
+
+func TestCheckQuantity(t *testing.T) {
+	for q, ok := range map[int]bool{0: false, 1: true, 4: true, 5: false, -1: false} {
+		if err := CheckQuantity(q, 4); (err == nil) != ok || (err != nil && !fault.Is(err, fault.Validation)) {
+			t.Errorf("CheckQuantity(%d, 4) = %v", q, err)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package booking
+
+import (
+	"fmt"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+// Move is how a status change shifts an event's seat counters. Applying a Move together
+// with the booking's status change in one transaction is what keeps the invariant.
+type Move struct {
+	Available, Held, Sold int64
+}
+
+// Transition gives the seat move for a booking of q seats going from one status to
+// another, or an invalid_transition fault. Reserving is the move from "" (no booking).
+func Transition(from, to Status, q int) (Move, error) {
+	n := int64(q)
+	switch {
+	case from == "" && to == Held:
+		return Move{Available: -n, Held: n}, nil
+	case from == Held && to == Confirmed:
+		return Move{Held: -n, Sold: n}, nil
+	case from == Expired && to == Confirmed:
+		// A late payment: the seats went back, so they must be taken again.
+		return Move{Available: -n, Sold: n}, nil
+	case from == Held && (to == Cancelled || to == Expired):
+		return Move{Held: -n, Available: n}, nil
+	case from == Confirmed && to == Cancelled:
+		return Move{Sold: -n, Available: n}, nil
+	}
+	return Move{}, fault.New(fault.InvalidTransition, "A %s booking cannot become %s", orNone(from), to)
+}
+
+func orNone(s Status) string {
+	if s == "" {
+		return "new"
+	}
+	return string(s)
+}
+
+// Counters are an event's seat counters.
+type Counters struct {
+	Capacity, Available, Held, Sold int64
+}
+
+// Apply returns the counters after m.
+func (c Counters) Apply(m Move) Counters {
+	return Counters{Capacity: c.Capacity, Available: c.Available + m.Available, Held: c.Held + m.Held, Sold: c.Sold + m.Sold}
+}
+
+// CheckInvariant verifies the seat invariant for one event: capacity = available + held
+// + sold, each counter >= 0, and the seats of the event's bookings summed by status match
+// held and sold. It returns every violation found, or nil.
+func CheckInvariant(c Counters, bookings []Booking) []string {
+	var bad []string
+	if c.Available < 0 || c.Held < 0 || c.Sold < 0 {
+		bad = append(bad, fmt.Sprintf("negative counter: available=%d held=%d sold=%d", c.Available, c.Held, c.Sold))
+	}
+	if sum := c.Available + c.Held + c.Sold; sum != c.Capacity {
+		bad = append(bad, fmt.Sprintf("capacity %d != available %d + held %d + sold %d (= %d)", c.Capacity, c.Available, c.Held, c.Sold, sum))
+	}
+	var held, sold int64
+	for _, b := range bookings {
+		switch b.Status {
+		case Held:
+			held += int64(b.Quantity)
+		case Confirmed:
+			sold += int64(b.Quantity)
+		}
+	}
+	if held != c.Held {
+		bad = append(bad, fmt.Sprintf("held bookings hold %d seats, event says held=%d", held, c.Held))
+	}
+	if sold != c.Sold {
+		bad = append(bad, fmt.Sprintf("confirmed bookings own %d seats, event says sold=%d", sold, c.Sold))
+	}
+	return bad
+}
