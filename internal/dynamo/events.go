@@ -1,0 +1,462 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+const (
+	eventPrefix        = "EVENT#"
+	eventSK            = "EVENT"
+	eventPartition     = "EVENT"     // gsi1pk of every event
+	publishedPartition = "PUBLISHED" // gsi2pk of published events only
+)
+
+var gsi2Cursor = []string{"pk", "sk", "gsi2pk", "gsi2sk"}
+
+func eventKey(id string) item { return key(eventPrefix+id, eventSK) }
+
+// eventRecord is an event as stored; docs/table-design.md lists the attributes. city_key
+// is the lower-cased venue city the public list filters on.
+type eventRecord struct {
+	PK            string             `dynamodbav:"pk"`
+	SK            string             `dynamodbav:"sk"`
+	GSI1PK        string             `dynamodbav:"gsi1pk"`
+	GSI1SK        string             `dynamodbav:"gsi1sk"`
+	GSI2PK        string             `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK        string             `dynamodbav:"gsi2sk,omitempty"`
+	ID            string             `dynamodbav:"event_id"`
+	Name          string             `dynamodbav:"name"`
+	Description   string             `dynamodbav:"description"`
+	Category      string             `dynamodbav:"category"`
+	VenueID       string             `dynamodbav:"venue_id"`
+	Venue         venueSummaryRecord `dynamodbav:"venue"`
+	CityKey       string             `dynamodbav:"city_key"`
+	StartsAt      string             `dynamodbav:"starts_at"`
+	EndsAt        string             `dynamodbav:"ends_at"`
+	Capacity      int64              `dynamodbav:"capacity"`
+	Available     int64              `dynamodbav:"available"`
+	Held          int64              `dynamodbav:"held"`
+	Sold          int64              `dynamodbav:"sold"`
+	PriceAmount   int64              `dynamodbav:"price_amount"`
+	PriceCurrency string             `dynamodbav:"price_currency"`
+	MaxTickets    int64              `dynamodbav:"max_tickets_per_booking"`
+	Status        string             `dynamodbav:"status"`
+	Version       int64              `dynamodbav:"version"`
+	CreatedAt     string             `dynamodbav:"created_at"`
+	UpdatedAt     string             `dynamodbav:"updated_at"`
+	RequestHash   string             `dynamodbav:"request_hash,omitempty"`
+}
+
+type venueSummaryRecord struct {
+	Name    string `dynamodbav:"name"`
+	City    string `dynamodbav:"city"`
+	Address string `dynamodbav:"address"`
+}
+
+func publicSortKey(startsAt time.Time, id string) string { return formatTime(startsAt) + "#" + id }
+
+func toEventRecord(e catalog.Event, hash string) eventRecord {
+	r := eventRecord{
+		PK: eventPrefix + e.ID, SK: eventSK,
+		GSI1PK: eventPartition, GSI1SK: formatTime(e.CreatedAt) + "#" + e.ID,
+		ID: e.ID, Name: e.Name, Description: e.Description, Category: e.Category, VenueID: e.VenueID,
+		Venue:   venueSummaryRecord{Name: e.Venue.Name, City: e.Venue.City, Address: e.Venue.Address},
+		CityKey: fold(e.Venue.City), StartsAt: formatTime(e.StartsAt), EndsAt: formatTime(e.EndsAt),
+		Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+		PriceAmount: e.Price.Amount, PriceCurrency: e.Price.Currency, MaxTickets: e.MaxTicketsPerBooking,
+		Status: string(e.Status), Version: e.Version,
+		CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt), RequestHash: hash,
+	}
+	if e.Status == catalog.Published {
+		r.GSI2PK, r.GSI2SK = publishedPartition, publicSortKey(e.StartsAt, e.ID)
+	}
+	return r
+}
+
+func fromEventItem(it item) (catalog.Event, string, error) {
+	var r eventRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return catalog.Event{}, "", fmt.Errorf("event item: %w", err)
+	}
+	return catalog.Event{
+		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category, VenueID: r.VenueID,
+		Venue:    catalog.VenueSummary{Name: r.Venue.Name, City: r.Venue.City, Address: r.Venue.Address},
+		StartsAt: parseTime(r.StartsAt), EndsAt: parseTime(r.EndsAt),
+		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
+		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
+		MaxTicketsPerBooking: r.MaxTickets, Status: catalog.Status(r.Status), Version: r.Version,
+		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
+	}, r.RequestHash, nil
+}
+
+// CreateEvent puts the draft, checks its venue still exists with room for it, and counts
+// it against the venue, all in one transaction.
+func (s *Store) CreateEvent(ctx context.Context, e catalog.Event, requestHash string) (*catalog.Existing[catalog.Event], error) {
+	it, err := attributevalue.MarshalMap(toEventRecord(e, requestHash))
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.table, Item: it,
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}},
+		venueFits(s.table, e.VenueID, e.Capacity),
+		countUsage(s.table, e.VenueID, 1),
+	}})
+	codes, cancelled := cancellationReasons(err)
+	switch {
+	case !cancelled:
+		return nil, err
+	case failedAt(codes, 0):
+		old, err := s.get(ctx, eventKey(e.ID))
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			return nil, busy()
+		}
+		existing, hash, err := fromEventItem(old)
+		if err != nil {
+			return nil, err
+		}
+		return &catalog.Existing[catalog.Event]{Item: existing, RequestHash: hash}, nil
+	case failedAt(codes, 1):
+		return nil, venueChanged()
+	case transactionConflict(codes):
+		return nil, busy()
+	}
+	return nil, err
+}
+
+// venueFits is the transaction check that a venue exists and holds capacity seats.
+func venueFits(table, venueID string, capacity int64) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &table, Key: venueKey(venueID),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND capacity >= :capacity"),
+		ExpressionAttributeValues: item{":capacity": num(capacity)},
+	}}
+}
+
+// countUsage moves a venue's count of referencing events.
+func countUsage(table, venueID string, by int64) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &table, Key: usageKey(venueID),
+		UpdateExpression:          aws.String("ADD events :by"),
+		ExpressionAttributeValues: item{":by": num(by)},
+	}}
+}
+
+func venueChanged() error {
+	return &fault.Error{Code: fault.Conflict,
+		Message: "The venue was deleted or its capacity lowered meanwhile; read it again",
+		Fields:  map[string]string{"venue_id": "no longer exists or has too few seats"}}
+}
+
+// GetEvent reads an event.
+func (s *Store) GetEvent(ctx context.Context, id string) (catalog.Event, error) {
+	it, err := s.get(ctx, eventKey(id))
+	if err != nil {
+		return catalog.Event{}, err
+	}
+	if it == nil {
+		return catalog.Event{}, catalog.EventNotFound()
+	}
+	e, _, err := fromEventItem(it)
+	return e, err
+}
+
+// ListEvents lists every event newest first from gsi1.
+func (s *Store) ListEvents(ctx context.Context, f catalog.EventFilter) (catalog.Page[catalog.Event], error) {
+	in := &dynamodb.QueryInput{
+		IndexName:                 aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: item{":p": str(eventPartition)},
+		ScanIndexForward:          aws.Bool(false),
+	}
+	if f.Status != "" {
+		in.FilterExpression = aws.String("#status = :status")
+		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeValues[":status"] = str(string(f.Status))
+	}
+	return s.eventPage(ctx, in, f.Limit, f.Cursor, gsi1Cursor, func(m map[string]string) bool {
+		return m["gsi1pk"] == eventPartition
+	})
+}
+
+// ListPublished lists published events by start time from the sparse gsi2: from and to
+// bound the sort key, city and category filter.
+func (s *Store) ListPublished(ctx context.Context, f catalog.PublicFilter) (catalog.Page[catalog.Event], error) {
+	lower := formatTime(f.From)
+	// '~' sorts after '#' and every id character, so the bound includes events starting at To.
+	upper := "~"
+	if !f.To.IsZero() {
+		upper = formatTime(f.To) + "~"
+	}
+	in := &dynamodb.QueryInput{
+		IndexName:              aws.String("gsi2"),
+		KeyConditionExpression: aws.String("gsi2pk = :p AND gsi2sk BETWEEN :lower AND :upper"),
+		ExpressionAttributeValues: item{
+			":p": str(publishedPartition), ":lower": str(lower), ":upper": str(upper),
+		},
+	}
+	var filters []string
+	if c := fold(f.City); c != "" {
+		filters = append(filters, "city_key = :city")
+		in.ExpressionAttributeValues[":city"] = str(c)
+	}
+	if c := fold(f.Category); c != "" {
+		filters = append(filters, "category = :category")
+		in.ExpressionAttributeValues[":category"] = str(c)
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	return s.eventPage(ctx, in, f.Limit, f.Cursor, gsi2Cursor, func(m map[string]string) bool {
+		// A cursor from another window would point outside the key range.
+		return m["gsi2pk"] == publishedPartition && m["gsi2sk"] >= lower && m["gsi2sk"] <= upper
+	})
+}
+
+func (s *Store) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
+	items, next, err := s.query(ctx, in, limit, cursor, names, valid)
+	if err != nil {
+		return catalog.Page[catalog.Event]{}, err
+	}
+	page := catalog.Page[catalog.Event]{Items: make([]catalog.Event, 0, len(items)), NextCursor: next}
+	for _, it := range items {
+		e, _, err := fromEventItem(it)
+		if err != nil {
+			return catalog.Page[catalog.Event]{}, err
+		}
+		page.Items = append(page.Items, e)
+	}
+	return page, nil
+}
+
+// UpdateEvent writes after's catalogue fields if the event is still at before's version.
+// Capacity and available move by the same delta with ADD, and a decrease also requires
+// available >= -delta, so the write itself guards the seat invariant. A venue change
+// (drafts only) also moves the usage counters and checks the new venue, in one transaction.
+func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (catalog.Event, error) {
+	delta := after.Capacity - before.Capacity
+	set := []string{
+		"#name = :name", "description = :description", "category = :category", "venue_id = :venue_id",
+		"venue = :venue", "city_key = :city_key", "starts_at = :starts_at", "ends_at = :ends_at",
+		"price_amount = :price_amount", "price_currency = :price_currency",
+		"max_tickets_per_booking = :max_tickets", "updated_at = :updated_at",
+	}
+	venue, err := attributevalue.Marshal(venueSummaryRecord{Name: after.Venue.Name, City: after.Venue.City, Address: after.Venue.Address})
+	if err != nil {
+		return catalog.Event{}, err
+	}
+	values := item{
+		":name": str(after.Name), ":description": str(after.Description), ":category": str(after.Category),
+		":venue_id": str(after.VenueID), ":venue": venue, ":city_key": str(fold(after.Venue.City)),
+		":starts_at": str(formatTime(after.StartsAt)), ":ends_at": str(formatTime(after.EndsAt)),
+		":price_amount": num(after.Price.Amount), ":price_currency": str(after.Price.Currency),
+		":max_tickets": num(after.MaxTicketsPerBooking), ":updated_at": str(formatTime(after.UpdatedAt)),
+		":delta": num(delta), ":one": num(1), ":v": num(before.Version),
+	}
+	if before.Status == catalog.Published {
+		set = append(set, "gsi2sk = :gsi2sk")
+		values[":gsi2sk"] = str(publicSortKey(after.StartsAt, after.ID))
+	}
+	cond := "version = :v"
+	if delta < 0 {
+		cond += " AND available >= :min_available"
+		values[":min_available"] = num(-delta)
+	}
+	update := "SET " + strings.Join(set, ", ") + " ADD capacity :delta, available :delta, version :one"
+	names := map[string]string{"#name": "name"}
+
+	if after.VenueID == before.VenueID {
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: eventKey(before.ID),
+			UpdateExpression: &update, ConditionExpression: &cond,
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if ccf, failed := conditionFailed(err); failed {
+			return catalog.Event{}, s.whyUpdateFailed(ctx, ccf, before, after)
+		}
+		if err != nil {
+			return catalog.Event{}, err
+		}
+		e, _, err := fromEventItem(out.Attributes)
+		return e, err
+	}
+
+	// Only drafts move; the condition says so again in case the event was just published.
+	names["#status"] = "status"
+	values[":draft"] = str(string(catalog.Draft))
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: eventKey(before.ID),
+			UpdateExpression: &update, ConditionExpression: aws.String(cond + " AND #status = :draft"),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}},
+		venueFits(s.table, after.VenueID, after.Capacity),
+		countUsage(s.table, before.VenueID, -1),
+		countUsage(s.table, after.VenueID, 1),
+	}})
+	codes, cancelled := cancellationReasons(err)
+	switch {
+	case !cancelled && err != nil:
+		return catalog.Event{}, err
+	case !cancelled:
+		return s.GetEvent(ctx, before.ID)
+	case failedAt(codes, 0):
+		return catalog.Event{}, s.whyUpdateFailed(ctx, nil, before, after)
+	case failedAt(codes, 1):
+		return catalog.Event{}, venueChanged()
+	case transactionConflict(codes):
+		return catalog.Event{}, busy()
+	}
+	return catalog.Event{}, err
+}
+
+// whyUpdateFailed names the condition an event update failed: the event is gone, it was
+// changed since it was read, or (the version still matching) the seats it would cut are
+// taken.
+func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, before, after catalog.Event) error {
+	old, err := s.current(ctx, ccf, eventKey(before.ID))
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		return catalog.EventNotFound()
+	}
+	now, _, err := fromEventItem(old)
+	if err != nil {
+		return err
+	}
+	if now.Version != before.Version {
+		return catalog.StaleVersion("Event")
+	}
+	if _, err := catalog.CapacityDelta(now, after.Capacity); err != nil {
+		return err
+	}
+	return catalog.StaleVersion("Event")
+}
+
+// Publish moves a draft to published and into the public index. The condition repeats
+// what the caller checked (status draft, the starts_at the sort key is built from, and
+// the version if the caller sent one), so a concurrent change cannot slip in between.
+func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (catalog.Event, error) {
+	cond := "#status = :draft AND starts_at = :starts_at"
+	values := item{
+		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
+		":starts_at": str(formatTime(e.StartsAt)), ":p": str(publishedPartition),
+		":sk": str(publicSortKey(e.StartsAt, e.ID)), ":updated_at": str(formatTime(e.UpdatedAt)), ":one": num(1),
+	}
+	if version > 0 {
+		cond += " AND version = :v"
+		values[":v"] = num(version)
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: eventKey(e.ID),
+		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD version :one"),
+		ConditionExpression:                 &cond,
+		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, failed := conditionFailed(err); failed {
+		return catalog.Event{}, s.whyTransitionFailed(ctx, ccf, e.ID, version, catalog.Published)
+	}
+	if err != nil {
+		return catalog.Event{}, err
+	}
+	published, _, err := fromEventItem(out.Attributes)
+	return published, err
+}
+
+// Cancel moves a draft or published event to cancelled and removes it from the public
+// index, in one conditional write.
+func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.Time) (catalog.Event, error) {
+	cond := "#status IN (:draft, :published)"
+	values := item{
+		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
+		":cancelled": str(string(catalog.Cancelled)), ":updated_at": str(formatTime(now)), ":one": num(1),
+	}
+	if version > 0 {
+		cond += " AND version = :v"
+		values[":v"] = num(version)
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: eventKey(id),
+		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD version :one"),
+		ConditionExpression:                 &cond,
+		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, failed := conditionFailed(err); failed {
+		return catalog.Event{}, s.whyTransitionFailed(ctx, ccf, id, version, catalog.Cancelled)
+	}
+	if err != nil {
+		return catalog.Event{}, err
+	}
+	cancelled, _, err := fromEventItem(out.Attributes)
+	return cancelled, err
+}
+
+func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, id string, version int64, to catalog.Status) error {
+	old, err := s.current(ctx, ccf, eventKey(id))
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		return catalog.EventNotFound()
+	}
+	e, _, err := fromEventItem(old)
+	if err != nil {
+		return err
+	}
+	if version > 0 && e.Version != version {
+		return catalog.StaleVersion("Event")
+	}
+	if err := catalog.CheckTransition(e.Status, to); err != nil {
+		return err
+	}
+	return fault.New(fault.Conflict, "The event changed while it was being %s; read it again", to)
+}
+
+// Availability reads the counters only, eventually consistent: the caller caches the
+// answer for longer than replication takes, and it costs half a strongly consistent read.
+func (s *Store) Availability(ctx context.Context, id string) (catalog.Availability, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: eventKey(id),
+		ProjectionExpression:     aws.String("event_id, capacity, available, #status, version"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+	})
+	if err != nil {
+		return catalog.Availability{}, err
+	}
+	if out.Item == nil {
+		return catalog.Availability{}, catalog.EventNotFound()
+	}
+	var r eventRecord
+	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
+		return catalog.Availability{}, fmt.Errorf("event item: %w", err)
+	}
+	return catalog.Availability{
+		EventID: r.ID, Capacity: r.Capacity, Available: r.Available,
+		Status: catalog.Status(r.Status), Version: r.Version,
+	}, nil
+}
