@@ -86,11 +86,14 @@ type Booking struct {
 	ConfirmAnswers    map[string]StoredAnswer
 }
 
-// StoredAnswer is a response kept for an Idempotency-Key.
+// StoredAnswer is a response kept for an Idempotency-Key: a success body, or a fault's
+// code and message (rendered again by the HTTP adapter on replay).
 type StoredAnswer struct {
-	Hash   string `json:"hash"`
-	Status int    `json:"status"`
-	Body   string `json:"body"`
+	Hash    string `json:"hash"`
+	Status  int    `json:"status"`
+	Body    string `json:"body,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // View is a booking as the API shows it.

@@ -1,0 +1,400 @@
+package booking
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
+)
+
+// Config is a deployment's booking settings.
+type Config struct {
+	HoldFor   time.Duration // how long a hold lasts (default 15m)
+	RateLimit int           // reservation attempts per user per minute (default 10)
+	// ClaimFor bounds how long one confirm may run before a retry may take over: longer
+	// than a Lambda's timeout, so a live request is never overtaken.
+	ClaimFor time.Duration
+}
+
+// Defaults fills unset settings.
+func (c Config) Defaults() Config {
+	if c.HoldFor <= 0 {
+		c.HoldFor = 15 * time.Minute
+	}
+	if c.RateLimit <= 0 {
+		c.RateLimit = 10
+	}
+	if c.ClaimFor <= 0 {
+		c.ClaimFor = 30 * time.Second
+	}
+	return c
+}
+
+// Service runs the booking use cases.
+type Service struct {
+	store    Store
+	payments payments.Provider
+	signer   *tickets.Signer
+	events   *EventCache
+	cfg      Config
+}
+
+// NewService wires the use cases. events may be nil to read every event from the store.
+func NewService(store Store, pay payments.Provider, signer *tickets.Signer, events *EventCache, cfg Config) *Service {
+	if events == nil {
+		events = NewEventCache(store, 0)
+	}
+	return &Service{store: store, payments: pay, signer: signer, events: events, cfg: cfg.Defaults()}
+}
+
+// Answer is a response produced (or replayed) by an idempotent operation.
+type Answer struct {
+	Status int
+	Body   json.RawMessage
+}
+
+// replay turns a stored answer back into what the first request answered.
+func replay(a StoredAnswer) (Answer, error) {
+	if a.Code != "" {
+		return Answer{}, fault.New(fault.Code(a.Code), "%s", a.Message)
+	}
+	return Answer{Status: a.Status, Body: json.RawMessage(a.Body)}, nil
+}
+
+// maxReserveRounds bounds retries for a stale cached event or an id collision; both are
+// rare, so needing more than a few means something else is wrong.
+const maxReserveRounds = 3
+
+// Reserve holds quantity seats of an event for a user.
+func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity int, key string, now time.Time) (Answer, error) {
+	if err := idempotency.CheckKey(key); err != nil {
+		return Answer{}, err
+	}
+	ev, err := s.events.Get(ctx, eventID, now)
+	if err != nil {
+		return Answer{}, err
+	}
+	if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
+		return Answer{}, err
+	}
+	hash := idempotency.Hash("reserve", eventID, strconv.Itoa(quantity))
+	window := now.UTC().Truncate(time.Minute)
+	for range maxReserveRounds {
+		b := newHold(userID, ev, quantity, now, s.cfg.HoldFor)
+		body, err := json.Marshal(b.View())
+		if err != nil {
+			return Answer{}, err
+		}
+		answer := StoredAnswer{Hash: hash, Status: http.StatusCreated, Body: string(body)}
+		rec, err := s.store.Reserve(ctx, ReserveRequest{
+			Booking: b, Event: ev, UserLimit: ev.PerUserLimit(), Now: now, Key: key, Answer: answer,
+			RateLimit: s.cfg.RateLimit, Window: window.Format("2006-01-02T15:04"), WindowEnd: window.Add(time.Minute),
+		})
+		var stale *StaleEventError
+		switch {
+		case err == nil && rec == nil:
+			return Answer{Status: http.StatusCreated, Body: body}, nil
+		case err == nil:
+			return s.replayRecord(rec, hash, now)
+		case errors.As(err, &stale):
+			s.events.Put(stale.Event, now)
+			ev = stale.Event
+			if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
+				return Answer{}, err
+			}
+		case errors.Is(err, ErrReferenceTaken):
+			// Draw again: a new id and reference.
+		default:
+			if fe, ok := fault.As(err); ok && fe.Code == fault.RateLimited && fe.RetryAfter == 0 {
+				fe.RetryAfter = max(1, int(window.Add(time.Minute).Sub(now).Seconds()+0.999))
+			}
+			return Answer{}, err
+		}
+	}
+	return Answer{}, fault.New(fault.Unavailable, "Could not reserve right now; retry with the same Idempotency-Key")
+}
+
+func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Time) (Answer, error) {
+	action, err := idempotency.Decide(rec, hash, now)
+	if err != nil {
+		return Answer{}, err
+	}
+	if action == idempotency.Replay {
+		return Answer{Status: rec.Status, Body: json.RawMessage(rec.Body)}, nil
+	}
+	// The record expired (24 h): the key may be used again, but this store keeps one
+	// record per key, so ask for a new one rather than silently overwrite history.
+	return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key has expired; use a new one")
+}
+
+func newHold(userID string, ev *Event, quantity int, now time.Time, holdFor time.Duration) *Booking {
+	id, ref := NewID()
+	return &Booking{
+		ID: id, Reference: ref, EventID: ev.ID, UserID: userID, Quantity: quantity,
+		UnitPrice: ev.Price, Total: ev.Price.Times(quantity), Status: Held,
+		ExpiresAt: now.Add(holdFor).UTC(), CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1,
+	}
+}
+
+// Get returns a user's booking; someone else's is not_found, so ids cannot be probed.
+func (s *Service) Get(ctx context.Context, userID, id string) (*Booking, error) {
+	if !ValidID(id) {
+		return nil, notFound()
+	}
+	b, err := s.store.GetBooking(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.UserID != userID {
+		return nil, notFound()
+	}
+	return b, nil
+}
+
+func notFound() error { return fault.New(fault.NotFound, "Booking not found") }
+
+// Confirm takes payment for a hold and turns it into a confirmed booking.
+func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, now time.Time) (Answer, error) {
+	if err := idempotency.CheckKey(key); err != nil {
+		return Answer{}, err
+	}
+	if method == "" {
+		return Answer{}, &fault.Error{Code: fault.Validation, Message: "payment_method is required",
+			Fields: map[string]string{"payment_method": "required, e.g. pm_card_visa"}}
+	}
+	if !ValidID(id) {
+		return Answer{}, notFound()
+	}
+	hash := idempotency.Hash("confirm", id, method)
+	b, err := s.store.ClaimConfirm(ctx, ClaimRequest{BookingID: id, UserID: userID, Key: key, Hash: hash, Now: now, Until: now.Add(s.cfg.ClaimFor)})
+	if errors.Is(err, ErrNotClaimed) {
+		return s.unclaimed(b, userID, key, hash, now)
+	}
+	if err != nil {
+		return Answer{}, err
+	}
+	charge, err := s.payments.Charge(ctx, payments.ChargeRequest{Key: b.ID, Amount: b.Total.Amount, Currency: b.Total.Currency, Method: method})
+	if err != nil {
+		// Not charged as far as we know; a retry with the same key charges under the same
+		// provider key, so even a charge that did go through is never taken twice.
+		s.settle(ctx, b, nil, nil, key, nil, now)
+		return Answer{}, fault.New(fault.Unavailable, "The payment provider did not answer; retry with the same Idempotency-Key")
+	}
+	pay := Payment{Provider: s.payments.Name(), ChargeID: charge.ID, Method: method, Status: charge.Status,
+		Amount: Money{Amount: charge.Amount, Currency: charge.Currency}, At: charge.At}
+	if charge.Status != payments.Succeeded {
+		fe := fault.New(fault.PaymentDeclined, "The payment was declined (%s); the hold stays until it expires", charge.DeclineCode)
+		ans := StoredAnswer{Hash: hash, Status: http.StatusPaymentRequired, Code: string(fe.Code), Message: fe.Message}
+		if err := s.store.SettleClaim(ctx, b, &pay, nil, key, &ans, now); err != nil && !errors.Is(err, ErrChanged) {
+			return Answer{}, err
+		}
+		return Answer{}, fe
+	}
+	from := b.Status
+	confirmed := *b
+	confirmed.Status, confirmed.ConfirmedAt, confirmed.UpdatedAt, confirmed.Payment = Confirmed, now.UTC(), now.UTC(), &pay
+	body, err := json.Marshal(confirmed.View())
+	if err != nil {
+		return Answer{}, err
+	}
+	err = s.store.Confirm(ctx, b, pay, key, StoredAnswer{Hash: hash, Status: http.StatusOK, Body: string(body)}, now)
+	switch {
+	case err == nil:
+		return Answer{Status: http.StatusOK, Body: body}, nil
+	case errors.Is(err, ErrSeatsGone), errors.Is(err, ErrChanged):
+		// The money was taken but the seats cannot be: give it back and say why.
+		refund := s.refundAll(ctx, b, "confirm_failed", now)
+		if from == Expired || errors.Is(err, ErrSeatsGone) {
+			s.settle(ctx, b, &pay, refund, key, nil, now)
+			return Answer{}, fault.New(fault.HoldExpired, "The hold expired and its seats were taken; the payment was refunded")
+		}
+		return Answer{}, fault.New(fault.InvalidTransition, "The booking changed while paying (e.g. it was cancelled); the payment was refunded")
+	default:
+		s.settle(ctx, b, nil, nil, key, nil, now)
+		return Answer{}, err
+	}
+}
+
+// unclaimed answers a confirm that could not claim the booking, from the booking as stored.
+func (s *Service) unclaimed(b *Booking, userID, key, hash string, now time.Time) (Answer, error) {
+	if b == nil || b.UserID != userID {
+		return Answer{}, notFound()
+	}
+	if a, ok := b.ConfirmAnswers[key]; ok {
+		if a.Hash != hash {
+			return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
+		}
+		return replay(a)
+	}
+	if b.ConfirmClaim != "" && now.Before(b.ConfirmClaimUntil) {
+		if b.ConfirmClaim == key && b.ConfirmClaimHash != hash {
+			return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
+		}
+		_, err := idempotency.Decide(&idempotency.Record{Hash: hash, LockedUntil: b.ConfirmClaimUntil}, hash, now)
+		return Answer{}, err
+	}
+	switch b.Status {
+	case Confirmed:
+		// Confirmed already (by another key): the same result, never a second charge.
+		body, err := json.Marshal(b.View())
+		return Answer{Status: http.StatusOK, Body: body}, err
+	case Cancelled:
+		return Answer{}, fault.New(fault.InvalidTransition, "The booking was cancelled")
+	}
+	return Answer{}, fault.New(fault.Unavailable, "The booking is being changed; retry with the same Idempotency-Key")
+}
+
+// settle ends a claim after a failure. It is best effort: if it fails too, the claim
+// lapses after ClaimFor and a retry takes over.
+func (s *Service) settle(ctx context.Context, b *Booking, p *Payment, r *Refund, key string, a *StoredAnswer, now time.Time) {
+	if err := s.store.SettleClaim(context.WithoutCancel(ctx), b, p, r, key, a, now); err != nil {
+		slog.WarnContext(ctx, "confirm claim left to lapse", "booking_id", b.ID, "error", err)
+	}
+}
+
+// refundAll returns a charge in full, keyed so it happens once however often it is asked.
+func (s *Service) refundAll(ctx context.Context, b *Booking, reason string, now time.Time) *Refund {
+	r := &Refund{Amount: b.Total, Percent: 100, Status: "pending", Reason: reason, At: now.UTC()}
+	if out, err := s.payments.Refund(ctx, payments.RefundRequest{Key: b.ID, Amount: b.Total.Amount, Currency: b.Total.Currency}); err == nil {
+		r.RefundID, r.Status = out.ID, "succeeded"
+	}
+	return r
+}
+
+// Cancel gives a booking back: a hold is released at once; a confirmed booking returns its
+// seats and is refunded by the event's policy. Cancelling twice is harmless.
+func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) (*Booking, error) {
+	for range maxReserveRounds {
+		b, err := s.Get(ctx, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		var refund *Refund
+		switch b.Status {
+		case Cancelled, Expired:
+			if b.Refund != nil && b.Refund.Status == "pending" {
+				return s.payRefund(ctx, b, now)
+			}
+			return b, nil
+		case Confirmed:
+			ev, err := s.store.GetEvent(ctx, b.EventID)
+			if err != nil {
+				return nil, err
+			}
+			pct := ev.RefundPolicy.Percent(ev.StartsAt, now)
+			refund = &Refund{Amount: RefundAmount(b.Total, pct), Percent: pct, Status: "pending", Reason: "cancelled_by_buyer", At: now.UTC()}
+			if refund.Amount.Amount == 0 {
+				refund.Status = "none"
+			}
+		}
+		out, err := s.store.Release(ctx, b, Cancelled, refund, now)
+		if errors.Is(err, ErrChanged) {
+			continue // confirmed or expired meanwhile: decide again on the new state
+		}
+		if err != nil {
+			return nil, err
+		}
+		if refund != nil && refund.Status == "pending" {
+			return s.payRefund(ctx, out, now)
+		}
+		return out, nil
+	}
+	return nil, fault.New(fault.Conflict, "The booking is being changed by another request; try again")
+}
+
+// payRefund pays a recorded refund. If the provider does not answer, the refund stays
+// pending on the booking and cancelling again retries it.
+func (s *Service) payRefund(ctx context.Context, b *Booking, now time.Time) (*Booking, error) {
+	out, err := s.payments.Refund(ctx, payments.RefundRequest{Key: b.ID, Amount: b.Refund.Amount.Amount, Currency: b.Refund.Amount.Currency})
+	if err != nil {
+		slog.WarnContext(ctx, "refund pending", "booking_id", b.ID, "error", err)
+		return b, nil
+	}
+	return s.store.RecordRefund(ctx, b, out.ID, now)
+}
+
+// Expire releases a hold whose time is up (the sweeper's job). A hold with a confirm
+// running is left alone: the confirm either wins or settles, and the next sweep decides.
+func (s *Service) Expire(ctx context.Context, b *Booking, now time.Time) error {
+	if b.Status != Held || now.Before(b.ExpiresAt) || (b.ConfirmClaim != "" && now.Before(b.ConfirmClaimUntil)) {
+		return nil
+	}
+	_, err := s.store.Release(ctx, b, Expired, nil, now)
+	if errors.Is(err, ErrChanged) {
+		return nil
+	}
+	return err
+}
+
+// Mine lists a user's bookings.
+func (s *Service) Mine(ctx context.Context, userID string, f ListFilter) (Page, error) {
+	if err := checkFilter(f); err != nil {
+		return Page{}, err
+	}
+	return s.store.ListUserBookings(ctx, userID, f)
+}
+
+// EventBookings lists an event's bookings (admin).
+func (s *Service) EventBookings(ctx context.Context, eventID string, f ListFilter) (Page, error) {
+	if err := checkFilter(f); err != nil {
+		return Page{}, err
+	}
+	if _, err := s.store.GetEvent(ctx, eventID); err != nil {
+		return Page{}, err
+	}
+	return s.store.ListEventBookings(ctx, eventID, f)
+}
+
+func checkFilter(f ListFilter) error {
+	if f.Status != "" && !f.Status.Valid() {
+		return &fault.Error{Code: fault.Validation, Message: "Unknown status",
+			Fields: map[string]string{"status": "must be one of held, confirmed, cancelled, expired"}}
+	}
+	return nil
+}
+
+// Tickets returns the tickets of a user's confirmed booking.
+func (s *Service) Tickets(ctx context.Context, userID, id string) ([]tickets.Ticket, error) {
+	b, err := s.Get(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Status != Confirmed {
+		return nil, fault.New(fault.InvalidTransition, "Tickets are issued once the booking is confirmed (it is %s)", b.Status)
+	}
+	return s.signer.Issue(b.EventID, b.ID, b.Quantity), nil
+}
+
+// CheckIn is the result of a first scan.
+type CheckIn struct {
+	TicketID    string    `json:"ticket_id"`
+	BookingID   string    `json:"booking_id"`
+	EventID     string    `json:"event_id"`
+	Seat        int       `json:"seat"`
+	CheckedInAt time.Time `json:"checked_in_at"`
+}
+
+// CheckIn admits the holder of a ticket code at eventID's door, once.
+func (s *Service) CheckIn(ctx context.Context, eventID, code string, now time.Time) (CheckIn, error) {
+	t, ok := s.signer.Verify(code)
+	if !ok || t.EventID != eventID {
+		return CheckIn{}, fault.New(fault.NotFound, "Not a ticket for this event")
+	}
+	if err := s.store.CheckIn(ctx, eventID, t.BookingID, t.Seat, now); err != nil {
+		return CheckIn{}, err
+	}
+	return CheckIn{TicketID: t.TicketID, BookingID: t.BookingID, EventID: eventID, Seat: t.Seat, CheckedInAt: now.UTC()}, nil
+}
+
+// Stats returns an event's admin numbers.
+func (s *Service) Stats(ctx context.Context, eventID string) (Stats, error) {
+	return s.store.Stats(ctx, eventID)
+}
