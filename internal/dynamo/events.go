@@ -144,7 +144,8 @@ func (s *Store) CreateEvent(ctx context.Context, e catalog.Event, requestHash st
 func venueFits(table, venueID string, capacity int64) types.TransactWriteItem {
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName: &table, Key: venueKey(venueID),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND capacity >= :capacity"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND #capacity >= :capacity"),
+		ExpressionAttributeNames:  aliases("#capacity"),
 		ExpressionAttributeValues: item{":capacity": num(capacity)},
 	}}
 }
@@ -153,7 +154,8 @@ func venueFits(table, venueID string, capacity int64) types.TransactWriteItem {
 func countUsage(table, venueID string, by int64) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &table, Key: usageKey(venueID),
-		UpdateExpression:          aws.String("ADD events :by"),
+		UpdateExpression:          aws.String("ADD #events :by"),
+		ExpressionAttributeNames:  aliases("#events"),
 		ExpressionAttributeValues: item{":by": num(by)},
 	}}
 }
@@ -187,7 +189,7 @@ func (s *Store) ListEvents(ctx context.Context, f catalog.EventFilter) (catalog.
 	}
 	if f.Status != "" {
 		in.FilterExpression = aws.String("#status = :status")
-		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeNames = aliases(*in.FilterExpression)
 		in.ExpressionAttributeValues[":status"] = str(string(f.Status))
 	}
 	return s.eventPage(ctx, in, f.Limit, f.Cursor, gsi1Cursor, func(m map[string]string) bool {
@@ -217,11 +219,12 @@ func (s *Store) ListPublished(ctx context.Context, f catalog.PublicFilter) (cata
 		in.ExpressionAttributeValues[":city"] = str(c)
 	}
 	if c := fold(f.Category); c != "" {
-		filters = append(filters, "category = :category")
+		filters = append(filters, "#category = :category")
 		in.ExpressionAttributeValues[":category"] = str(c)
 	}
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+		in.ExpressionAttributeNames = aliases(*in.FilterExpression)
 	}
 	return s.eventPage(ctx, in, f.Limit, f.Cursor, gsi2Cursor, func(m map[string]string) bool {
 		// A cursor from another window would point outside the key range.
@@ -252,8 +255,8 @@ func (s *Store) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit in
 func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (catalog.Event, error) {
 	delta := after.Capacity - before.Capacity
 	set := []string{
-		"#name = :name", "description = :description", "category = :category", "venue_id = :venue_id",
-		"venue = :venue", "city_key = :city_key", "starts_at = :starts_at", "ends_at = :ends_at",
+		"#name = :name", "#description = :description", "#category = :category", "venue_id = :venue_id",
+		"#venue = :venue", "city_key = :city_key", "starts_at = :starts_at", "ends_at = :ends_at",
 		"price_amount = :price_amount", "price_currency = :price_currency",
 		"max_tickets_per_booking = :max_tickets", "updated_at = :updated_at",
 	}
@@ -273,19 +276,18 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		set = append(set, "gsi2sk = :gsi2sk")
 		values[":gsi2sk"] = str(publicSortKey(after.StartsAt, after.ID))
 	}
-	cond := "version = :v"
+	cond := "#version = :v"
 	if delta < 0 {
-		cond += " AND available >= :min_available"
+		cond += " AND #available >= :min_available"
 		values[":min_available"] = num(-delta)
 	}
-	update := "SET " + strings.Join(set, ", ") + " ADD capacity :delta, available :delta, version :one"
-	names := map[string]string{"#name": "name"}
+	update := "SET " + strings.Join(set, ", ") + " ADD #capacity :delta, #available :delta, #version :one"
 
 	if after.VenueID == before.VenueID {
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: eventKey(before.ID),
 			UpdateExpression: &update, ConditionExpression: &cond,
-			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ExpressionAttributeNames: aliases(update, cond), ExpressionAttributeValues: values,
 			ReturnValues:                        types.ReturnValueAllNew,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
@@ -300,13 +302,12 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 	}
 
 	// Only drafts move; the condition says so again in case the event was just published.
-	names["#status"] = "status"
 	values[":draft"] = str(string(catalog.Draft))
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: eventKey(before.ID),
 			UpdateExpression: &update, ConditionExpression: aws.String(cond + " AND #status = :draft"),
-			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ExpressionAttributeNames: aliases(update, cond, "#status"), ExpressionAttributeValues: values,
 		}},
 		venueFits(s.table, after.VenueID, after.Capacity),
 		countUsage(s.table, before.VenueID, -1),
@@ -363,14 +364,14 @@ func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (ca
 		":sk": str(publicSortKey(e.StartsAt, e.ID)), ":updated_at": str(formatTime(e.UpdatedAt)), ":one": num(1),
 	}
 	if version > 0 {
-		cond += " AND version = :v"
+		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: eventKey(e.ID),
-		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD version :one"),
+		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD #version :one"),
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeNames:            aliases("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD #version :one", cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -394,14 +395,14 @@ func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.T
 		":cancelled": str(string(catalog.Cancelled)), ":updated_at": str(formatTime(now)), ":one": num(1),
 	}
 	if version > 0 {
-		cond += " AND version = :v"
+		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: eventKey(id),
-		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD version :one"),
+		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD #version :one"),
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeNames:            aliases("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD #version :one", cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -442,8 +443,8 @@ func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalC
 func (s *Store) Availability(ctx context.Context, id string) (catalog.Availability, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: eventKey(id),
-		ProjectionExpression:     aws.String("event_id, capacity, available, #status, version"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ProjectionExpression:     aws.String("event_id, #capacity, #available, #status, #version"),
+		ExpressionAttributeNames: aliases("#capacity, #available, #status, #version"),
 	})
 	if err != nil {
 		return catalog.Availability{}, err

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -47,6 +48,24 @@ func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 func num(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
 
 func key(pk, sk string) item { return item{"pk": str(pk), "sk": str(sk)} }
+
+var aliasPattern = regexp.MustCompile(`#[a-z_]+`)
+
+// aliases builds ExpressionAttributeNames for expressions that write every plain attribute
+// name as #name: many short names (name, status, capacity...) are DynamoDB reserved words,
+// and aliasing all of them beats keeping a list. nil when nothing is aliased.
+func aliases(exprs ...string) map[string]string {
+	var names map[string]string
+	for _, e := range exprs {
+		for _, a := range aliasPattern.FindAllString(e, -1) {
+			if names == nil {
+				names = map[string]string{}
+			}
+			names[a] = a[1:]
+		}
+	}
+	return names
+}
 
 // conditionFailed reports whether err is a failed condition on a single-item write.
 func conditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {

@@ -166,13 +166,13 @@ func (s *Store) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalog.
 
 // UpdateVenue writes every field of v if the stored version is still version.
 func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64) (catalog.Venue, error) {
+	update := "SET #name = :name, name_key = :name_key, gsi1sk = :gsi1sk, #address = :address, " +
+		"#city = :city, city_key = :city_key, #state = :state, #country = :country, postal_code = :postal_code, " +
+		"#capacity = :capacity, updated_at = :updated_at ADD #version :one"
+	cond := "attribute_exists(pk) AND #version = :v"
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: venueKey(v.ID),
-		UpdateExpression: aws.String("SET #name = :name, name_key = :name_key, gsi1sk = :gsi1sk, address = :address, " +
-			"city = :city, city_key = :city_key, #state = :state, country = :country, postal_code = :postal_code, " +
-			"capacity = :capacity, updated_at = :updated_at ADD version :one"),
-		ConditionExpression:      aws.String("attribute_exists(pk) AND version = :v"),
-		ExpressionAttributeNames: map[string]string{"#name": "name", "#state": "state"},
+		UpdateExpression: &update, ConditionExpression: &cond, ExpressionAttributeNames: aliases(update, cond),
 		ExpressionAttributeValues: item{
 			":name": str(v.Name), ":name_key": str(fold(v.Name)), ":gsi1sk": str(venueSortKey(v)),
 			":address": str(v.Address), ":city": str(v.City), ":city_key": str(fold(v.City)),
@@ -211,7 +211,8 @@ func (s *Store) DeleteVenue(ctx context.Context, id string) error {
 		}},
 		{Delete: &types.Delete{
 			TableName: &s.table, Key: usageKey(id),
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR events = :zero"),
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR #events = :zero"),
+			ExpressionAttributeNames:  aliases("#events"),
 			ExpressionAttributeValues: item{":zero": num(0)},
 		}},
 	}})
