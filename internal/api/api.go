@@ -366,7 +366,9 @@ func (r *Request) Time(name string) (time.Time, error) {
 func OK(body any) (Response, error) { return Response{Status: http.StatusOK, Body: body}, nil }
 
 // Created answers 201 with a body.
-func Created(body any) (Response, error) { return Response{Status: http.StatusCreated, Body: body}, nil }
+func Created(body any) (Response, error) {
+	return Response{Status: http.StatusCreated, Body: body}, nil
+}
 
 // HashUser gives a stable, non-reversible label for a user id in logs.
 func HashUser(id string) string { return hashLabel(id) }
