@@ -59,35 +59,9 @@ func startAWS() (Endpoints, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// Install once before starting two servers, so they do not both wait on the lock.
-	if _, err := moto.EnsureVenv(ctx, os.Stderr); err != nil {
-		return Endpoints{}, err
-	}
-	type result struct {
-		s   *moto.Server
-		err error
-	}
-	main, queues := make(chan result, 1), make(chan result, 1)
-	for _, ch := range []chan result{main, queues} {
-		go func() {
-			s, err := moto.Start(ctx, moto.Options{Log: os.Stderr})
-			ch <- result{s, err}
-		}()
-	}
-	m, q := <-main, <-queues
-	if m.err != nil || q.err != nil {
-		for _, r := range []result{m, q} {
-			if r.s != nil {
-				r.s.Stop()
-			}
-		}
-		if m.err != nil {
-			return Endpoints{}, m.err
-		}
-		return Endpoints{}, q.err
-	}
 	// The servers live as long as the test binary: Pdeathsig ends them with it.
-	return Endpoints{Main: m.s.URL, SQS: q.s.URL}, nil
+	ep, _, err := moto.StartEndpoints(ctx, "", "", os.Stderr)
+	return ep, err
 }
 
 // AWSConfig returns SDK configuration pointed at the local services: static "test"
