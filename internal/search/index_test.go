@@ -261,3 +261,51 @@ func TestUnreachableSearchIsUnavailableQuickly(t *testing.T) {
 		}
 	}
 }
+
+// pages serves events the way the table does, a page at a time.
+type pages []catalog.Event
+
+func (p pages) ListEvents(_ context.Context, f catalog.EventFilter) (catalog.Page[catalog.Event], error) {
+	from := 0
+	if f.Cursor != "" {
+		fmt.Sscan(f.Cursor, &from)
+	}
+	to := min(from+f.Limit, len(p))
+	page := catalog.Page[catalog.Event]{Items: p[from:to]}
+	if to < len(p) {
+		page.NextCursor = fmt.Sprint(to)
+	}
+	return page, nil
+}
+
+func TestRebuildRecreatesADeletedIndex(t *testing.T) {
+	ix := newIndex(t)
+	ctx := context.Background()
+	evs := sampleEvents(1200)
+	evs[0].Status = catalog.Draft
+	evs[1].Status = catalog.Cancelled
+	apply(t, ix, evs[:10]...)
+	targets, err := ix.aliasTargets(ctx)
+	if err != nil || len(targets) != 1 {
+		t.Fatalf("%v %v", targets, err)
+	}
+	ix.drop(ctx, targets)
+
+	stats, err := ix.Rebuild(ctx, pages(evs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Events != 1200 || stats.Written != 1199 {
+		t.Fatalf("stats %+v", stats)
+	}
+	if r := search(t, ix, "limit", "1"); r.Total != 1198 {
+		t.Fatalf("total %d after rebuild", r.Total)
+	}
+	// A second rebuild swaps the alias and drops the first index.
+	if _, err := ix.Rebuild(ctx, pages(evs)); err != nil {
+		t.Fatal(err)
+	}
+	if targets, _ := ix.aliasTargets(ctx); len(targets) != 1 || targets[0] == stats.Index {
+		t.Fatalf("alias targets %v", targets)
+	}
+}
