@@ -323,10 +323,20 @@ func hitOf(d Document, score float64) Hit {
 
 func facetsOf(raw json.RawMessage) (Facets, error) {
 	var aggs struct {
-		Cities     struct{ Buckets []struct{ Key string; DocCount int64 `json:"doc_count"` } } `json:"cities"`
-		Categories struct{ Buckets []struct{ Key string; DocCount int64 `json:"doc_count"` } } `json:"categories"`
-		MinPrice   struct{ Value *float64 } `json:"min_price"`
-		MaxPrice   struct{ Value *float64 } `json:"max_price"`
+		Cities struct {
+			Buckets []struct {
+				Key      string
+				DocCount int64 `json:"doc_count"`
+			}
+		} `json:"cities"`
+		Categories struct {
+			Buckets []struct {
+				Key      string
+				DocCount int64 `json:"doc_count"`
+			}
+		} `json:"categories"`
+		MinPrice struct{ Value *float64 } `json:"min_price"`
+		MaxPrice struct{ Value *float64 } `json:"max_price"`
 	}
 	if err := json.Unmarshal(raw, &aggs); err != nil {
 		return Facets{}, fmt.Errorf("search: decode facets: %w", err)
