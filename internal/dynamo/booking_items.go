@@ -1,0 +1,255 @@
+package dynamo
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+)
+
+// Keys of the booking side of the table (docs/table-design.md).
+const (
+	bookingPrefix   = "BOOKING#"
+	bookingSK       = "BOOKING"
+	referencePrefix = "REF#"
+	referenceSK     = "REF"
+	userSeatsPrefix = "USER#" // sk of a user's seat counter under the event's pk
+	userPrefix      = "USER#" // gsi1pk of a user's bookings
+	idemPrefix      = "IDEM#"
+	idemSK          = "IDEM"
+	ratePrefix      = "RATE#"
+	rateSK          = "RATE"
+	statsSK         = "STATS" // under the event's pk: revenue and check-ins
+	checkinPrefix   = "TICKET#"
+	checkinSK       = "CHECKIN"
+)
+
+// bookingTime is the stored form of booking times: RFC 3339 UTC with fixed milliseconds,
+// so strings sort as times (sort keys, claim deadlines in conditions).
+const bookingTime = "2006-01-02T15:04:05.000Z07:00"
+
+func fmtBookingTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(bookingTime)
+}
+
+func parseBookingTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s) // written by fmtBookingTime; bad reads as zero
+	return t
+}
+
+func bookingKey(id string) item                    { return key(bookingPrefix+id, bookingSK) }
+func userSeatsKey(eventID, user string) item       { return key(eventPrefix+eventID, userSeatsPrefix+user) }
+func statsKey(eventID string) item                 { return key(eventPrefix+eventID, statsSK) }
+func idemKey(user, k string) item                  { return key(idemPrefix+user+"#"+k, idemSK) }
+func eventBookingsPartition(eventID string) string { return eventPrefix + eventID + "#BOOKINGS" }
+
+type moneyRecord struct {
+	Amount   int64  `dynamodbav:"amount"`
+	Currency string `dynamodbav:"currency"`
+}
+
+type paymentRecord struct {
+	Provider string      `dynamodbav:"provider"`
+	ChargeID string      `dynamodbav:"charge_id"`
+	Method   string      `dynamodbav:"payment_method"`
+	Status   string      `dynamodbav:"status"`
+	Amount   moneyRecord `dynamodbav:"amount"`
+	At       string      `dynamodbav:"at"`
+}
+
+type refundRecord struct {
+	Amount   moneyRecord `dynamodbav:"amount"`
+	Percent  int         `dynamodbav:"percent"`
+	RefundID string      `dynamodbav:"refund_id"`
+	Status   string      `dynamodbav:"status"`
+	Reason   string      `dynamodbav:"reason"`
+	At       string      `dynamodbav:"at"`
+}
+
+type answerRecord struct {
+	Hash    string `dynamodbav:"hash"`
+	Status  int    `dynamodbav:"status"`
+	Body    string `dynamodbav:"body,omitempty"`
+	Code    string `dynamodbav:"code,omitempty"`
+	Message string `dynamodbav:"message,omitempty"`
+}
+
+// bookingRecord is a booking as stored. confirm_answers is always a map (possibly
+// empty) so a confirm can SET one key of it.
+type bookingRecord struct {
+	PK                string                  `dynamodbav:"pk"`
+	SK                string                  `dynamodbav:"sk"`
+	GSI1PK            string                  `dynamodbav:"gsi1pk"`
+	GSI1SK            string                  `dynamodbav:"gsi1sk"`
+	GSI2PK            string                  `dynamodbav:"gsi2pk"`
+	GSI2SK            string                  `dynamodbav:"gsi2sk"`
+	ID                string                  `dynamodbav:"booking_id"`
+	Reference         string                  `dynamodbav:"booking_reference"`
+	EventID           string                  `dynamodbav:"event_id"`
+	UserID            string                  `dynamodbav:"user_id"`
+	Quantity          int                     `dynamodbav:"quantity"`
+	UnitPrice         moneyRecord             `dynamodbav:"unit_price"`
+	Total             moneyRecord             `dynamodbav:"total"`
+	Status            string                  `dynamodbav:"status"`
+	ExpiresAt         string                  `dynamodbav:"expires_at"`
+	CreatedAt         string                  `dynamodbav:"created_at"`
+	UpdatedAt         string                  `dynamodbav:"updated_at"`
+	ConfirmedAt       string                  `dynamodbav:"confirmed_at,omitempty"`
+	CancelledAt       string                  `dynamodbav:"cancelled_at,omitempty"`
+	Payment           *paymentRecord          `dynamodbav:"payment,omitempty"`
+	Refund            *refundRecord           `dynamodbav:"refund,omitempty"`
+	Version           int64                   `dynamodbav:"version"`
+	ConfirmClaim      string                  `dynamodbav:"confirm_claim,omitempty"`
+	ConfirmClaimHash  string                  `dynamodbav:"confirm_claim_hash,omitempty"`
+	ConfirmClaimUntil string                  `dynamodbav:"confirm_claim_until,omitempty"`
+	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
+}
+
+func money(m booking.Money) moneyRecord     { return moneyRecord(m) }
+func (m moneyRecord) domain() booking.Money { return booking.Money(m) }
+
+func toPaymentRecord(p *booking.Payment) *paymentRecord {
+	if p == nil {
+		return nil
+	}
+	return &paymentRecord{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
+		Amount: money(p.Amount), At: fmtBookingTime(p.At)}
+}
+
+func toRefundRecord(r *booking.Refund) *refundRecord {
+	if r == nil {
+		return nil
+	}
+	return &refundRecord{Amount: money(r.Amount), Percent: r.Percent, RefundID: r.RefundID, Status: r.Status,
+		Reason: r.Reason, At: fmtBookingTime(r.At)}
+}
+
+func toBookingRecord(b *booking.Booking) bookingRecord {
+	created := fmtBookingTime(b.CreatedAt)
+	r := bookingRecord{
+		PK: bookingPrefix + b.ID, SK: bookingSK,
+		GSI1PK: userPrefix + b.UserID, GSI1SK: bookingPrefix + created + "#" + b.ID,
+		GSI2PK: eventBookingsPartition(b.EventID), GSI2SK: created + "#" + b.ID,
+		ID: b.ID, Reference: b.Reference, EventID: b.EventID, UserID: b.UserID, Quantity: b.Quantity,
+		UnitPrice: money(b.UnitPrice), Total: money(b.Total), Status: string(b.Status),
+		ExpiresAt: fmtBookingTime(b.ExpiresAt), CreatedAt: created, UpdatedAt: fmtBookingTime(b.UpdatedAt),
+		ConfirmedAt: fmtBookingTime(b.ConfirmedAt), CancelledAt: fmtBookingTime(b.CancelledAt),
+		Payment: toPaymentRecord(b.Payment), Refund: toRefundRecord(b.Refund), Version: b.Version,
+		ConfirmAnswers: map[string]answerRecord{},
+	}
+	for k, a := range b.ConfirmAnswers {
+		r.ConfirmAnswers[k] = answerRecord(a)
+	}
+	return r
+}
+
+func fromBookingItem(it item) (*booking.Booking, error) {
+	var r bookingRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return nil, fmt.Errorf("booking item: %w", err)
+	}
+	b := &booking.Booking{
+		ID: r.ID, Reference: r.Reference, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity,
+		UnitPrice: r.UnitPrice.domain(), Total: r.Total.domain(), Status: booking.Status(r.Status),
+		ExpiresAt: parseBookingTime(r.ExpiresAt), CreatedAt: parseBookingTime(r.CreatedAt), UpdatedAt: parseBookingTime(r.UpdatedAt),
+		ConfirmedAt: parseBookingTime(r.ConfirmedAt), CancelledAt: parseBookingTime(r.CancelledAt), Version: r.Version,
+		ConfirmClaim: r.ConfirmClaim, ConfirmClaimHash: r.ConfirmClaimHash, ConfirmClaimUntil: parseBookingTime(r.ConfirmClaimUntil),
+	}
+	if p := r.Payment; p != nil {
+		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
+			Amount: p.Amount.domain(), At: parseBookingTime(p.At)}
+	}
+	if f := r.Refund; f != nil {
+		b.Refund = &booking.Refund{Amount: f.Amount.domain(), Percent: f.Percent, RefundID: f.RefundID, Status: f.Status,
+			Reason: f.Reason, At: parseBookingTime(f.At)}
+	}
+	if len(r.ConfirmAnswers) > 0 {
+		b.ConfirmAnswers = map[string]booking.StoredAnswer{}
+		for k, a := range r.ConfirmAnswers {
+			b.ConfirmAnswers[k] = booking.StoredAnswer(a)
+		}
+	}
+	return b, nil
+}
+
+// bookingEventRecord is the part of an event item booking reads. refund_policy is
+// optional; without it the default policy applies.
+type bookingEventRecord struct {
+	ID            string             `dynamodbav:"event_id"`
+	Status        string             `dynamodbav:"status"`
+	StartsAt      string             `dynamodbav:"starts_at"`
+	PriceAmount   int64              `dynamodbav:"price_amount"`
+	PriceCurrency string             `dynamodbav:"price_currency"`
+	MaxTickets    int                `dynamodbav:"max_tickets_per_booking"`
+	Capacity      int64              `dynamodbav:"capacity"`
+	Available     int64              `dynamodbav:"available"`
+	Held          int64              `dynamodbav:"held"`
+	Sold          int64              `dynamodbav:"sold"`
+	RefundPolicy  []refundTierRecord `dynamodbav:"refund_policy,omitempty"`
+}
+
+type refundTierRecord struct {
+	HoursBefore int `dynamodbav:"hours_before"`
+	Percent     int `dynamodbav:"percent"`
+}
+
+func fromEventForBooking(it item) (*booking.Event, error) {
+	var r bookingEventRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return nil, fmt.Errorf("event item: %w", err)
+	}
+	ev := &booking.Event{
+		ID: r.ID, Status: r.Status, StartsAt: parseTime(r.StartsAt),
+		Price: booking.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency}, MaxPerBooking: r.MaxTickets,
+		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
+		RefundPolicy: booking.DefaultRefundPolicy,
+	}
+	if len(r.RefundPolicy) > 0 {
+		p := booking.RefundPolicy{}
+		for _, t := range r.RefundPolicy {
+			p.Tiers = append(p.Tiers, booking.RefundTier(t))
+		}
+		if p.Valid() {
+			ev.RefundPolicy = p
+		}
+	}
+	return ev, nil
+}
+
+// idemRecord is a stored reservation answer under an Idempotency-Key.
+type idemRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Hash      string `dynamodbav:"hash"`
+	Status    int    `dynamodbav:"status"`
+	Body      string `dynamodbav:"body"`
+	BookingID string `dynamodbav:"booking_id"`
+	CreatedAt string `dynamodbav:"created_at"`
+	ExpiresAt string `dynamodbav:"expires_at"`
+	TTL       int64  `dynamodbav:"ttl"`
+}
+
+func fromIdemItem(it item) (*idempotency.Record, error) {
+	var r idemRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return nil, fmt.Errorf("idempotency item: %w", err)
+	}
+	return &idempotency.Record{Hash: r.Hash, Done: true, Status: r.Status, Body: r.Body, ExpiresAt: parseBookingTime(r.ExpiresAt)}, nil
+}
+
+func numAttr(it item, name string) int64 {
+	var n int64
+	if v, ok := it[name]; ok {
+		_ = attributevalue.Unmarshal(v, &n) // absent or malformed counts as 0
+	}
+	return n
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

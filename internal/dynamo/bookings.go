@@ -1,0 +1,525 @@
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+)
+
+// Bookings is the booking store: the reservation transaction, status changes that move
+// seats, idempotency records, per-user seat counters, rate windows, check-ins and stats.
+// Every call asks for ReturnConsumedCapacity TOTAL so a Meter can report the cost.
+type Bookings struct {
+	db    *dynamodb.Client
+	table string
+	list  *Store // the shared paginated query
+	retry Backoff
+}
+
+// NewBookings returns the booking store on a client (built with WithMeter / WithFaults
+// options when calls are to be counted or failures injected).
+func NewBookings(db *dynamodb.Client, table string) *Bookings {
+	return &Bookings{db: db, table: table, list: New(db, table), retry: DefaultBackoff}
+}
+
+var _ booking.Store = (*Bookings)(nil)
+
+const consumedTotal = types.ReturnConsumedCapacityTotal
+
+func marshalAV(v any) types.AttributeValue {
+	av, err := attributevalue.Marshal(v)
+	if err != nil {
+		panic("dynamo: marshal " + err.Error()) // only records of this package are marshalled
+	}
+	return av
+}
+
+// requestToken derives a ClientRequestToken: equal for the retries of one transaction
+// (so a retried transaction that had in fact committed is not applied twice), different
+// for any other, since DynamoDB rejects a reused token with other parameters.
+func requestToken(parts ...string) *string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return aws.String(hex.EncodeToString(sum[:16]))
+}
+
+// GetEvent reads the booking-relevant part of an event. Eventually consistent is enough:
+// every decision it informs is re-checked by a transaction's condition.
+func (s *Bookings) GetEvent(ctx context.Context, id string) (*booking.Event, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: eventKey(id), ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil {
+		return nil, fault.New(fault.NotFound, "Event not found")
+	}
+	return fromEventForBooking(out.Item)
+}
+
+// Reserve items, in transaction order; cancellation reasons come back in this order.
+const (
+	resEvent = iota
+	resBooking
+	resReference
+	resUserSeats
+	resIdem
+	resRate
+)
+
+// Reserve runs the reservation transaction (see booking.Store).
+//
+// The rate window is counted inside the transaction, so an attempt that fails (sold out,
+// not on sale, over the limit) is not counted: counting it would take a second write
+// outside the transaction, and the limit exists to stop one user from churning holds,
+// which only successful attempts do. A failed attempt costs the user nothing and the
+// table one cancelled transaction.
+func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
+	b := r.Booking
+	bi, err := attributevalue.MarshalMap(toBookingRecord(b))
+	if err != nil {
+		return nil, err
+	}
+	q := int64(b.Quantity)
+	now := fmtBookingTime(r.Now)
+	idem, err := attributevalue.MarshalMap(idemRecord{
+		PK: idemPrefix + b.UserID + "#" + r.Key, SK: idemSK, Hash: r.Answer.Hash, Status: r.Answer.Status, Body: r.Answer.Body,
+		BookingID: b.ID, CreatedAt: now, ExpiresAt: fmtBookingTime(r.Now.Add(idempotency.TTL)), TTL: r.Now.Add(idempotency.TTL).Unix(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	items := []types.TransactWriteItem{
+		resEvent: {Update: &types.Update{
+			TableName: &s.table, Key: eventKey(b.EventID),
+			// starts_at is compared as the catalogue stores it (RFC 3339, seconds).
+			ConditionExpression: aws.String("#status = :published AND starts_at > :now AND available >= :q" +
+				" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max"),
+			UpdateExpression:         aws.String("SET available = available - :q, held = if_not_exists(held, :zero) + :q, version = version + :one"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: item{
+				":published": str(booking.Published), ":now": str(formatTime(r.Now)), ":q": num(q),
+				":price": num(r.Event.Price.Amount), ":currency": str(r.Event.Price.Currency), ":max": num(int64(r.Event.MaxPerBooking)),
+				":zero": num(0), ":one": num(1),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		resBooking: {Put: &types.Put{TableName: &s.table, Item: bi, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		resReference: {Put: &types.Put{TableName: &s.table,
+			Item:                item{"pk": str(referencePrefix + b.Reference), "sk": str(referenceSK), "booking_id": str(b.ID)},
+			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		resUserSeats: {Update: &types.Update{
+			TableName: &s.table, Key: userSeatsKey(b.EventID, b.UserID),
+			ConditionExpression:                 aws.String("attribute_not_exists(tickets) OR tickets <= :room"),
+			UpdateExpression:                    aws.String("SET event_id = :event, user_id = :user ADD tickets :q, version :one"),
+			ExpressionAttributeValues:           item{":room": num(int64(r.UserLimit) - q), ":event": str(b.EventID), ":user": str(b.UserID), ":q": num(q), ":one": num(1)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		resIdem: {Put: &types.Put{TableName: &s.table, Item: idem,
+			// An expired record (TTL deletion lags) may be overwritten.
+			ConditionExpression:                 aws.String("attribute_not_exists(pk) OR expires_at < :now"),
+			ExpressionAttributeValues:           item{":now": str(now)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		resRate: {Update: &types.Update{
+			TableName: &s.table, Key: key(ratePrefix+b.UserID+"#"+r.Window, rateSK),
+			ConditionExpression:       aws.String("attribute_not_exists(#count) OR #count < :limit"),
+			UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
+			ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
+			ExpressionAttributeValues: item{":limit": num(int64(r.RateLimit)), ":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
+		}},
+	}
+	err = s.transact(ctx, items, requestToken("reserve", b.UserID, r.Key, b.ID))
+	reasons, cancelled := cancellation(err)
+	if !cancelled {
+		return nil, err
+	}
+	switch {
+	case reasons.failed(resIdem):
+		if it := reasons.item(resIdem); it != nil {
+			return fromIdemItem(it)
+		}
+		return nil, busy()
+	case reasons.failed(resRate):
+		return nil, fault.New(fault.RateLimited, "Too many booking attempts")
+	case reasons.failed(resEvent):
+		return nil, s.whyNotReserved(reasons.item(resEvent), r)
+	case reasons.failed(resUserSeats):
+		owned := numAttr(reasons.item(resUserSeats), "tickets")
+		return nil, fault.New(fault.LimitExceeded, "You may hold or own at most %d seats for this event", r.UserLimit).
+			With("limit", r.UserLimit).With("held_or_owned", owned)
+	case reasons.failed(resBooking), reasons.failed(resReference):
+		return nil, booking.ErrReferenceTaken
+	}
+	return nil, err
+}
+
+// whyNotReserved tells sold_out, not_on_sale, not_found and a stale cached event apart
+// from the event as it was when the transaction failed, without another read.
+func (s *Bookings) whyNotReserved(old item, r booking.ReserveRequest) error {
+	if old == nil {
+		return fault.New(fault.NotFound, "Event not found")
+	}
+	ev, err := fromEventForBooking(old)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ev.OnSale(r.Now):
+		return fault.New(fault.NotOnSale, "This event is not on sale")
+	case ev.Price != r.Event.Price || ev.MaxPerBooking != r.Event.MaxPerBooking:
+		return &booking.StaleEventError{Event: ev}
+	case ev.Available < int64(r.Booking.Quantity):
+		return fault.New(fault.SoldOut, "Not enough seats available").With("available", ev.Available)
+	}
+	// Only the start-time comparison at second precision can get here.
+	return fault.New(fault.NotOnSale, "This event is not on sale")
+}
+
+// GetBooking reads a booking consistently.
+func (s *Bookings) GetBooking(ctx context.Context, id string) (*booking.Booking, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: bookingKey(id), ConsistentRead: aws.Bool(true), ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil {
+		return nil, fault.New(fault.NotFound, "Booking not found")
+	}
+	return fromBookingItem(out.Item)
+}
+
+// ClaimConfirm marks the booking as being confirmed under a key; one UpdateItem that also
+// returns the booking, so a confirmation needs no separate read.
+func (s *Bookings) ClaimConfirm(ctx context.Context, r booking.ClaimRequest) (*booking.Booking, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: bookingKey(r.BookingID),
+		ConditionExpression: aws.String("user_id = :user AND (#status = :held OR #status = :expired)" +
+			" AND attribute_not_exists(confirm_answers.#key)" +
+			" AND (attribute_not_exists(confirm_claim_until) OR confirm_claim_until < :now)"),
+		UpdateExpression:         aws.String("SET confirm_claim = :key, confirm_claim_hash = :hash, confirm_claim_until = :until, updated_at = :now, version = version + :one"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#key": r.Key},
+		ExpressionAttributeValues: item{
+			":user": str(r.UserID), ":held": str(string(booking.Held)), ":expired": str(string(booking.Expired)),
+			":now": str(fmtBookingTime(r.Now)), ":key": str(r.Key), ":hash": str(r.Hash), ":until": str(fmtBookingTime(r.Until)), ":one": num(1),
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ReturnConsumedCapacity:              consumedTotal,
+	})
+	if ccf, failed := conditionFailed(err); failed {
+		if len(ccf.Item) == 0 {
+			return nil, booking.ErrNotClaimed
+		}
+		b, err := fromBookingItem(ccf.Item)
+		if err != nil {
+			return nil, err
+		}
+		return b, booking.ErrNotClaimed
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fromBookingItem(out.Attributes)
+}
+
+// seatUpdate is the event update that applies a move, guarded so no counter goes
+// negative even if a booking and its event were ever out of step.
+func (s *Bookings) seatUpdate(eventID string, m booking.Move) *types.Update {
+	var set, guard []string
+	vals := item{":one": num(1), ":zero": num(0)}
+	for _, c := range []struct {
+		name  string
+		delta int64
+	}{{"available", m.Available}, {"held", m.Held}, {"sold", m.Sold}} {
+		switch {
+		case c.delta > 0:
+			set = append(set, c.name+" = if_not_exists("+c.name+", :zero) + :"+c.name)
+			vals[":"+c.name] = num(c.delta)
+		case c.delta < 0:
+			set = append(set, c.name+" = "+c.name+" - :"+c.name)
+			guard = append(guard, c.name+" >= :"+c.name)
+			vals[":"+c.name] = num(-c.delta)
+		}
+	}
+	set = append(set, "version = version + :one")
+	u := &types.Update{TableName: &s.table, Key: eventKey(eventID),
+		UpdateExpression: aws.String("SET " + strings.Join(set, ", ")), ExpressionAttributeValues: vals}
+	if len(guard) > 0 {
+		u.ConditionExpression = aws.String(strings.Join(guard, " AND "))
+	}
+	return u
+}
+
+// userSeatsUpdate adds delta seats to the user's counter for the event.
+func (s *Bookings) userSeatsUpdate(b *booking.Booking, delta int64) *types.Update {
+	return &types.Update{TableName: &s.table, Key: userSeatsKey(b.EventID, b.UserID),
+		UpdateExpression:          aws.String("ADD tickets :delta, version :one"),
+		ExpressionAttributeValues: item{":delta": num(delta), ":one": num(1)}}
+}
+
+// revenueUpdate adds amount (negative for refunds) to the event's revenue.
+func (s *Bookings) revenueUpdate(eventID string, amount booking.Money) *types.Update {
+	return &types.Update{TableName: &s.table, Key: statsKey(eventID),
+		UpdateExpression:          aws.String("SET event_id = :event, currency = :currency ADD revenue :amount, version :one"),
+		ExpressionAttributeValues: item{":event": str(eventID), ":currency": str(amount.Currency), ":amount": num(amount.Amount), ":one": num(1)}}
+}
+
+// Confirm moves a claimed booking to confirmed and its seats to sold in one transaction.
+func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Payment, key string, a booking.StoredAnswer, now time.Time) error {
+	move, err := booking.Transition(b.Status, booking.Confirmed, b.Quantity)
+	if err != nil {
+		return err
+	}
+	ts := fmtBookingTime(now)
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
+			ConditionExpression: aws.String("version = :version AND #status = :from AND confirm_claim = :key"),
+			UpdateExpression: aws.String("SET #status = :confirmed, payment = :payment, confirmed_at = :now, updated_at = :now," +
+				" confirm_answers.#key = :answer, version = version + :one REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
+			ExpressionAttributeNames: map[string]string{"#status": "status", "#key": key},
+			ExpressionAttributeValues: item{":version": num(b.Version), ":from": str(string(b.Status)), ":key": str(key),
+				":confirmed": str(string(booking.Confirmed)), ":payment": marshalAV(toPaymentRecord(&p)), ":now": str(ts),
+				":answer": marshalAV(answerRecord(a)), ":one": num(1)},
+		}},
+		{Update: s.seatUpdate(b.EventID, move)},
+		{Update: s.revenueUpdate(b.EventID, b.Total)},
+	}
+	if b.Status == booking.Expired {
+		// Expiry gave the seats back to the user's limit; a late confirm takes them again.
+		items = append(items, types.TransactWriteItem{Update: s.userSeatsUpdate(b, int64(b.Quantity))})
+	}
+	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
+	reasons, cancelled := cancellation(err)
+	switch {
+	case !cancelled:
+		return err
+	case reasons.failed(0):
+		return booking.ErrChanged
+	case reasons.failed(1):
+		return booking.ErrSeatsGone
+	}
+	return err
+}
+
+// SettleClaim ends a claim that did not confirm.
+func (s *Bookings) SettleClaim(ctx context.Context, b *booking.Booking, p *booking.Payment, r *booking.Refund, key string, a *booking.StoredAnswer, now time.Time) error {
+	set := []string{"updated_at = :now", "version = version + :one"}
+	names := map[string]string{}
+	vals := item{":now": str(fmtBookingTime(now)), ":one": num(1), ":version": num(b.Version), ":key": str(key)}
+	if p != nil {
+		set, vals[":payment"] = append(set, "payment = :payment"), marshalAV(toPaymentRecord(p))
+	}
+	if r != nil {
+		set, vals[":refund"] = append(set, "refund = :refund"), marshalAV(toRefundRecord(r))
+	}
+	if a != nil {
+		set, vals[":answer"], names["#key"] = append(set, "confirm_answers.#key = :answer"), marshalAV(answerRecord(*a)), key
+	}
+	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: bookingKey(b.ID),
+		ConditionExpression:       aws.String("version = :version AND confirm_claim = :key"),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
+		ExpressionAttributeValues: vals, ReturnConsumedCapacity: consumedTotal}
+	if len(names) > 0 {
+		in.ExpressionAttributeNames = names
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	if _, failed := conditionFailed(err); failed {
+		return booking.ErrChanged
+	}
+	return err
+}
+
+// Release returns a held or confirmed booking's seats in one transaction with its status.
+func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (*booking.Booking, error) {
+	move, err := booking.Transition(b.Status, to, b.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	ts := fmtBookingTime(now)
+	set := []string{"#status = :to", "updated_at = :now", "version = version + :one"}
+	vals := item{":to": str(string(to)), ":now": str(ts), ":one": num(1), ":version": num(b.Version), ":from": str(string(b.Status))}
+	if to == booking.Cancelled {
+		set = append(set, "cancelled_at = :now")
+	}
+	if refund != nil {
+		set, vals[":refund"] = append(set, "refund = :refund"), marshalAV(toRefundRecord(refund))
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
+			ConditionExpression: aws.String("version = :version AND #status = :from"),
+			// A confirm still running loses its claim: its transaction will fail on the
+			// version and it refunds what it charged.
+			UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: vals,
+		}},
+		{Update: s.seatUpdate(b.EventID, move)},
+		{Update: s.userSeatsUpdate(b, -int64(b.Quantity))},
+	}
+	if refund != nil && refund.Amount.Amount > 0 {
+		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
+	}
+	err = s.transact(ctx, items, requestToken("release", b.ID, string(to), itoa64(b.Version)))
+	if reasons, cancelled := cancellation(err); cancelled {
+		if reasons.failed(0) {
+			return nil, booking.ErrChanged
+		}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := *b
+	out.Status, out.UpdatedAt, out.Version, out.Refund = to, now.UTC(), b.Version+1, refund
+	out.ConfirmClaim, out.ConfirmClaimHash, out.ConfirmClaimUntil = "", "", time.Time{}
+	if to == booking.Cancelled {
+		out.CancelledAt = now.UTC()
+	}
+	return &out, nil
+}
+
+// RecordRefund marks the booking's refund as paid.
+func (s *Bookings) RecordRefund(ctx context.Context, b *booking.Booking, refundID string, now time.Time) (*booking.Booking, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: bookingKey(b.ID),
+		ConditionExpression:       aws.String("attribute_exists(refund)"),
+		UpdateExpression:          aws.String("SET refund.refund_id = :id, refund.#status = :succeeded, updated_at = :now, version = version + :one"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: item{":id": str(refundID), ":succeeded": str("succeeded"), ":now": str(fmtBookingTime(now)), ":one": num(1)},
+		ReturnValues:              types.ReturnValueAllNew, ReturnConsumedCapacity: consumedTotal,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fromBookingItem(out.Attributes)
+}
+
+// ListUserBookings lists a user's bookings newest first.
+func (s *Bookings) ListUserBookings(ctx context.Context, userID string, f booking.ListFilter) (booking.Page, error) {
+	in := &dynamodb.QueryInput{IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :prefix)"),
+		ExpressionAttributeValues: item{":pk": str(userPrefix + userID), ":prefix": str(bookingPrefix)},
+		ScanIndexForward:          aws.Bool(false), ReturnConsumedCapacity: consumedTotal}
+	return s.page(ctx, in, f, gsi1Cursor, func(m map[string]string) bool { return m["gsi1pk"] == userPrefix+userID })
+}
+
+// ListEventBookings lists an event's bookings newest first.
+func (s *Bookings) ListEventBookings(ctx context.Context, eventID string, f booking.ListFilter) (booking.Page, error) {
+	in := &dynamodb.QueryInput{IndexName: aws.String("gsi2"),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: item{":pk": str(eventBookingsPartition(eventID))},
+		ScanIndexForward:          aws.Bool(false), ReturnConsumedCapacity: consumedTotal}
+	return s.page(ctx, in, f, gsi2Cursor, func(m map[string]string) bool { return m["gsi2pk"] == eventBookingsPartition(eventID) })
+}
+
+func (s *Bookings) page(ctx context.Context, in *dynamodb.QueryInput, f booking.ListFilter, names []string, valid func(map[string]string) bool) (booking.Page, error) {
+	if f.Status != "" {
+		in.FilterExpression = aws.String("#status = :status")
+		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeValues[":status"] = str(string(f.Status))
+	}
+	items, next, err := s.list.query(ctx, in, max(f.Limit, 1), f.Cursor, names, valid)
+	if err != nil {
+		return booking.Page{}, err
+	}
+	p := booking.Page{NextCursor: next, Items: make([]booking.Booking, 0, len(items))}
+	for _, it := range items {
+		b, err := fromBookingItem(it)
+		if err != nil {
+			return booking.Page{}, err
+		}
+		p.Items = append(p.Items, *b)
+	}
+	return p, nil
+}
+
+// CheckIn records a ticket's first scan, with the check-in count, in one transaction.
+func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat int, now time.Time) error {
+	ticketID := bookingID + "-" + itoa64(int64(seat))
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			Item: item{"pk": str(checkinPrefix + ticketID), "sk": str(checkinSK), "event_id": str(eventID),
+				"booking_id": str(bookingID), "seat": num(int64(seat)), "checked_in_at": str(fmtBookingTime(now))}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: bookingKey(bookingID),
+			ConditionExpression:       aws.String("#status = :confirmed AND event_id = :event AND quantity >= :seat"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: item{":confirmed": str(string(booking.Confirmed)), ":event": str(eventID), ":seat": num(int64(seat))}}},
+		{Update: &types.Update{TableName: &s.table, Key: statsKey(eventID),
+			UpdateExpression:          aws.String("SET event_id = :event ADD checked_in :one, version :one"),
+			ExpressionAttributeValues: item{":event": str(eventID), ":one": num(1)}}},
+	}
+	err := s.transact(ctx, items, requestToken("checkin", ticketID, fmtBookingTime(now)))
+	reasons, cancelled := cancellation(err)
+	switch {
+	case !cancelled:
+		return err
+	case reasons.failed(0):
+		return fault.New(fault.AlreadyCheckedIn, "This ticket was already checked in")
+	case reasons.failed(1):
+		return fault.New(fault.NotFound, "Not a valid ticket for this event")
+	}
+	return err
+}
+
+// Stats reads an event's counters and its stats item in one call.
+func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, error) {
+	out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+		RequestItems:           map[string]types.KeysAndAttributes{s.table: {Keys: []item{eventKey(eventID), statsKey(eventID)}, ConsistentRead: aws.Bool(true)}},
+		ReturnConsumedCapacity: consumedTotal,
+	})
+	if err != nil {
+		return booking.Stats{}, err
+	}
+	var ev, st item
+	for _, it := range out.Responses[s.table] {
+		if sk, _ := it["sk"].(*types.AttributeValueMemberS); sk != nil && sk.Value == statsSK {
+			st = it
+		} else {
+			ev = it
+		}
+	}
+	if ev == nil {
+		if len(out.UnprocessedKeys) > 0 {
+			return booking.Stats{}, fault.New(fault.Unavailable, "Stats are busy; try again")
+		}
+		return booking.Stats{}, fault.New(fault.NotFound, "Event not found")
+	}
+	e, err := fromEventForBooking(ev)
+	if err != nil {
+		return booking.Stats{}, err
+	}
+	return booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+		Revenue:   booking.Money{Amount: numAttr(st, "revenue"), Currency: e.Price.Currency},
+		CheckedIn: numAttr(st, "checked_in")}, nil
+}
+
+// reasons are a cancelled transaction's per-action reasons.
+type reasons []types.CancellationReason
+
+func cancellation(err error) (reasons, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	return reasons(tce.CancellationReasons), true
+}
+
+func (r reasons) failed(i int) bool {
+	return i < len(r) && aws.ToString(r[i].Code) == "ConditionalCheckFailed"
+}
+
+func (r reasons) item(i int) item {
+	if i < len(r) && len(r[i].Item) > 0 {
+		return r[i].Item
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package stampede_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+)
+
+func decodeView(t *testing.T, a booking.Answer) booking.View {
+	t.Helper()
+	var v booking.View
+	if err := json.Unmarshal(a.Body, &v); err != nil {
+		t.Fatalf("body %s: %v", a.Body, err)
+	}
+	return v
+}
+
+func wantCode(t *testing.T, err error, code fault.Code) {
+	t.Helper()
+	if !fault.Is(err, code) {
+		t.Fatalf("err = %v, want %s", err, code)
+	}
+}
+
+func TestReserveConfirmTicketsCancel(t *testing.T) {
+	h := newHarness(t, booking.Config{})
+	ctx := context.Background()
+	ev := h.seedEvent(eventSpec{capacity: 10, price: 2500, max: 4})
+	now := time.Now()
+
+	a, err := h.svc.Reserve(ctx, "alice", ev, 2, "k1", now)
+	if err != nil || a.Status != 201 {
+		t.Fatalf("reserve = %d, %v", a.Status, err)
+	}
+	v := decodeView(t, a)
+	if v.Status != booking.Held || v.Total != (booking.Money{Amount: 5000, Currency: "USD"}) || v.ExpiresAt == nil ||
+		!v.ExpiresAt.Equal(now.Add(15*time.Minute).UTC().Truncate(time.Millisecond)) && v.ExpiresAt.Sub(now) < 14*time.Minute {
+		t.Fatalf("reserved %+v", v)
+	}
+	again, err := h.svc.Reserve(ctx, "alice", ev, 2, "k1", now.Add(time.Second))
+	if err != nil || string(again.Body) != string(a.Body) || again.Status != 201 {
+		t.Fatalf("replay = %d %s, %v", again.Status, again.Body, err)
+	}
+	_, err = h.svc.Reserve(ctx, "alice", ev, 3, "k1", now)
+	wantCode(t, err, fault.IdempotencyMismatch)
+	if st := h.invariant(ev); st.Held != 2 || st.Available != 8 {
+		t.Fatalf("after reserve: %+v", st)
+	}
+
+	// Someone else's booking is not found; a declined card keeps the hold.
+	_, err = h.svc.Get(ctx, "mallory", v.BookingID)
+	wantCode(t, err, fault.NotFound)
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c0", now)
+	wantCode(t, err, fault.PaymentDeclined)
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c0", now)
+	wantCode(t, err, fault.PaymentDeclined) // replayed, not charged again
+	if st := h.invariant(ev); st.Held != 2 {
+		t.Fatalf("declined changed seats: %+v", st)
+	}
+
+	c, err := h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodSucceeds, "c1", now)
+	if err != nil || c.Status != 200 {
+		t.Fatalf("confirm = %v", err)
+	}
+	cv := decodeView(t, c)
+	if cv.Status != booking.Confirmed || cv.Payment == nil || cv.Payment.Status != payments.Succeeded || cv.ExpiresAt != nil {
+		t.Fatalf("confirmed %+v", cv)
+	}
+	c2, err := h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodSucceeds, "c1", now)
+	if err != nil || string(c2.Body) != string(c.Body) {
+		t.Fatalf("confirm replay = %s, %v", c2.Body, err)
+	}
+	c3, err := h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodSucceeds, "c2", now)
+	if err != nil || decodeView(t, c3).Status != booking.Confirmed {
+		t.Fatalf("confirm with a new key = %v", err)
+	}
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c1", now)
+	wantCode(t, err, fault.IdempotencyMismatch)
+	if n, _ := h.ledger.Charges(ctx, v.BookingID); n != 1 {
+		t.Fatalf("charges = %d", n)
+	}
+	st := h.invariant(ev)
+	if st.Sold != 2 || st.Held != 0 || st.Revenue.Amount != 5000 {
+		t.Fatalf("after confirm: %+v", st)
+	}
+
+	ts, err := h.svc.Tickets(ctx, "alice", v.BookingID)
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("tickets = %v, %v", ts, err)
+	}
+	if _, err := h.svc.CheckIn(ctx, ev, ts[0].Code, now); err != nil {
+		t.Fatalf("check-in: %v", err)
+	}
+	_, err = h.svc.CheckIn(ctx, ev, ts[0].Code, now)
+	wantCode(t, err, fault.AlreadyCheckedIn)
+	_, err = h.svc.CheckIn(ctx, ev, ts[1].Code+"x", now)
+	wantCode(t, err, fault.NotFound)
+	_, err = h.svc.CheckIn(ctx, "other-event", ts[1].Code, now)
+	wantCode(t, err, fault.NotFound)
+	if st := h.invariant(ev); st.CheckedIn != 1 {
+		t.Fatalf("checked_in = %d", st.CheckedIn)
+	}
+
+	// A week before the start the default policy refunds everything.
+	b, err := h.svc.Cancel(ctx, "alice", v.BookingID, now)
+	if err != nil || b.Status != booking.Cancelled || b.Refund == nil || b.Refund.Amount.Amount != 5000 || b.Refund.Status != "succeeded" {
+		t.Fatalf("cancel = %+v, %v", b, err)
+	}
+	b2, err := h.svc.Cancel(ctx, "alice", v.BookingID, now)
+	if err != nil || b2.Status != booking.Cancelled {
+		t.Fatalf("cancel twice = %v", err)
+	}
+	st = h.invariant(ev)
+	if st.Available != 10 || st.Sold != 0 || st.Revenue.Amount != 0 {
+		t.Fatalf("after cancel: %+v", st)
+	}
+	mine, err := h.svc.Mine(ctx, "alice", booking.ListFilter{Limit: 10, Status: booking.Cancelled})
+	if err != nil || len(mine.Items) != 1 {
+		t.Fatalf("mine = %+v, %v", mine, err)
+	}
+}
+
+func TestReserveRules(t *testing.T) {
+	h := newHarness(t, booking.Config{RateLimit: 3})
+	ctx := context.Background()
+	now := time.Now()
+	draft := h.seedEvent(eventSpec{capacity: 5, price: 100, status: "draft"})
+	started := h.seedEvent(eventSpec{capacity: 5, price: 100, startsIn: -time.Minute})
+	ev := h.seedEvent(eventSpec{capacity: 5, price: 100, max: 3})
+
+	_, err := h.svc.Reserve(ctx, "u", draft, 1, "a", now)
+	wantCode(t, err, fault.NotOnSale)
+	_, err = h.svc.Reserve(ctx, "u", started, 1, "b", now)
+	wantCode(t, err, fault.NotOnSale)
+	_, err = h.svc.Reserve(ctx, "u", "missing", 1, "c", now)
+	wantCode(t, err, fault.NotFound)
+	_, err = h.svc.Reserve(ctx, "u", ev, 4, "d", now)
+	wantCode(t, err, fault.Validation)
+	_, err = h.svc.Reserve(ctx, "u", ev, 1, "", now)
+	wantCode(t, err, fault.Validation)
+
+	// Per-user limit across bookings: 2 + 1 is fine, one more is not.
+	for i, q := range []int{2, 1} {
+		if _, err := h.svc.Reserve(ctx, "u", ev, q, "ok"+string(rune('0'+i)), now); err != nil {
+			t.Fatalf("reserve %d: %v", q, err)
+		}
+	}
+	_, err = h.svc.Reserve(ctx, "u", ev, 1, "e", now)
+	wantCode(t, err, fault.LimitExceeded)
+
+	// Not enough seats answers with what is left.
+	_, err = h.svc.Reserve(ctx, "v", ev, 3, "f", now)
+	wantCode(t, err, fault.SoldOut)
+	if fe, _ := fault.As(err); fe.Extra["available"] != int64(2) {
+		t.Fatalf("sold_out extra = %v", fe.Extra)
+	}
+
+	// Three successful attempts a minute; the fourth is rate limited with Retry-After.
+	for i := range 2 {
+		if _, err := h.svc.Reserve(ctx, "w", ev, 1, "w"+string(rune('0'+i)), now); err != nil {
+			t.Fatalf("w reserve %d: %v", i, err)
+		}
+	}
+	if _, err := h.svc.Cancel(ctx, "u", mustFirst(t, h, "u"), now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Reserve(ctx, "w", ev, 1, "w2", now); err != nil {
+		t.Fatalf("w third: %v", err)
+	}
+	_, err = h.svc.Reserve(ctx, "w", ev, 1, "w3", now)
+	wantCode(t, err, fault.RateLimited)
+	if fe, _ := fault.As(err); fe.RetryAfter < 1 || fe.RetryAfter > 60 {
+		t.Fatalf("Retry-After = %d", fe.RetryAfter)
+	}
+	h.invariant(ev)
+}
+
+func mustFirst(t *testing.T, h *harness, user string) string {
+	t.Helper()
+	p, err := h.svc.Mine(context.Background(), user, booking.ListFilter{Limit: 1})
+	if err != nil || len(p.Items) == 0 {
+		t.Fatalf("mine(%s) = %v", user, err)
+	}
+	return p.Items[0].ID
+}
