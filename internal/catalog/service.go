@@ -52,7 +52,7 @@ func printableASCII(s string) bool {
 // replay answers a create that found its id taken: the same request again gets the stored
 // item, a different body under the same key is refused.
 func replay[T any](ex *Existing[T], hash string) (T, error) {
-	if ex.RequestHash != hash || hash == "" {
+	if ex.RequestHash != hash {
 		var zero T
 		return zero, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
 	}
@@ -69,10 +69,9 @@ func (s *Service) CreateVenue(ctx context.Context, caller, key string, in VenueI
 	if err != nil {
 		return Venue{}, err
 	}
-	hash := ""
-	if key != "" {
-		hash = RequestHash(kindVenue, in)
-	}
+	// Hashed even without a key: a put the SDK retried after a lost response finds its own
+	// item, and the matching hash turns that into the success it was.
+	hash := RequestHash(kindVenue, in)
 	ex, err := s.store.CreateVenue(ctx, v, hash)
 	if err != nil || ex == nil {
 		return v, err
@@ -131,10 +130,7 @@ func (s *Service) CreateEvent(ctx context.Context, caller, key string, in EventI
 	if err != nil {
 		return Event{}, err
 	}
-	hash := ""
-	if key != "" {
-		hash = RequestHash(kindEvent, in)
-	}
+	hash := RequestHash(kindEvent, in)
 	ex, err := s.store.CreateEvent(ctx, e, hash)
 	if err != nil || ex == nil {
 		return e, err

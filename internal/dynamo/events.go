@@ -258,8 +258,9 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		"#name = :name", "#description = :description", "#category = :category", "venue_id = :venue_id",
 		"#venue = :venue", "city_key = :city_key", "starts_at = :starts_at", "ends_at = :ends_at",
 		"price_amount = :price_amount", "price_currency = :price_currency",
-		"max_tickets_per_booking = :max_tickets", "updated_at = :updated_at",
+		"max_tickets_per_booking = :max_tickets", "updated_at = :updated_at", "write_id = :write_id",
 	}
+	writeID := newWriteID()
 	venue, err := attributevalue.Marshal(venueSummaryRecord{Name: after.Venue.Name, City: after.Venue.City, Address: after.Venue.Address})
 	if err != nil {
 		return catalog.Event{}, err
@@ -270,7 +271,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		":starts_at": str(formatTime(after.StartsAt)), ":ends_at": str(formatTime(after.EndsAt)),
 		":price_amount": num(after.Price.Amount), ":price_currency": str(after.Price.Currency),
 		":max_tickets": num(after.MaxTicketsPerBooking), ":updated_at": str(formatTime(after.UpdatedAt)),
-		":delta": num(delta), ":one": num(1), ":v": num(before.Version),
+		":delta": num(delta), ":one": num(1), ":v": num(before.Version), ":write_id": str(writeID),
 	}
 	if before.Status == catalog.Published {
 		set = append(set, "gsi2sk = :gsi2sk")
@@ -292,7 +293,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if ccf, failed := conditionFailed(err); failed {
-			return catalog.Event{}, s.whyUpdateFailed(ctx, ccf, before, after)
+			return s.whyUpdateFailed(ctx, ccf, before, after, writeID)
 		}
 		if err != nil {
 			return catalog.Event{}, err
@@ -320,7 +321,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 	case !cancelled:
 		return s.GetEvent(ctx, before.ID)
 	case failedAt(codes, 0):
-		return catalog.Event{}, s.whyUpdateFailed(ctx, nil, before, after)
+		return s.whyUpdateFailed(ctx, nil, before, after, writeID)
 	case failedAt(codes, 1):
 		return catalog.Event{}, venueChanged()
 	case transactionConflict(codes):
@@ -331,26 +332,29 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 
 // whyUpdateFailed names the condition an event update failed: the event is gone, it was
 // changed since it was read, or (the version still matching) the seats it would cut are
-// taken.
-func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, before, after catalog.Event) error {
+// taken; or it did not fail: the item carries this call's write.
+func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, before, after catalog.Event, writeID string) (catalog.Event, error) {
 	old, err := s.current(ctx, ccf, eventKey(before.ID))
 	if err != nil {
-		return err
+		return catalog.Event{}, err
 	}
 	if old == nil {
-		return catalog.EventNotFound()
+		return catalog.Event{}, catalog.EventNotFound()
 	}
 	now, _, err := fromEventItem(old)
 	if err != nil {
-		return err
+		return catalog.Event{}, err
+	}
+	if wroteIt(old, writeID) {
+		return now, nil
 	}
 	if now.Version != before.Version {
-		return catalog.StaleVersion("Event")
+		return catalog.Event{}, catalog.StaleVersion("Event")
 	}
 	if _, err := catalog.CapacityDelta(now, after.Capacity); err != nil {
-		return err
+		return catalog.Event{}, err
 	}
-	return catalog.StaleVersion("Event")
+	return catalog.Event{}, catalog.StaleVersion("Event")
 }
 
 // Publish moves a draft to published and into the public index. The condition repeats
@@ -358,10 +362,12 @@ func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheck
 // the version if the caller sent one), so a concurrent change cannot slip in between.
 func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (catalog.Event, error) {
 	cond := "#status = :draft AND starts_at = :starts_at"
+	writeID := newWriteID()
 	values := item{
 		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
 		":starts_at": str(formatTime(e.StartsAt)), ":p": str(publishedPartition),
 		":sk": str(publicSortKey(e.StartsAt, e.ID)), ":updated_at": str(formatTime(e.UpdatedAt)), ":one": num(1),
+		":write_id": str(writeID),
 	}
 	if version > 0 {
 		cond += " AND #version = :v"
@@ -369,15 +375,15 @@ func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (ca
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: eventKey(e.ID),
-		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD #version :one"),
+		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one"),
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            aliases("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at ADD #version :one", cond),
+		ExpressionAttributeNames:            aliases("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one", cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, failed := conditionFailed(err); failed {
-		return catalog.Event{}, s.whyTransitionFailed(ctx, ccf, e.ID, version, catalog.Published)
+		return s.whyTransitionFailed(ctx, ccf, e.ID, version, catalog.Published, writeID)
 	}
 	if err != nil {
 		return catalog.Event{}, err
@@ -390,9 +396,11 @@ func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (ca
 // index, in one conditional write.
 func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.Time) (catalog.Event, error) {
 	cond := "#status IN (:draft, :published)"
+	writeID := newWriteID()
 	values := item{
 		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
 		":cancelled": str(string(catalog.Cancelled)), ":updated_at": str(formatTime(now)), ":one": num(1),
+		":write_id": str(writeID),
 	}
 	if version > 0 {
 		cond += " AND #version = :v"
@@ -400,15 +408,15 @@ func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.T
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: eventKey(id),
-		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD #version :one"),
+		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one"),
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            aliases("SET #status = :cancelled, updated_at = :updated_at REMOVE gsi2pk, gsi2sk ADD #version :one", cond),
+		ExpressionAttributeNames:            aliases("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one", cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, failed := conditionFailed(err); failed {
-		return catalog.Event{}, s.whyTransitionFailed(ctx, ccf, id, version, catalog.Cancelled)
+		return s.whyTransitionFailed(ctx, ccf, id, version, catalog.Cancelled, writeID)
 	}
 	if err != nil {
 		return catalog.Event{}, err
@@ -417,25 +425,30 @@ func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.T
 	return cancelled, err
 }
 
-func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, id string, version int64, to catalog.Status) error {
+// whyTransitionFailed names the condition a status change failed, or recognises the
+// retried write that had in fact gone through.
+func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, id string, version int64, to catalog.Status, writeID string) (catalog.Event, error) {
 	old, err := s.current(ctx, ccf, eventKey(id))
 	if err != nil {
-		return err
+		return catalog.Event{}, err
 	}
 	if old == nil {
-		return catalog.EventNotFound()
+		return catalog.Event{}, catalog.EventNotFound()
 	}
 	e, _, err := fromEventItem(old)
 	if err != nil {
-		return err
+		return catalog.Event{}, err
+	}
+	if wroteIt(old, writeID) {
+		return e, nil
 	}
 	if version > 0 && e.Version != version {
-		return catalog.StaleVersion("Event")
+		return catalog.Event{}, catalog.StaleVersion("Event")
 	}
 	if err := catalog.CheckTransition(e.Status, to); err != nil {
-		return err
+		return catalog.Event{}, err
 	}
-	return fault.New(fault.Conflict, "The event changed while it was being %s; read it again", to)
+	return catalog.Event{}, fault.New(fault.Conflict, "The event changed while it was being %s; read it again", to)
 }
 
 // Availability reads the counters only, eventually consistent: the caller caches the

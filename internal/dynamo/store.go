@@ -6,7 +6,9 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,6 +122,21 @@ func (s *Store) current(ctx context.Context, ccf *types.ConditionalCheckFailedEx
 		return nil, err
 	}
 	return out.Item, nil
+}
+
+// newWriteID tags one catalogue write. The SDK retries a write whose response was lost;
+// the retry then fails its condition against the write's own result, and finding this tag
+// on the item tells that apart from a real conflict.
+func newWriteID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// wroteIt reports whether the item carries the tag of this call's write.
+func wroteIt(it item, writeID string) bool {
+	v, ok := it["write_id"].(*types.AttributeValueMemberS)
+	return ok && v.Value == writeID
 }
 
 // get reads one item consistently; nil when absent.

@@ -168,7 +168,8 @@ func (s *Store) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalog.
 func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64) (catalog.Venue, error) {
 	update := "SET #name = :name, name_key = :name_key, gsi1sk = :gsi1sk, #address = :address, " +
 		"#city = :city, city_key = :city_key, #state = :state, #country = :country, postal_code = :postal_code, " +
-		"#capacity = :capacity, updated_at = :updated_at ADD #version :one"
+		"#capacity = :capacity, updated_at = :updated_at, write_id = :write_id ADD #version :one"
+	writeID := newWriteID()
 	cond := "attribute_exists(pk) AND #version = :v"
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: venueKey(v.ID),
@@ -178,7 +179,7 @@ func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64)
 			":address": str(v.Address), ":city": str(v.City), ":city_key": str(fold(v.City)),
 			":state": str(v.State), ":country": str(v.Country), ":postal_code": str(v.PostalCode),
 			":capacity": num(v.Capacity), ":updated_at": str(formatTime(v.UpdatedAt)),
-			":one": num(1), ":v": num(version),
+			":one": num(1), ":v": num(version), ":write_id": str(writeID),
 		},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -190,6 +191,10 @@ func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64)
 		}
 		if old == nil {
 			return catalog.Venue{}, catalog.VenueNotFound()
+		}
+		if wroteIt(old, writeID) {
+			updated, _, err := fromVenueItem(old)
+			return updated, err
 		}
 		return catalog.Venue{}, catalog.StaleVersion("Venue")
 	}
