@@ -132,3 +132,28 @@ func (h *harness) invariant(eventID string) booking.Stats {
 	}
 	return st
 }
+
+// editName renames the event like the catalogue's PATCH with If-Match: read the version,
+// write conditionally on it, retry a few times on conflict. It reports whether it landed.
+func (h *harness) editName(id, name string) bool {
+	ctx := context.Background()
+	k := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#" + id}, "sk": &types.AttributeValueMemberS{Value: "EVENT"}}
+	for range 5 {
+		out, err := h.raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(h.table), Key: k, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			h.t.Errorf("read event: %v", err)
+			return false
+		}
+		version := out.Item["version"]
+		_, err = h.raw.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(h.table), Key: k,
+			ConditionExpression:      aws.String("version = :v"),
+			UpdateExpression:         aws.String("SET #name = :name, version = version + :one"),
+			ExpressionAttributeNames: map[string]string{"#name": "name"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": version, ":name": &types.AttributeValueMemberS{Value: name},
+				":one": &types.AttributeValueMemberN{Value: "1"}}})
+		if err == nil {
+			return true
+		}
+	}
+	return false
+}
