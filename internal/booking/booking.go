@@ -76,6 +76,9 @@ type Booking struct {
 	Payment     *Payment
 	Refund      *Refund
 	Version     int64
+	// Source is "waitlist" for an offer made to a waiting entry (WaitlistEntry), else "".
+	Source        string
+	WaitlistEntry string
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and
@@ -111,6 +114,7 @@ type View struct {
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	Payment     *Payment   `json:"payment,omitempty"`
 	Refund      *Refund    `json:"refund,omitempty"`
+	Source      string     `json:"source,omitempty"`
 }
 
 // View renders the booking for the API. Holds show when they lapse; other states don't
@@ -119,7 +123,7 @@ func (b *Booking) View() View {
 	v := View{
 		BookingID: b.ID, Reference: b.Reference, EventID: b.EventID, Quantity: b.Quantity,
 		UnitPrice: b.UnitPrice, Total: b.Total, Status: b.Status, CreatedAt: b.CreatedAt.UTC(),
-		Payment: b.Payment, Refund: b.Refund,
+		Payment: b.Payment, Refund: b.Refund, Source: b.Source,
 	}
 	if b.Status == Held {
 		v.ExpiresAt = utcPtr(b.ExpiresAt)
@@ -151,6 +155,11 @@ type Event struct {
 	Held          int64
 	Sold          int64
 	RefundPolicy  RefundPolicy
+	// Offering are seats freed while someone waited, claimed for the waitlist; Waiting
+	// counts waiting entries; OfferFor is the event's own offer window (0: the default).
+	Offering int64
+	Waiting  int64
+	OfferFor time.Duration
 }
 
 // Published is the catalogue status in which seats are sold.

@@ -39,26 +39,27 @@ func orNone(s Status) string {
 	return string(s)
 }
 
-// Counters are an event's seat counters.
+// Counters are an event's seat counters. Offering are seats freed while someone waited,
+// claimed for the waitlist and not yet turned into offer holds.
 type Counters struct {
-	Capacity, Available, Held, Sold int64
+	Capacity, Available, Held, Sold, Offering int64
 }
 
 // Apply returns the counters after m.
 func (c Counters) Apply(m Move) Counters {
-	return Counters{Capacity: c.Capacity, Available: c.Available + m.Available, Held: c.Held + m.Held, Sold: c.Sold + m.Sold}
+	return Counters{Capacity: c.Capacity, Available: c.Available + m.Available, Held: c.Held + m.Held, Sold: c.Sold + m.Sold, Offering: c.Offering}
 }
 
 // CheckInvariant verifies the seat invariant for one event: capacity = available + held
-// + sold, each counter >= 0, and the seats of the event's bookings summed by status match
+// + sold + offering, each counter >= 0, and the seats of the event's bookings summed by status match
 // held and sold. It returns every violation found, or nil.
 func CheckInvariant(c Counters, bookings []Booking) []string {
 	var bad []string
-	if c.Available < 0 || c.Held < 0 || c.Sold < 0 {
-		bad = append(bad, fmt.Sprintf("negative counter: available=%d held=%d sold=%d", c.Available, c.Held, c.Sold))
+	if c.Available < 0 || c.Held < 0 || c.Sold < 0 || c.Offering < 0 {
+		bad = append(bad, fmt.Sprintf("negative counter: available=%d held=%d sold=%d offering=%d", c.Available, c.Held, c.Sold, c.Offering))
 	}
-	if sum := c.Available + c.Held + c.Sold; sum != c.Capacity {
-		bad = append(bad, fmt.Sprintf("capacity %d != available %d + held %d + sold %d (= %d)", c.Capacity, c.Available, c.Held, c.Sold, sum))
+	if sum := c.Available + c.Held + c.Sold + c.Offering; sum != c.Capacity {
+		bad = append(bad, fmt.Sprintf("capacity %d != available %d + held %d + sold %d + offering %d (= %d)", c.Capacity, c.Available, c.Held, c.Sold, c.Offering, sum))
 	}
 	var held, sold int64
 	for _, b := range bookings {
