@@ -11,7 +11,9 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 )
 
-func decodeView(t *testing.T, a booking.Answer) booking.View {
+func decodeView(t *testing.T, a booking.Answer) booking.View { return viewOf(t, a) }
+
+func viewOf(t testing.TB, a booking.Answer) booking.View {
 	t.Helper()
 	var v booking.View
 	if err := json.Unmarshal(a.Body, &v); err != nil {

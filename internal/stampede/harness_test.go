@@ -157,3 +157,11 @@ func (h *harness) editName(id, name string) bool {
 	}
 	return false
 }
+
+// withoutFaults is the same table through a client with no injected failures.
+func (h *harness) withoutFaults() *harness {
+	c := *h
+	c.store = dynamo.NewBookings(h.raw, h.table)
+	c.svc = booking.NewService(c.store, h.pay, h.signer, nil, booking.Config{})
+	return &c
+}
