@@ -51,8 +51,9 @@ func (v Venue) Summary() VenueSummary {
 	return VenueSummary{Name: v.Name, City: v.City, Address: v.Address}
 }
 
-// Event is something tickets are sold for. Seats obey capacity = available + held + sold;
-// booking code moves seats between the three counters, catalogue code owns the rest.
+// Event is something tickets are sold for. Seats obey
+// capacity = available + held + sold + offering; booking and waitlist code move seats
+// between the counters, catalogue code owns the rest.
 type Event struct {
 	ID                   string       `json:"event_id"`
 	Name                 string       `json:"name"`
@@ -66,6 +67,7 @@ type Event struct {
 	Available            int64        `json:"available"`
 	Held                 int64        `json:"-"`
 	Sold                 int64        `json:"-"`
+	Offering             int64        `json:"-"` // freed seats set aside for the waitlist
 	Price                Money        `json:"price"`
 	MaxTicketsPerBooking int64        `json:"max_tickets_per_booking"`
 	Status               Status       `json:"status"`
@@ -78,8 +80,9 @@ type Event struct {
 // at it, and seats come back when holds expire.
 func (e Event) SoldOut() bool { return e.Status == Published && e.Available == 0 }
 
-// Taken is the number of seats held or sold, which a capacity change must leave room for.
-func (e Event) Taken() int64 { return e.Held + e.Sold }
+// Taken is the number of seats held, sold or set aside for the waitlist, which a capacity
+// change must leave room for.
+func (e Event) Taken() int64 { return e.Held + e.Sold + e.Offering }
 
 // MarshalJSON adds the derived sold_out so no caller can forget it.
 func (e Event) MarshalJSON() ([]byte, error) {
@@ -98,10 +101,11 @@ func (a AdminEvent) MarshalJSON() ([]byte, error) {
 	type plain Event
 	return json.Marshal(struct {
 		plain
-		SoldOut bool  `json:"sold_out"`
-		Held    int64 `json:"held"`
-		Sold    int64 `json:"sold"`
-	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold})
+		SoldOut  bool  `json:"sold_out"`
+		Held     int64 `json:"held"`
+		Sold     int64 `json:"sold"`
+		Offering int64 `json:"offering"`
+	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering})
 }
 
 // ForAdmin returns the admin view.

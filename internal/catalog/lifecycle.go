@@ -35,12 +35,12 @@ func CheckPublish(e Event, now time.Time) error {
 }
 
 // CapacityDelta returns how far a capacity change moves the counters (available moves by
-// the same amount as capacity). It refuses to go below the seats already held or sold,
-// which would break capacity = available + held + sold.
+// the same amount as capacity). It refuses to go below the seats already taken, which
+// would break capacity = available + held + sold + offering.
 func CapacityDelta(e Event, capacity int64) (int64, error) {
 	if capacity < e.Taken() {
 		return 0, fault.New(fault.Conflict,
-			"Capacity cannot drop to %d: %d seats are already held or sold", capacity, e.Taken()).
+			"Capacity cannot drop to %d: %d seats are already held, sold or offered to the waitlist", capacity, e.Taken()).
 			With("taken", e.Taken())
 	}
 	return capacity - e.Capacity, nil

@@ -167,12 +167,12 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestCapacityDelta(t *testing.T) {
-	e := Event{Capacity: 100, Available: 60, Held: 15, Sold: 25}
+	e := Event{Capacity: 100, Available: 55, Held: 15, Sold: 25, Offering: 5}
 	cases := []struct {
 		capacity, delta int64
 		refused         bool
 	}{
-		{100, 0, false}, {150, 50, false}, {41, -59, false}, {40, -60, false}, {39, 0, true}, {0, 0, true},
+		{100, 0, false}, {150, 50, false}, {46, -54, false}, {45, -55, false}, {44, 0, true}, {0, 0, true},
 	}
 	for _, c := range cases {
 		delta, err := CapacityDelta(e, c.capacity)
@@ -232,7 +232,7 @@ func TestEventPatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Capacity != got.Available+got.Held+got.Sold {
+			if got.Capacity != got.Available+got.Held+got.Sold+got.Offering {
 				t.Fatalf("seat invariant broken: %+v", got)
 			}
 			if got.Version != e.Version || !got.UpdatedAt.Equal(now) {
@@ -289,7 +289,7 @@ func TestEventJSON(t *testing.T) {
 	if public["sold_out"] != true || public["held"] != nil || public["sold"] != nil {
 		t.Fatalf("public = %v", public)
 	}
-	if admin["sold_out"] != true || admin["held"] != 2.0 || admin["sold"] != 3.0 || admin["event_id"] != "e" {
+	if admin["sold_out"] != true || admin["held"] != 2.0 || admin["sold"] != 3.0 || admin["offering"] != 0.0 || admin["event_id"] != "e" {
 		t.Fatalf("admin = %v", admin)
 	}
 	e.Status = Cancelled
