@@ -1,0 +1,165 @@
+package api
+
+import (
+	"context"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+)
+
+// bookingPage is a page of bookings as the API shows it.
+type bookingPage struct {
+	Items      []booking.View `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+func viewPage(p booking.Page) bookingPage {
+	out := bookingPage{Items: make([]booking.View, len(p.Items)), NextCursor: p.NextCursor}
+	for i := range p.Items {
+		out.Items[i] = p.Items[i].View()
+	}
+	return out
+}
+
+func answer(a booking.Answer) (Response, error) { return Response{Status: a.Status, Body: a.Body}, nil }
+
+// CreateBooking serves POST /events/{eventId}/bookings {"quantity": n} with an
+// Idempotency-Key: a hold on n seats.
+func CreateBooking(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		var in struct {
+			Quantity int `json:"quantity"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return Response{}, err
+		}
+		a, err := svc.Reserve(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), r.Now)
+		if err != nil {
+			return Response{}, err
+		}
+		return answer(a)
+	}
+}
+
+// ConfirmBooking serves POST /bookings/{bookingId}/confirm {"payment_method": "..."} with
+// an Idempotency-Key: pays for a hold.
+func ConfirmBooking(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		var in struct {
+			PaymentMethod string `json:"payment_method"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return Response{}, err
+		}
+		a, err := svc.Confirm(ctx, r.Caller.UserID, r.Path("bookingId"), in.PaymentMethod, r.Header(idempotency.Header), r.Now)
+		if err != nil {
+			return Response{}, err
+		}
+		return answer(a)
+	}
+}
+
+// GetBooking serves GET /bookings/{bookingId}: the caller's own booking only.
+func GetBooking(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		b, err := svc.Get(ctx, r.Caller.UserID, r.Path("bookingId"))
+		if err != nil {
+			return Response{}, err
+		}
+		return withVersion(b.View(), b.Version)
+	}
+}
+
+// ListMyBookings serves GET /me/bookings?status=&cursor=&limit=, newest first.
+func ListMyBookings(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		limit, err := r.Limit(defaultPageSize, maxPageSize)
+		if err != nil {
+			return Response{}, err
+		}
+		p, err := svc.Mine(ctx, r.Caller.UserID, booking.ListFilter{Status: booking.Status(r.Query("status")), Limit: limit, Cursor: r.Query("cursor")})
+		if err != nil {
+			return Response{}, err
+		}
+		return OK(viewPage(p))
+	}
+}
+
+// CancelBooking serves POST /bookings/{bookingId}/cancel; cancelling twice is harmless.
+func CancelBooking(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		b, err := svc.Cancel(ctx, r.Caller.UserID, r.Path("bookingId"), r.Now)
+		if err != nil {
+			return Response{}, err
+		}
+		return withVersion(b.View(), b.Version)
+	}
+}
+
+// GetTickets serves GET /bookings/{bookingId}/tickets for a confirmed booking.
+func GetTickets(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		ts, err := svc.Tickets(ctx, r.Caller.UserID, r.Path("bookingId"))
+		if err != nil {
+			return Response{}, err
+		}
+		return OK(map[string]any{"booking_id": r.Path("bookingId"), "tickets": ts})
+	}
+}
+
+// CheckIn serves POST /admin/events/{eventId}/checkins {"code": "..."}: 200 the first
+// time a ticket is scanned, 409 already_checked_in after, 404 for a forged or foreign code.
+func CheckIn(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		var in struct {
+			Code string `json:"code"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return Response{}, err
+		}
+		c, err := svc.CheckIn(ctx, r.Path("eventId"), in.Code, r.Now)
+		if err != nil {
+			return Response{}, err
+		}
+		return OK(c)
+	}
+}
+
+// AdminListBookings serves GET /admin/events/{eventId}/bookings?status=&cursor=&limit=.
+func AdminListBookings(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		limit, err := r.Limit(defaultPageSize, maxPageSize)
+		if err != nil {
+			return Response{}, err
+		}
+		p, err := svc.EventBookings(ctx, r.Path("eventId"), booking.ListFilter{Status: booking.Status(r.Query("status")), Limit: limit, Cursor: r.Query("cursor")})
+		if err != nil {
+			return Response{}, err
+		}
+		out := struct {
+			Items      []adminBooking `json:"items"`
+			NextCursor string         `json:"next_cursor,omitempty"`
+		}{Items: make([]adminBooking, len(p.Items)), NextCursor: p.NextCursor}
+		for i := range p.Items {
+			out.Items[i] = adminBooking{View: p.Items[i].View(), UserID: p.Items[i].UserID}
+		}
+		return OK(out)
+	}
+}
+
+// adminBooking adds the buyer to a booking for admins.
+type adminBooking struct {
+	booking.View
+	UserID string `json:"user_id"`
+}
+
+// EventStats serves GET /admin/events/{eventId}/stats.
+func EventStats(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		st, err := svc.Stats(ctx, r.Path("eventId"))
+		if err != nil {
+			return Response{}, err
+		}
+		return OK(st)
+	}
+}
