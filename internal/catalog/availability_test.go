@@ -84,3 +84,22 @@ func TestAvailabilityBurstCostsOneRead(t *testing.T) {
 		t.Fatalf("100 cold reads cost %d table reads, want 1", n)
 	}
 }
+
+// BenchmarkAvailabilityWarm is the hot path of GET /events/{id}/availability on a warm
+// instance: a cache hit, shared by concurrent callers.
+func BenchmarkAvailabilityWarm(b *testing.B) {
+	id := NewID()
+	store := &countingStore{events: map[string]Availability{
+		id: {EventID: id, Capacity: 10, Available: 4, Status: Published, Version: 3}}}
+	r := NewAvailabilityReader(store, time.Hour, time.Now)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := r.Get(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(store.reads.Load()), "table-reads")
+}
