@@ -31,6 +31,11 @@ func execCmd(args []string) error {
 	}
 	defer stop()
 	fmt.Fprintf(os.Stderr, "local: moto at %s (SQS at %s)\n", ep.Main, ep.SQS)
+	search, err := startOpenSearch(ctx)
+	if err != nil {
+		return err
+	}
+	defer search.Stop()
 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -38,6 +43,7 @@ func execCmd(args []string) error {
 	cmd.Env = append(cmd.Env, "AWS_REGION="+template.Region, "AWS_DEFAULT_REGION="+template.Region,
 		"AWS_ACCESS_KEY_ID="+endpoints.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+endpoints.SecretAccessKey,
 		"AWS_SESSION_TOKEN="+endpoints.SessionToken)
+	cmd.Env = append(cmd.Env, "OPENSEARCH_URL="+search.URL)
 	// The command shares our process group, so a terminal's Ctrl-C reaches it directly;
 	// we only keep running long enough to stop moto after it.
 	signal.Ignore(syscall.SIGINT)
@@ -53,6 +59,7 @@ func execCmd(args []string) error {
 	}()
 	err = cmd.Wait()
 	stop()
+	search.Stop()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		os.Exit(exit.ExitCode())
