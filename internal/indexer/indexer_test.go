@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/search"
 )
 
@@ -145,5 +147,27 @@ func TestHandle(t *testing.T) {
 				t.Errorf("failed %v, want %v", failed, tt.wantFailed)
 			}
 		})
+	}
+}
+
+// The sample event is what the queue delivers in AWS: it must decode with the store's
+// real item layout into one write of the event's newest state.
+func TestSampleEventDecodes(t *testing.T) {
+	b, err := os.ReadFile("../../events/index-events.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	resp, err := New(dynamo.EventFromImage, rec).Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 || len(rec.applied) != 1 {
+		t.Fatalf("%v %+v %+v", err, resp, rec.applied)
+	}
+	d := rec.applied[0].Doc
+	if rec.applied[0].Version != 7 || d.Name != "Jazz at the Mohawk" || d.City != "Austin" || d.Available != 480 || d.Price.Amount != 4500 {
+		t.Fatalf("doc %+v", d)
 	}
 }
