@@ -45,6 +45,7 @@ type Service struct {
 	signer   *tickets.Signer
 	events   *EventCache
 	cfg      Config
+	soldOut  SoldOutHooks // see waitlist.go
 }
 
 // NewService wires the use cases. events may be nil to read every event from the store.

@@ -1,0 +1,66 @@
+package booking
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+// WaitlistRef is where a sold-out reservation put the buyer in line.
+type WaitlistRef struct {
+	EntryID  string `json:"entry_id"`
+	Position int    `json:"position,omitempty"`
+	Status   string `json:"status"`
+}
+
+// SoldOutHooks are what a reservation does when it finds the event sold out: release the
+// event's holds that have already lapsed (bounded work), and put the buyer in line.
+type SoldOutHooks struct {
+	Lapsed interface {
+		ReleaseLapsed(ctx context.Context, eventID string, now time.Time) (seats int, err error)
+	}
+	Waitlist interface {
+		Enrol(ctx context.Context, userID, eventID string, quantity int, now time.Time) (WaitlistRef, error)
+	}
+}
+
+// WithSoldOut sets the sold-out hooks (either may be nil) and returns s.
+func (s *Service) WithSoldOut(h SoldOutHooks) *Service {
+	s.soldOut = h
+	return s
+}
+
+// ReserveOrWait is Reserve for the API: when the event is sold out it first releases the
+// event's lapsed holds and tries again (their seats may be free, unless someone waits,
+// in which case they go to the line), and then, unless wait is false, enrols the buyer
+// on the waitlist and says where in the sold_out answer.
+func (s *Service) ReserveOrWait(ctx context.Context, userID, eventID string, quantity int, key string, wait bool, now time.Time) (Answer, error) {
+	a, err := s.Reserve(ctx, userID, eventID, quantity, key, now)
+	if !fault.Is(err, fault.SoldOut) {
+		return a, err
+	}
+	if h := s.soldOut.Lapsed; h != nil {
+		n, lerr := h.ReleaseLapsed(ctx, eventID, now)
+		if lerr != nil {
+			slog.WarnContext(ctx, "lapsed holds not released", "event_id", eventID, "error", lerr)
+		}
+		if n > 0 {
+			// The failed attempt stored nothing under the key, so it may be used again.
+			if a, err = s.Reserve(ctx, userID, eventID, quantity, key, now); !fault.Is(err, fault.SoldOut) {
+				return a, err
+			}
+		}
+	}
+	if !wait || s.soldOut.Waitlist == nil {
+		return a, err
+	}
+	ref, werr := s.soldOut.Waitlist.Enrol(ctx, userID, eventID, quantity, now)
+	if werr != nil {
+		slog.WarnContext(ctx, "sold-out buyer not enrolled", "event_id", eventID, "error", werr)
+		return a, err
+	}
+	fe, _ := fault.As(err)
+	return a, fe.With("waitlist", ref)
+}
