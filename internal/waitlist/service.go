@@ -1,0 +1,261 @@
+package waitlist
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
+)
+
+// Store keeps entries and moves seats between an event's offering counter and offers.
+// Like the booking store, every change is one conditional transaction.
+type Store interface {
+	// Seats reads an event's booking view consistently (not_found when absent).
+	Seats(ctx context.Context, eventID string) (*booking.Event, error)
+	// Latest returns the user's most recent entry for the event, nil when none.
+	Latest(ctx context.Context, eventID, userID string) (*Entry, error)
+	// Join puts e as the user's entry, counts it in the event's waiting and moves any
+	// seats left in available to offering (moved reports whether it did), conditioned on
+	// the event being on sale with fewer than e.Quantity seats available and on prev
+	// (the user's latest entry, nil when none) still being the latest. ErrChanged when
+	// another join or change got there first.
+	Join(ctx context.Context, e Entry, prev *Entry, now time.Time) (moved bool, err error)
+	// Leave moves a waiting entry to left and out of the event's waiting count.
+	Leave(ctx context.Context, e Entry, now time.Time) error
+	// Position counts the waiting entries that joined before e, plus one.
+	Position(ctx context.Context, e Entry) (int, error)
+	// Line returns up to limit waiting entries of the event in FIFO order.
+	Line(ctx context.Context, eventID string, limit int) ([]Entry, error)
+	// Offer, in one transaction, takes e.Quantity seats from the event's offering to held,
+	// moves e from waiting to offered (conditioned on its version) and puts hold as the
+	// offer. ErrChanged when e moved on; ErrNoSeats when offering has too few seats.
+	Offer(ctx context.Context, e Entry, hold *booking.Booking, now time.Time) error
+	// AddPassed adds seats to a waiting entry's Passed (best effort bookkeeping).
+	AddPassed(ctx context.Context, eventID, entryID string, seats int) error
+	// Settle ends an offering round: when nobody waits, seats left in offering go back
+	// to available (returned says how many); when offering is empty the event leaves
+	// the stranded-offering index.
+	Settle(ctx context.Context, eventID string, now time.Time) (returned int64, err error)
+	// ListUser lists a user's entries newest first; ListEvent an event's in join order.
+	ListUser(ctx context.Context, userID string, limit int, cursor string) (Page, error)
+	ListEvent(ctx context.Context, eventID string, limit int, cursor string) (Page, error)
+}
+
+// Store errors for the service to act on.
+var (
+	ErrChanged = errors.New("waitlist: entry changed")
+	ErrNoSeats = errors.New("waitlist: not enough seats offering")
+)
+
+// Page is a page of entries and the cursor of the next ("" on the last).
+type Page struct {
+	Items      []Entry
+	NextCursor string
+}
+
+// Queue wakes the worker for an event (an SQS message in production).
+type Queue interface {
+	Nudge(ctx context.Context, eventID string) error
+}
+
+// Canceller cancels a user's booking: how an offer is declined (the booking service).
+type Canceller interface {
+	Cancel(ctx context.Context, userID, id string, now time.Time) (*booking.Booking, error)
+}
+
+// Service runs the waitlist use cases.
+type Service struct {
+	store    Store
+	queue    Queue
+	cancel   Canceller
+	events   notify.Publisher
+	offerFor time.Duration
+}
+
+// NewService wires the use cases. offerFor is the deployment's offer window (events may
+// set their own); queue, cancel and events may be nil where a use case does not need them.
+func NewService(store Store, queue Queue, cancel Canceller, events notify.Publisher, offerFor time.Duration) *Service {
+	return &Service{store: store, queue: queue, cancel: cancel, events: events, offerFor: offerFor}
+}
+
+// Offer is the hold an offered entry may confirm.
+type Offer struct {
+	BookingID string    `json:"booking_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// View is an entry as the API shows it.
+type View struct {
+	EntryID   string    `json:"entry_id"`
+	EventID   string    `json:"event_id"`
+	Status    Status    `json:"status"`
+	Position  int       `json:"position,omitempty"`
+	Quantity  int       `json:"quantity"`
+	JoinedAt  time.Time `json:"joined_at"`
+	Offer     *Offer    `json:"offer,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// View renders an entry; position is shown only while waiting.
+func (e Entry) View(position int) View {
+	v := View{EntryID: e.ID, EventID: e.EventID, Status: e.Status, Quantity: e.Quantity, JoinedAt: e.JoinedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+	if e.Status == Waiting {
+		v.Position = position
+	}
+	if e.BookingID != "" && e.Status == Offered {
+		v.Offer = &Offer{BookingID: e.BookingID, ExpiresAt: e.OfferExpiresAt.UTC()}
+	}
+	return v
+}
+
+func notFound() error { return fault.New(fault.NotFound, "You are not on this event's waitlist") }
+
+// maxJoinRounds bounds retries of a join that raced another change of the same entry.
+const maxJoinRounds = 3
+
+// Join puts the user in line for quantity seats, or returns the entry already there
+// (created is false then): one active entry per user per event.
+func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int, now time.Time) (v View, created bool, err error) {
+	ev, err := s.store.Seats(ctx, eventID)
+	if err != nil {
+		return View{}, false, err
+	}
+	if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
+		return View{}, false, err
+	}
+	for range maxJoinRounds {
+		prev, err := s.store.Latest(ctx, eventID, userID)
+		if err != nil {
+			return View{}, false, err
+		}
+		if prev != nil && prev.Status.Active() {
+			v, err := s.view(ctx, *prev)
+			return v, false, err
+		}
+		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, Status: Waiting,
+			JoinedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1}
+		moved, err := s.store.Join(ctx, e, prev, now)
+		if errors.Is(err, ErrChanged) {
+			continue
+		}
+		if err != nil {
+			return View{}, false, err
+		}
+		if moved {
+			s.nudge(ctx, eventID)
+		}
+		notify.Send(ctx, s.events, notify.Event{Type: notify.WaitlistJoined, At: now,
+			Detail: map[string]any{"event_id": eventID, "entry_id": e.ID, "user_id": userID, "quantity": quantity}})
+		v, err := s.view(ctx, e)
+		return v, true, err
+	}
+	return View{}, false, fault.New(fault.Conflict, "Your waitlist entry is being changed by another request; try again")
+}
+
+// Enrol is Join for a reservation that found the event sold out (booking.Waitlist).
+func (s *Service) Enrol(ctx context.Context, userID, eventID string, quantity int, now time.Time) (booking.WaitlistRef, error) {
+	v, _, err := s.Join(ctx, userID, eventID, quantity, now)
+	if err != nil {
+		return booking.WaitlistRef{}, err
+	}
+	return booking.WaitlistRef{EntryID: v.EntryID, Position: v.Position, Status: string(v.Status)}, nil
+}
+
+func (s *Service) view(ctx context.Context, e Entry) (View, error) {
+	pos := 0
+	if e.Status == Waiting {
+		var err error
+		if pos, err = s.store.Position(ctx, e); err != nil {
+			return View{}, err
+		}
+	}
+	return e.View(pos), nil
+}
+
+// Me shows the user's latest entry for the event.
+func (s *Service) Me(ctx context.Context, userID, eventID string) (View, error) {
+	e, err := s.store.Latest(ctx, eventID, userID)
+	if err != nil {
+		return View{}, err
+	}
+	if e == nil {
+		return View{}, notFound()
+	}
+	return s.view(ctx, *e)
+}
+
+// Leave takes the user out of line; leaving with an open offer declines it (the hold is
+// cancelled and its seats pass to the next in line). Leaving twice is harmless.
+func (s *Service) Leave(ctx context.Context, userID, eventID string, now time.Time) (View, error) {
+	for range maxJoinRounds {
+		e, err := s.store.Latest(ctx, eventID, userID)
+		if err != nil {
+			return View{}, err
+		}
+		if e == nil {
+			return View{}, notFound()
+		}
+		switch e.Status {
+		case Waiting:
+			err := s.store.Leave(ctx, *e, now)
+			if errors.Is(err, ErrChanged) {
+				continue
+			}
+			if err != nil {
+				return View{}, err
+			}
+			// The line got shorter: seats kept for it may now fit someone, or go back.
+			s.nudge(ctx, eventID)
+			e.Status, e.UpdatedAt, e.Version = Left, now.UTC(), e.Version+1
+		case Offered:
+			if s.cancel == nil {
+				return View{}, fault.New(fault.Unavailable, "Declining offers is not available here")
+			}
+			if _, err := s.cancel.Cancel(ctx, userID, e.BookingID, now); err != nil {
+				return View{}, err
+			}
+			continue // read the entry as the cancellation left it
+		}
+		notify.Send(ctx, s.events, notify.Event{Type: notify.WaitlistLeft, At: now,
+			Detail: map[string]any{"event_id": eventID, "entry_id": e.ID, "user_id": userID}})
+		return e.View(0), nil
+	}
+	return View{}, fault.New(fault.Conflict, "Your waitlist entry is being changed by another request; try again")
+}
+
+// Mine lists a user's entries newest first.
+func (s *Service) Mine(ctx context.Context, userID string, limit int, cursor string) ([]View, string, error) {
+	p, err := s.store.ListUser(ctx, userID, limit, cursor)
+	return views(p), p.NextCursor, err
+}
+
+// ForEvent lists an event's entries in join order (admin).
+func (s *Service) ForEvent(ctx context.Context, eventID string, limit int, cursor string) ([]View, string, error) {
+	if _, err := s.store.Seats(ctx, eventID); err != nil {
+		return nil, "", err
+	}
+	p, err := s.store.ListEvent(ctx, eventID, limit, cursor)
+	return views(p), p.NextCursor, err
+}
+
+func views(p Page) []View {
+	out := make([]View, 0, len(p.Items))
+	for _, e := range p.Items {
+		out = append(out, e.View(0))
+	}
+	return out
+}
+
+func (s *Service) nudge(ctx context.Context, eventID string) {
+	if s.queue == nil {
+		return
+	}
+	if err := s.queue.Nudge(context.WithoutCancel(ctx), eventID); err != nil {
+		// The sweeper nudges again for seats left in offering.
+		slog.WarnContext(ctx, "waitlist nudge lost", "event_id", eventID, "error", err)
+	}
+}
