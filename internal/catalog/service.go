@@ -189,13 +189,16 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter) (Page[Event], e
 
 // ListPublished lists upcoming published events by start time.
 func (s *Service) ListPublished(ctx context.Context, f PublicFilter) (Page[Event], error) {
+	if !f.To.IsZero() && f.To.Before(f.From) {
+		return Page[Event]{}, &fault.Error{Code: fault.Validation, Message: "to is before from",
+			Fields: map[string]string{"to": "must not be before from"}}
+	}
 	now := Timestamp(s.now())
 	if f.From.Before(now) {
 		f.From = now
 	}
 	if !f.To.IsZero() && f.To.Before(f.From) {
-		return Page[Event]{}, &fault.Error{Code: fault.Validation, Message: "to is before from",
-			Fields: map[string]string{"to": "must not be before from (or now)"}}
+		return Page[Event]{Items: []Event{}}, nil // a window wholly in the past has nothing upcoming
 	}
 	return s.store.ListPublished(ctx, f)
 }
