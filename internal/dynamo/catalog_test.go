@@ -400,22 +400,21 @@ func TestConcurrentPatchesOneWins(t *testing.T) {
 	}
 }
 
-// takeSeats does what booking code does to the counters: moves seats from available to
-// held and sold with a guarded write that bumps the version.
-func (f *fixture) takeSeats(id string, held, sold int64) {
+// takeSeats does what booking and waitlist code do to the counters: moves seats from
+// available to held, sold and offering with a guarded write that bumps the version.
+func (f *fixture) takeSeats(id string, held, sold, offering int64) {
 	f.t.Helper()
+	n := func(v int64) types.AttributeValue { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
 	_, err := f.db.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
 		TableName: &f.table,
 		Key: map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: "EVENT#" + id}, "sk": &types.AttributeValueMemberS{Value: "EVENT"}},
-		UpdateExpression:    aws.String("ADD available :minus, held :held, sold :sold, version :one"),
-		ConditionExpression: aws.String("available >= :n"),
+		UpdateExpression:         aws.String("ADD #available :minus, held :held, sold :sold, offering :offering, #version :one"),
+		ConditionExpression:      aws.String("#available >= :n"),
+		ExpressionAttributeNames: map[string]string{"#available": "available", "#version": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":minus": &types.AttributeValueMemberN{Value: fmt.Sprint(-(held + sold))},
-			":n":     &types.AttributeValueMemberN{Value: fmt.Sprint(held + sold)},
-			":held":  &types.AttributeValueMemberN{Value: fmt.Sprint(held)},
-			":sold":  &types.AttributeValueMemberN{Value: fmt.Sprint(sold)},
-			":one":   &types.AttributeValueMemberN{Value: "1"},
+			":minus": n(-(held + sold + offering)), ":n": n(held + sold + offering),
+			":held": n(held), ":sold": n(sold), ":offering": n(offering), ":one": n(1),
 		},
 	})
 	if err != nil {
@@ -427,7 +426,7 @@ func TestCapacityChangeKeepsSeatInvariant(t *testing.T) {
 	f := newFixture(t)
 	v := f.venue("Arena", "Austin", 1000)
 	e := f.publish(f.event(v, "Show", "live-music", 48*time.Hour, 10))
-	f.takeSeats(e.ID, 3, 2)
+	f.takeSeats(e.ID, 3, 1, 1)
 	cur, _ := f.svc.GetEvent(f.ctx, e.ID)
 
 	_, err := f.svc.UpdateEvent(f.ctx, e.ID, cur.Version, catalog.EventPatch{Capacity: ptr(int64(4)), MaxTicketsPerBooking: ptr(int64(4))})
@@ -444,8 +443,8 @@ func TestCapacityChangeKeepsSeatInvariant(t *testing.T) {
 		if err != nil {
 			t.Fatalf("capacity %d: %v", c.capacity, err)
 		}
-		if got.Capacity != c.capacity || got.Available != c.available || got.Held != 3 || got.Sold != 2 ||
-			got.Capacity != got.Available+got.Held+got.Sold {
+		if got.Capacity != c.capacity || got.Available != c.available || got.Held != 3 || got.Sold != 1 || got.Offering != 1 ||
+			got.Capacity != got.Available+got.Held+got.Sold+got.Offering {
 			t.Fatalf("capacity %d: %+v", c.capacity, got)
 		}
 	}
@@ -462,7 +461,7 @@ func TestAvailabilityReads(t *testing.T) {
 	_, err := reader.Get(f.ctx, d.ID)
 	wantCode(t, err, fault.NotFound)
 	p := f.publish(d)
-	f.takeSeats(p.ID, 1, 2)
+	f.takeSeats(p.ID, 1, 2, 0)
 	a, err := reader.Get(f.ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)

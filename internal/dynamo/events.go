@@ -48,6 +48,7 @@ type eventRecord struct {
 	Available     int64              `dynamodbav:"available"`
 	Held          int64              `dynamodbav:"held"`
 	Sold          int64              `dynamodbav:"sold"`
+	Offering      int64              `dynamodbav:"offering,omitempty"` // the waitlist's counter
 	PriceAmount   int64              `dynamodbav:"price_amount"`
 	PriceCurrency string             `dynamodbav:"price_currency"`
 	MaxTickets    int64              `dynamodbav:"max_tickets_per_booking"`
@@ -93,7 +94,7 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category, VenueID: r.VenueID,
 		Venue:    catalog.VenueSummary{Name: r.Venue.Name, City: r.Venue.City, Address: r.Venue.Address},
 		StartsAt: parseTime(r.StartsAt), EndsAt: parseTime(r.EndsAt),
-		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
+		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold, Offering: r.Offering,
 		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
 		MaxTicketsPerBooking: r.MaxTickets, Status: catalog.Status(r.Status), Version: r.Version,
 		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
