@@ -41,9 +41,6 @@ func Open(ctx context.Context, table string) (*Store, error) {
 	return New(dynamodb.NewFromConfig(cfg), table), nil
 }
 
-// Table is the table's name.
-func (s *Store) Table() string { return s.table }
-
 type item = map[string]types.AttributeValue
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
