@@ -21,8 +21,12 @@ func main() {
 	args := os.Args[2:]
 	var err error
 	switch os.Args[1] {
+	case "run":
+		err = runCmd(args)
 	case "exec":
 		err = execCmd(args)
+	case "invoke":
+		err = invokeCmd(args)
 	default:
 		usage()
 	}
@@ -34,7 +38,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  local run    [--addr 127.0.0.1:3000] [--param Name=Value ...]
+  local run    [--addr 127.0.0.1:3000] [--moto-addr 127.0.0.1:4566] [--moto-sqs-addr 127.0.0.1:4567]
+               [--instances 8] [--param Name=Value ...]
   local exec   -- command [args...]
   local invoke [--param Name=Value ...] <LogicalId> <event.json>`)
 	os.Exit(2)

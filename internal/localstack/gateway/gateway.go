@@ -451,7 +451,11 @@ func (g *Gateway) allowedOrigin(origin string) string {
 
 // requestID looks like API Gateway's ("Ab1cDEfGhIjKlMn=").
 func requestID() string {
-	b := make([]byte, 10)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 15)
 	_, _ = rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)[:15] + "="
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b) + "="
 }

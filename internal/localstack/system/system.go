@@ -1,0 +1,298 @@
+// Package system assembles the local stack from template.yaml: moto, the provisioned
+// resources, the functions built and run behind the Lambda Runtime API, the HTTP API
+// gateway and the event sources. cmd/local and localtest.Stack both start it here.
+package system
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/gateway"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/identity"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/moto"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/provision"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/runtime"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/sources"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
+)
+
+// DefaultStackName names the local stack's resources (bookmyevent-local-Table, ...).
+const DefaultStackName = "bookmyevent-local"
+
+// Options configure Start.
+type Options struct {
+	// StackName prefixes generated resource names; default DefaultStackName.
+	StackName string
+	// Params override template parameters (sam --parameter-overrides).
+	Params map[string]string
+	// Endpoints of already running services; nil starts moto on MotoAddr/MotoSQSAddr.
+	Endpoints *endpoints.Endpoints
+	// MotoAddr and MotoSQSAddr are 127.0.0.1:<port>; empty picks free ports.
+	MotoAddr, MotoSQSAddr string
+	// APIAddr is where the gateway listens (127.0.0.1:3000, 127.0.0.1:0); empty means
+	// no gateway.
+	APIAddr string
+	// Functions limits the functions built and run to these logical ids; nil runs all.
+	Functions []string
+	// Sources starts the SQS pollers and schedules.
+	Sources bool
+	// BuildDir receives the bootstraps; default .local/build.
+	BuildDir string
+	// MaxInstances caps warm instances per function (default 8).
+	MaxInstances int
+	// Output receives logs, function output and REPORT lines; nil discards them.
+	Output io.Writer
+	// OnReport sees every invocation's report.
+	OnReport func(runtime.Report)
+}
+
+// System is a running local stack.
+type System struct {
+	Endpoints endpoints.Endpoints
+	Stack     *template.Stack
+	Functions []template.Function
+	Pools     runtime.Pools
+	// BaseURL is the gateway's URL (http://127.0.0.1:3000), empty without a gateway.
+	BaseURL  string
+	Identity identity.Pool
+	// BuildErr reports functions that did not build; their routes answer 500.
+	BuildErr error
+
+	stops []func()
+	once  sync.Once
+}
+
+// Start brings the stack up. On error everything started so far is stopped.
+func Start(ctx context.Context, opts Options) (sys *System, err error) {
+	out := opts.Output
+	if out == nil {
+		out = io.Discard
+	}
+	if opts.StackName == "" {
+		opts.StackName = DefaultStackName
+	}
+	sys = &System{}
+	defer func() {
+		if err != nil {
+			sys.Close()
+			sys = nil
+		}
+	}()
+	root, err := workspace.Root()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := template.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if sys.Stack, err = tmpl.NewStack(opts.StackName, opts.Params); err != nil {
+		return nil, err
+	}
+	if opts.Endpoints != nil {
+		sys.Endpoints = *opts.Endpoints
+	} else {
+		ep, stop, err := moto.StartEndpoints(ctx, opts.MotoAddr, opts.MotoSQSAddr, out)
+		if err != nil {
+			return nil, err
+		}
+		sys.Endpoints = ep
+		sys.stops = append(sys.stops, stop)
+	}
+	cfg, err := sys.Endpoints.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := provision.Stack(ctx, provision.NewClients(cfg), sys.Stack, out); err != nil {
+		return nil, err
+	}
+	if pool, ok := sys.Stack.Physical("UserPool"); ok {
+		client, _ := sys.Stack.Physical("UserPoolClient")
+		sys.Identity = identity.Pool{Cognito: cip.NewFromConfig(cfg), PoolID: pool.Ref, ClientID: client.Ref}
+	}
+
+	all, err := sys.Stack.Functions()
+	if err != nil {
+		return nil, err
+	}
+	if sys.Functions, err = pick(all, opts.Functions); err != nil {
+		return nil, err
+	}
+	buildDir := opts.BuildDir
+	if buildDir == "" {
+		if buildDir, err = workspace.Local("build"); err != nil {
+			return nil, err
+		}
+	}
+	built, err := buildLocked(ctx, root, buildDir, sys.Functions, out)
+	if err != nil {
+		sys.BuildErr = err
+		fmt.Fprintf(out, "local: %v\n", err)
+	}
+	sys.Pools = runtime.NewPools(sys.Functions, runtime.Options{BuildDir: buildDir, Env: sys.Endpoints.Env(),
+		MaxInstances: opts.MaxInstances, Output: out, OnReport: opts.OnReport})
+	sys.stops = append(sys.stops, sys.Pools.Close)
+	invokers := map[string]gateway.Invoker{}
+	for _, fn := range sys.Functions {
+		invokers[fn.LogicalID] = sys.Pools[fn.LogicalID]
+	}
+	for _, fn := range sys.Functions {
+		if !contains(built, fn.LogicalID) {
+			invokers[fn.LogicalID] = unbuilt{fn.LogicalID}
+		}
+	}
+
+	if opts.APIAddr != "" {
+		gw, err := gateway.FromTemplate(sys.Stack, sys.Functions, invokers, sys.Endpoints.Main, out)
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", opts.APIAddr)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		sys.BaseURL = "http://" + ln.Addr().String()
+		sys.stops = append(sys.stops, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		})
+	}
+	if opts.Sources {
+		if err := sys.startSources(cfg, invokers, out); err != nil {
+			return nil, err
+		}
+	}
+	return sys, nil
+}
+
+func pick(all []template.Function, ids []string) ([]template.Function, error) {
+	if ids == nil {
+		return all, nil
+	}
+	var out []template.Function
+	for _, id := range ids {
+		found := false
+		for _, fn := range all {
+			if fn.LogicalID == id {
+				out = append(out, fn)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("template has no function %s", id)
+		}
+	}
+	return out, nil
+}
+
+func contains(fns []template.Function, id string) bool {
+	for _, fn := range fns {
+		if fn.LogicalID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// buildLocked builds under a file lock, so test binaries starting stacks at once take
+// turns; after the first, go build finds the binaries up to date and leaves them be
+// (never rewriting a binary another process is running).
+func buildLocked(ctx context.Context, root, dir string, fns []template.Function, out io.Writer) ([]template.Function, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close() // closing releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	return runtime.Build(ctx, root, dir, fns, out)
+}
+
+// unbuilt stands in for a function that did not compile: its invocations fail, so its
+// routes answer 500 while the rest of the stack works.
+type unbuilt struct{ id string }
+
+func (u unbuilt) Invoke(context.Context, []byte) (runtime.Result, error) {
+	return runtime.Result{}, errors.New(u.id + " did not build; see the build output")
+}
+
+func (sys *System) startSources(cfg aws.Config, invokers map[string]gateway.Invoker, out io.Writer) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	sys.stops = append(sys.stops, func() { cancel(); wg.Wait() })
+	sqsClient := sqs.NewFromConfig(cfg)
+	for _, fn := range sys.Functions {
+		for _, ev := range fn.Events {
+			switch {
+			case ev.SQS != nil && ev.SQS.Enabled:
+				q, ok := sys.Stack.Physical(ev.SQS.QueueID)
+				if !ok {
+					return fmt.Errorf("%s: queue %s is not in the template", fn.LogicalID, ev.SQS.QueueID)
+				}
+				p := &sources.SQSPoller{Client: sqsClient, QueueURL: q.Ref, Function: fn.LogicalID, Mapping: *ev.SQS,
+					Invoker: invokers[fn.LogicalID], Log: out}
+				pollers := 2
+				if c := ev.SQS.MaximumConcurrency; c > 0 && c < pollers {
+					pollers = c
+				}
+				wg.Add(1)
+				go func() { defer wg.Done(); p.Run(ctx, pollers) }()
+				fmt.Fprintf(out, "local: %s polls %s\n", fn.LogicalID, ev.SQS.QueueID)
+			case ev.Schedule != nil && ev.Schedule.Enabled:
+				s := &sources.Schedule{Function: fn.LogicalID, Rule: *ev.Schedule, Invoker: invokers[fn.LogicalID], Log: out}
+				if _, err := sources.ParseExpression(ev.Schedule.Expression); err != nil {
+					return fmt.Errorf("%s.%s: %w", fn.LogicalID, ev.Name, err)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := s.Run(ctx); err != nil {
+						fmt.Fprintf(out, "local: schedule %s: %v\n", s.Rule.RuleName, err)
+					}
+				}()
+				fmt.Fprintf(out, "local: %s runs on %s\n", fn.LogicalID, ev.Schedule.Expression)
+			}
+		}
+	}
+	return nil
+}
+
+// Token returns a bearer (access) token for a local user, creating the user if needed.
+func (sys *System) Token(ctx context.Context, user string, admin bool) (string, error) {
+	if sys.Identity.PoolID == "" {
+		return "", errors.New("the template has no UserPool")
+	}
+	t, err := sys.Identity.Token(ctx, user, admin)
+	return t.Access, err
+}
+
+// Close stops everything Start started, newest first.
+func (sys *System) Close() {
+	sys.once.Do(func() {
+		for i := len(sys.stops) - 1; i >= 0; i-- {
+			sys.stops[i]()
+		}
+	})
+}
