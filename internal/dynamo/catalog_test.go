@@ -244,7 +244,7 @@ func TestPublicListByStartTime(t *testing.T) {
 	austin := f.venue("Arena", "Austin", 1000)
 	boston := f.venue("Hall", "Boston", 1000)
 	day := 24 * time.Hour
-	e1 := f.publish(f.event(austin, "A1", "live-music", 1*day, 10))
+	f.publish(f.event(austin, "A1", "live-music", 1*day, 10))
 	e2 := f.publish(f.event(boston, "B2", "live-music", 2*day, 10))
 	e3 := f.publish(f.event(austin, "A3", "sports", 3*day, 10))
 	e4 := f.publish(f.event(austin, "A4", "live-music", 4*day, 10))
@@ -295,14 +295,13 @@ func TestPublicListByStartTime(t *testing.T) {
 			}
 		})
 	}
-	_ = e1
 
-	// A cursor from one window does not work in another.
-	page, err := f.svc.ListPublished(f.ctx, catalog.PublicFilter{Limit: 1})
+	// A cursor past the end of another window does not work in it.
+	page, err := f.svc.ListPublished(f.ctx, catalog.PublicFilter{From: e3.StartsAt, Limit: 1})
 	if err != nil || page.NextCursor == "" {
 		t.Fatalf("first page: %v %+v", err, page)
 	}
-	_, err = f.svc.ListPublished(f.ctx, catalog.PublicFilter{From: e4.StartsAt, Cursor: page.NextCursor, Limit: 1})
+	_, err = f.svc.ListPublished(f.ctx, catalog.PublicFilter{To: e2.StartsAt, Cursor: page.NextCursor, Limit: 1})
 	wantCode(t, err, fault.Validation)
 	_, err = f.svc.ListPublished(f.ctx, catalog.PublicFilter{Cursor: "eyJ4IjoieSJ9", Limit: 1})
 	wantCode(t, err, fault.Validation)
@@ -471,4 +470,23 @@ func TestAvailabilityReads(t *testing.T) {
 	}
 	_, err = reader.Get(f.ctx, catalog.NewID())
 	wantCode(t, err, fault.NotFound)
+}
+
+// TestPublicCursorSurvivesTimePassing pages through the public list while the clock moves
+// past the start of the event a cursor points at: the window starts at now, the cursor
+// before it, and the next page must still come.
+func TestPublicCursorSurvivesTimePassing(t *testing.T) {
+	f := newFixture(t)
+	v := f.venue("Arena", "Austin", 1000)
+	first := f.publish(f.event(v, "First", "talks", time.Hour, 10))
+	f.publish(f.event(v, "Second", "talks", 2*time.Hour, 10))
+	page, err := f.svc.ListPublished(f.ctx, catalog.PublicFilter{Limit: 1})
+	if err != nil || len(page.Items) != 1 || page.NextCursor == "" {
+		t.Fatalf("first page: %v %+v", err, page)
+	}
+	later := catalog.NewService(f.store, func() time.Time { return first.StartsAt.Add(time.Minute) })
+	next, err := later.ListPublished(f.ctx, catalog.PublicFilter{Cursor: page.NextCursor, Limit: 1})
+	if err != nil || len(next.Items) != 1 || next.Items[0].Name != "Second" {
+		t.Fatalf("next page after the first event started: %v %+v", err, next)
+	}
 }

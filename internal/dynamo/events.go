@@ -207,6 +207,13 @@ func (s *Store) ListPublished(ctx context.Context, f catalog.PublicFilter) (cata
 	if !f.To.IsZero() {
 		upper = formatTime(f.To) + "~"
 	}
+	// The window starts at now, which moves between pages: a cursor whose last event has
+	// started since must still work, so the range reaches back to it.
+	if k, err := decodeCursor(f.Cursor, gsi2Cursor, nil); err == nil && k != nil {
+		if sk := k["gsi2sk"].(*types.AttributeValueMemberS).Value; sk < lower {
+			lower = sk
+		}
+	}
 	in := &dynamodb.QueryInput{
 		IndexName:              aws.String("gsi2"),
 		KeyConditionExpression: aws.String("gsi2pk = :p AND gsi2sk BETWEEN :lower AND :upper"),
