@@ -90,6 +90,10 @@ type bookingRecord struct {
 	GSI1SK            string                  `dynamodbav:"gsi1sk"`
 	GSI2PK            string                  `dynamodbav:"gsi2pk"`
 	GSI2SK            string                  `dynamodbav:"gsi2sk"`
+	GSI3PK            string                  `dynamodbav:"gsi3pk,omitempty"` // while held: the expiry index
+	GSI3SK            string                  `dynamodbav:"gsi3sk,omitempty"`
+	Source            string                  `dynamodbav:"source,omitempty"`
+	WaitlistEntry     string                  `dynamodbav:"waitlist_entry_id,omitempty"`
 	ID                string                  `dynamodbav:"booking_id"`
 	Reference         string                  `dynamodbav:"booking_reference"`
 	EventID           string                  `dynamodbav:"event_id"`
@@ -142,7 +146,10 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 		ExpiresAt: fmtBookingTime(b.ExpiresAt), CreatedAt: created, UpdatedAt: fmtBookingTime(b.UpdatedAt),
 		ConfirmedAt: fmtBookingTime(b.ConfirmedAt), CancelledAt: fmtBookingTime(b.CancelledAt),
 		Payment: toPaymentRecord(b.Payment), Refund: toRefundRecord(b.Refund), Version: b.Version,
-		ConfirmAnswers: map[string]answerRecord{},
+		ConfirmAnswers: map[string]answerRecord{}, Source: b.Source, WaitlistEntry: b.WaitlistEntry,
+	}
+	if b.Status == booking.Held {
+		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
 	}
 	for k, a := range b.ConfirmAnswers {
 		r.ConfirmAnswers[k] = answerRecord(a)
@@ -161,6 +168,7 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 		ExpiresAt: parseBookingTime(r.ExpiresAt), CreatedAt: parseBookingTime(r.CreatedAt), UpdatedAt: parseBookingTime(r.UpdatedAt),
 		ConfirmedAt: parseBookingTime(r.ConfirmedAt), CancelledAt: parseBookingTime(r.CancelledAt), Version: r.Version,
 		ConfirmClaim: r.ConfirmClaim, ConfirmClaimHash: r.ConfirmClaimHash, ConfirmClaimUntil: parseBookingTime(r.ConfirmClaimUntil),
+		Source: r.Source, WaitlistEntry: r.WaitlistEntry,
 	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
@@ -193,6 +201,9 @@ type bookingEventRecord struct {
 	Held          int64              `dynamodbav:"held"`
 	Sold          int64              `dynamodbav:"sold"`
 	RefundPolicy  []refundTierRecord `dynamodbav:"refund_policy,omitempty"`
+	Offering      int64              `dynamodbav:"offering"`
+	Waiting       int64              `dynamodbav:"waiting"`
+	OfferMinutes  int64              `dynamodbav:"offer_minutes"`
 }
 
 type refundTierRecord struct {
@@ -210,6 +221,7 @@ func fromEventForBooking(it item) (*booking.Event, error) {
 		Price: booking.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency}, MaxPerBooking: r.MaxTickets,
 		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
 		RefundPolicy: booking.DefaultRefundPolicy,
+		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
 	}
 	if len(r.RefundPolicy) > 0 {
 		p := booking.RefundPolicy{}

@@ -26,6 +26,7 @@ type Bookings struct {
 	table string
 	list  *Store // the shared paginated query
 	retry Backoff
+	freed FreedNotifier // told when a release hands seats to the waitlist (may be nil)
 }
 
 // NewBookings returns the booking store on a client (built with WithMeter / WithFaults
@@ -285,7 +286,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
 			ConditionExpression: aws.String("version = :version AND #status = :from AND confirm_claim = :key"),
 			UpdateExpression: aws.String("SET #status = :confirmed, payment = :payment, confirmed_at = :now, updated_at = :now," +
-				" confirm_answers.#key = :answer, version = version + :one REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
+				" confirm_answers.#key = :answer, version = version + :one REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until, gsi3pk, gsi3sk"),
 			ExpressionAttributeNames: map[string]string{"#status": "status", "#key": key},
 			ExpressionAttributeValues: item{":version": num(b.Version), ":from": str(string(b.Status)), ":key": str(key),
 				":confirmed": str(string(booking.Confirmed)), ":payment": marshalAV(toPaymentRecord(&p)), ":now": str(ts),
@@ -298,6 +299,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		// Expiry gave the seats back to the user's limit; a late confirm takes them again.
 		items = append(items, types.TransactWriteItem{Update: s.userSeatsUpdate(b, int64(b.Quantity))})
 	}
+	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -359,7 +361,7 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 			ConditionExpression: aws.String("version = :version AND #status = :from"),
 			// A confirm still running loses its claim: its transaction will fail on the
 			// version and it refunds what it charged.
-			UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
+			UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until, gsi3pk, gsi3sk"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: vals,
 		}},
@@ -369,7 +371,8 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 	if refund != nil && refund.Amount.Amount > 0 {
 		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
 	}
-	err = s.transact(ctx, items, requestToken("release", b.ID, string(to), itoa64(b.Version)))
+	items = append(items, s.offerSettled(b, to, now)...)
+	err = s.transactRelease(ctx, items, 1, b.EventID, move, "release", b.ID, string(to), itoa64(b.Version))
 	if reasons, cancelled := cancellation(err); cancelled {
 		if reasons.failed(0) {
 			return nil, booking.ErrChanged
