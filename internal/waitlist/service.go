@@ -18,12 +18,12 @@ type Store interface {
 	Seats(ctx context.Context, eventID string) (*booking.Event, error)
 	// Latest returns the user's most recent entry for the event, nil when none.
 	Latest(ctx context.Context, eventID, userID string) (*Entry, error)
-	// Join puts e as the user's entry, counts it in the event's waiting and moves any
-	// seats left in available to offering (moved reports whether it did), conditioned on
-	// the event being on sale with fewer than e.Quantity seats available and on prev
-	// (the user's latest entry, nil when none) still being the latest. ErrChanged when
-	// another join or change got there first.
-	Join(ctx context.Context, e Entry, prev *Entry, now time.Time) (moved bool, err error)
+	// Join puts e as the user's entry, counts it in the event's waiting and moves the
+	// event's available seats (exactly available, as the caller read it) to offering,
+	// conditioned on the event being on sale with fewer than e.Quantity seats available
+	// and on prev (the user's latest entry, nil when none) still being the latest.
+	// ErrChanged when another join or change got there first.
+	Join(ctx context.Context, e Entry, prev *Entry, available int64, now time.Time) error
 	// Leave moves a waiting entry to left and out of the event's waiting count.
 	Leave(ctx context.Context, e Entry, now time.Time) error
 	// Position counts the waiting entries that joined before e, plus one.
@@ -120,14 +120,14 @@ const maxJoinRounds = 3
 // Join puts the user in line for quantity seats, or returns the entry already there
 // (created is false then): one active entry per user per event.
 func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int, now time.Time) (v View, created bool, err error) {
-	ev, err := s.store.Seats(ctx, eventID)
-	if err != nil {
-		return View{}, false, err
-	}
-	if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
-		return View{}, false, err
-	}
 	for range maxJoinRounds {
+		ev, err := s.store.Seats(ctx, eventID)
+		if err != nil {
+			return View{}, false, err
+		}
+		if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
+			return View{}, false, err
+		}
 		prev, err := s.store.Latest(ctx, eventID, userID)
 		if err != nil {
 			return View{}, false, err
@@ -138,14 +138,15 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 		}
 		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, Status: Waiting,
 			JoinedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1}
-		moved, err := s.store.Join(ctx, e, prev, now)
+		err = s.store.Join(ctx, e, prev, ev.Available, now)
 		if errors.Is(err, ErrChanged) {
 			continue
 		}
 		if err != nil {
 			return View{}, false, err
 		}
-		if moved {
+		if ev.Available > 0 {
+			// The seats left over went to the line: someone behind may fit them.
 			s.nudge(ctx, eventID)
 		}
 		notify.Send(ctx, s.events, notify.Event{Type: notify.WaitlistJoined, At: now,

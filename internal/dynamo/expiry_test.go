@@ -1,0 +1,239 @@
+package dynamo_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/expiry"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
+)
+
+// seats is a fixture for expiry and the waitlist: the catalogue, booking and waitlist
+// services on one fresh table, the sweeper, and a queue that records nudges.
+type seats struct {
+	*fixture
+	store   *dynamo.Bookings
+	wl      *dynamo.Waitlist
+	booking *booking.Service
+	waiting *waitlist.Service
+	sweeper *expiry.Sweeper
+	nudges  *nudges
+}
+
+type nudges struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (n *nudges) Nudge(_ context.Context, eventID string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.events = append(n.events, eventID)
+	return nil
+}
+
+func (n *nudges) Freed(ctx context.Context, eventID string) { _ = n.Nudge(ctx, eventID) }
+
+func (n *nudges) count() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.events)
+}
+
+func newSeats(t *testing.T) *seats {
+	t.Helper()
+	f := newFixture(t)
+	store := dynamo.NewBookings(f.db, f.table)
+	n := &nudges{}
+	store.NotifyFreed(n)
+	signer, err := tickets.NewSigner("test-signing-key-0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)), signer, nil, booking.Config{})
+	wl := dynamo.NewWaitlist(store)
+	wsvc := waitlist.NewService(wl, n, svc, nil, 30*time.Minute)
+	sw := expiry.New(store, store, n, nil, expiry.Config{Batch: 7})
+	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: sw, Waitlist: wsvc})
+	return &seats{fixture: f, store: store, wl: wl, booking: svc, waiting: wsvc, sweeper: sw, nudges: n}
+}
+
+// onSale publishes an event of capacity seats, up to 10 per booking.
+func (s *seats) onSale(capacity int64) string {
+	s.t.Helper()
+	v := s.venue("Hall", "Lisbon", 100000)
+	in := s.eventInput(v, "Show", "music", 30*24*time.Hour, capacity)
+	in.MaxTicketsPerBooking = new(min(int64(10), capacity))
+	e, err := s.svc.CreateEvent(s.ctx, "admin-1", "", in)
+	if err != nil {
+		s.t.Fatalf("create event: %v", err)
+	}
+	return s.publish(e).ID
+}
+
+// hold reserves q seats for user at now and returns the booking id.
+func (s *seats) hold(eventID, user string, q int, now time.Time) string {
+	s.t.Helper()
+	a, err := s.booking.Reserve(s.ctx, user, eventID, q, "key-"+user+"-"+now.Format("150405.000"), now)
+	if err != nil {
+		s.t.Fatalf("reserve %s: %v", user, err)
+	}
+	var v booking.View
+	if err := json.Unmarshal(a.Body, &v); err != nil {
+		s.t.Fatal(err)
+	}
+	return v.BookingID
+}
+
+// invariant checks capacity = available + held + sold + offering against the bookings.
+func (s *seats) invariant(eventID string) booking.Counters {
+	s.t.Helper()
+	ev, err := s.wl.Seats(s.ctx, eventID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var all []booking.Booking
+	cursor := ""
+	for {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	c := booking.Counters{Capacity: ev.Capacity, Available: ev.Available, Held: ev.Held, Sold: ev.Sold, Offering: ev.Offering}
+	if bad := booking.CheckInvariant(c, all); bad != nil {
+		s.t.Fatalf("invariant broken: %v", bad)
+	}
+	return c
+}
+
+func (s *seats) status(id string) booking.Status {
+	s.t.Helper()
+	b, err := s.store.GetBooking(s.ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return b.Status
+}
+
+func TestSweepExpiresDueHoldsOnly(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(100)
+	past := s.now.Add(-20 * time.Minute) // 15-minute holds made then are 5 minutes overdue
+	var due, fresh []string
+	for i := range 23 {
+		due = append(due, s.hold(ev, fmt.Sprintf("due-%d", i), 2, past))
+	}
+	for i := range 3 {
+		fresh = append(fresh, s.hold(ev, fmt.Sprintf("fresh-%d", i), 1, s.now))
+	}
+	if c := s.invariant(ev); c.Held != 49 {
+		t.Fatalf("held = %d, want 49", c.Held)
+	}
+	r, err := s.sweeper.Sweep(s.ctx, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Expired != 23 || r.Seats != 46 {
+		t.Errorf("sweep = %+v, want 23 holds, 46 seats", r)
+	}
+	for _, id := range due {
+		if st := s.status(id); st != booking.Expired {
+			t.Errorf("due hold %s is %s", id, st)
+		}
+	}
+	for _, id := range fresh {
+		if st := s.status(id); st != booking.Held {
+			t.Errorf("fresh hold %s is %s", id, st)
+		}
+	}
+	if c := s.invariant(ev); c.Available != 97 || c.Held != 3 {
+		t.Errorf("counters after sweep = %+v", c)
+	}
+	// The index no longer lists them: a second sweep finds nothing.
+	if r, err := s.sweeper.Sweep(s.ctx, s.now); err != nil || r.Expired+r.Skipped != 0 {
+		t.Errorf("second sweep = %+v, %v", r, err)
+	}
+}
+
+func TestTwoSweepersExpireEachHoldOnce(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(200)
+	past := s.now.Add(-20 * time.Minute)
+	for i := range 40 {
+		s.hold(ev, fmt.Sprintf("u-%d", i), 3, past)
+	}
+	other := expiry.New(s.store, s.store, nil, nil, expiry.Config{Batch: 5, Workers: 3})
+	var wg sync.WaitGroup
+	results := make([]expiry.Result, 2)
+	errs := make([]error, 2)
+	for i, sw := range []*expiry.Sweeper{s.sweeper, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = sw.Sweep(s.ctx, s.now)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := results[0].Expired + results[1].Expired; got != 40 {
+		t.Errorf("expired %d + %d holds, want 40 in total", results[0].Expired, results[1].Expired)
+	}
+	if got := results[0].Seats + results[1].Seats; got != 120 {
+		t.Errorf("returned %d seats, want 120", got)
+	}
+	if c := s.invariant(ev); c.Available != 200 || c.Held != 0 {
+		t.Errorf("counters = %+v", c)
+	}
+}
+
+func TestExpiredHoldCannotBeConfirmedOnceSeatsAreGone(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(2)
+	id := s.hold(ev, "slow", 2, s.now.Add(-20*time.Minute))
+	if _, err := s.sweeper.Sweep(s.ctx, s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.hold(ev, "fast", 2, s.now)
+	_, err := s.booking.Confirm(s.ctx, "slow", id, "pm_card_visa", "confirm-1", s.now)
+	wantCode(t, err, fault.HoldExpired)
+	s.invariant(ev)
+}
+
+func TestSoldOutReleasesLapsedHoldsOnTheSpot(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(4)
+	lapsed := s.hold(ev, "gone", 4, s.now.Add(-20*time.Minute))
+	// No sweep ran: the buyer finds the event sold out, and the lapsed hold is released
+	// for them on the spot.
+	a, err := s.booking.ReserveOrWait(s.ctx, "buyer", ev, 3, "k1", true, s.now)
+	if err != nil {
+		t.Fatalf("reserve: %v", err)
+	}
+	if a.Status != 201 {
+		t.Errorf("status = %d", a.Status)
+	}
+	if st := s.status(lapsed); st != booking.Expired {
+		t.Errorf("lapsed hold is %s", st)
+	}
+	if c := s.invariant(ev); c.Available != 1 || c.Held != 3 {
+		t.Errorf("counters = %+v", c)
+	}
+}

@@ -1,0 +1,366 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
+)
+
+// Keys of the waitlist (docs/table-design.md).
+const (
+	entryPrefix     = "WAITLIST#" // sk of an entry under its event; gsi1sk prefix; gsi2pk prefix
+	latestPrefix    = "WAITUSER#" // sk of a user's latest entry pointer under the event
+	waitlistIndexPK = "WAITLIST#"
+)
+
+func entryKey(eventID, entryID string) item { return key(eventPrefix+eventID, entryPrefix+entryID) }
+func latestKey(eventID, userID string) item { return key(eventPrefix+eventID, latestPrefix+userID) }
+func lineKey(eventID string) string         { return waitlistIndexPK + eventID }
+
+// Waitlist is the waitlist store (waitlist.Store) on the booking store's table and
+// transaction retries.
+type Waitlist struct{ b *Bookings }
+
+// NewWaitlist returns the waitlist store sharing b's client.
+func NewWaitlist(b *Bookings) *Waitlist { return &Waitlist{b: b} }
+
+var _ waitlist.Store = (*Waitlist)(nil)
+
+type entryRecord struct {
+	PK             string `dynamodbav:"pk"`
+	SK             string `dynamodbav:"sk"`
+	GSI1PK         string `dynamodbav:"gsi1pk"`
+	GSI1SK         string `dynamodbav:"gsi1sk"`
+	GSI2PK         string `dynamodbav:"gsi2pk,omitempty"` // while waiting only: the line
+	GSI2SK         string `dynamodbav:"gsi2sk,omitempty"`
+	ID             string `dynamodbav:"entry_id"`
+	EventID        string `dynamodbav:"event_id"`
+	UserID         string `dynamodbav:"user_id"`
+	Quantity       int    `dynamodbav:"quantity"`
+	Status         string `dynamodbav:"status"`
+	JoinedAt       string `dynamodbav:"joined_at"`
+	Passed         int    `dynamodbav:"passed"`
+	BookingID      string `dynamodbav:"booking_id,omitempty"`
+	OfferExpiresAt string `dynamodbav:"offer_expires_at,omitempty"`
+	UpdatedAt      string `dynamodbav:"updated_at"`
+	Version        int64  `dynamodbav:"version"`
+}
+
+func toEntryRecord(e waitlist.Entry) entryRecord {
+	joined := fmtBookingTime(e.JoinedAt)
+	r := entryRecord{PK: eventPrefix + e.EventID, SK: entryPrefix + e.ID,
+		GSI1PK: userPrefix + e.UserID, GSI1SK: entryPrefix + joined + "#" + e.ID,
+		ID: e.ID, EventID: e.EventID, UserID: e.UserID, Quantity: e.Quantity, Status: string(e.Status),
+		JoinedAt: joined, Passed: e.Passed, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
+		UpdatedAt: fmtBookingTime(e.UpdatedAt), Version: e.Version}
+	if e.Status == waitlist.Waiting {
+		r.GSI2PK, r.GSI2SK = lineKey(e.EventID), joined+"#"+e.ID
+	}
+	return r
+}
+
+func fromEntryItem(it item) (waitlist.Entry, error) {
+	var r entryRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return waitlist.Entry{}, fmt.Errorf("waitlist entry item: %w", err)
+	}
+	return waitlist.Entry{ID: r.ID, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity, Status: waitlist.Status(r.Status),
+		JoinedAt: parseBookingTime(r.JoinedAt), Passed: r.Passed, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
+		UpdatedAt: parseBookingTime(r.UpdatedAt), Version: r.Version}, nil
+}
+
+func (w *Waitlist) get(ctx context.Context, k item) (item, error) {
+	out, err := w.b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &w.b.table, Key: k, ConsistentRead: aws.Bool(true), ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return nil, err
+	}
+	return out.Item, nil
+}
+
+// Seats reads the event consistently: the worker decides from offering and waiting.
+func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, error) {
+	it, err := w.get(ctx, eventKey(eventID))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, fault.New(fault.NotFound, "Event not found")
+	}
+	return fromEventForBooking(it)
+}
+
+// Latest follows the user's pointer to their latest entry.
+func (w *Waitlist) Latest(ctx context.Context, eventID, userID string) (*waitlist.Entry, error) {
+	ptr, err := w.get(ctx, latestKey(eventID, userID))
+	if err != nil || ptr == nil {
+		return nil, err
+	}
+	var p struct {
+		EntryID string `dynamodbav:"entry_id"`
+	}
+	if err := attributevalue.UnmarshalMap(ptr, &p); err != nil {
+		return nil, err
+	}
+	it, err := w.get(ctx, entryKey(eventID, p.EntryID))
+	if err != nil || it == nil {
+		return nil, err
+	}
+	e, err := fromEntryItem(it)
+	return &e, err
+}
+
+// Join puts the entry (see waitlist.Store). available is the event's available count as
+// the caller read it: the transaction moves exactly those seats to offering, so the
+// caller knows whether to wake the worker; a different count fails it with ErrChanged.
+func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.Entry, available int64, now time.Time) error {
+	rec, err := attributevalue.MarshalMap(toEntryRecord(e))
+	if err != nil {
+		return err
+	}
+	ptr := &types.Put{TableName: &w.b.table,
+		Item: item{"pk": str(eventPrefix + e.EventID), "sk": str(latestPrefix + e.UserID), "entry_id": str(e.ID),
+			"event_id": str(e.EventID), "user_id": str(e.UserID), "version": num(e.Version)},
+		ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if prev != nil {
+		ptr.ConditionExpression = aws.String("entry_id = :prev")
+		ptr.ExpressionAttributeValues = item{":prev": str(prev.ID)}
+	}
+	set := "SET waiting = if_not_exists(waiting, :zero) + :one, version = version + :one"
+	vals := item{":published": str(booking.Published), ":now": str(formatTime(now)), ":q": num(int64(e.Quantity)),
+		":available": num(available), ":zero": num(0), ":one": num(1)}
+	if available > 0 {
+		// From the first waiting entry on, every free seat passes through the line.
+		set += ", available = :zero, offering = if_not_exists(offering, :zero) + :available, gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+		vals[":offeringpk"], vals[":since"] = str(offeringGSI3PK), str(fmtBookingTime(now))
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+			ConditionExpression:                 aws.String("#status = :published AND starts_at > :now AND available < :q AND available = :available"),
+			UpdateExpression:                    aws.String(set),
+			ExpressionAttributeNames:            map[string]string{"#status": "status"},
+			ExpressionAttributeValues:           vals,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
+		{Put: ptr},
+		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}
+	err = w.b.transact(ctx, items, requestToken("join", e.ID))
+	reasons, cancelled := cancellation(err)
+	switch {
+	case !cancelled:
+		return err
+	case reasons.failed(0):
+		old := reasons.item(0)
+		if old == nil {
+			return fault.New(fault.NotFound, "Event not found")
+		}
+		ev, err := fromEventForBooking(old)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ev.OnSale(now):
+			return fault.New(fault.NotOnSale, "This event is not on sale")
+		case ev.Available >= int64(e.Quantity):
+			return fault.New(fault.Conflict, "Enough seats are available: reserve them instead of joining the waitlist").With("available", ev.Available)
+		}
+		return waitlist.ErrChanged
+	case reasons.failed(1), reasons.failed(2):
+		return waitlist.ErrChanged
+	}
+	return err
+}
+
+// Leave moves a waiting entry to left and out of the count.
+func (w *Waitlist) Leave(ctx context.Context, e waitlist.Entry, now time.Time) error {
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &w.b.table, Key: entryKey(e.EventID, e.ID),
+			ConditionExpression:      aws.String("#status = :waiting AND version = :version"),
+			UpdateExpression:         aws.String("SET #status = :left, updated_at = :now, version = version + :one REMOVE gsi2pk, gsi2sk"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":version": num(e.Version),
+				":left": str(string(waitlist.Left)), ":now": str(fmtBookingTime(now)), ":one": num(1)}}},
+		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+			ConditionExpression:       aws.String("waiting >= :one"),
+			UpdateExpression:          aws.String("SET waiting = waiting - :one, version = version + :one"),
+			ExpressionAttributeValues: item{":one": num(1)}}},
+	}
+	err := w.b.transact(ctx, items, requestToken("leave", e.ID, itoa64(e.Version)))
+	if reasons, cancelled := cancellation(err); cancelled && reasons.failed(0) {
+		return waitlist.ErrChanged
+	}
+	return err
+}
+
+// Position counts waiting entries ahead of e in the line, plus one.
+func (w *Waitlist) Position(ctx context.Context, e waitlist.Entry) (int, error) {
+	in := &dynamodb.QueryInput{TableName: &w.b.table, IndexName: aws.String("gsi2"),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk AND gsi2sk < :mine"),
+		ExpressionAttributeValues: item{":pk": str(lineKey(e.EventID)), ":mine": str(fmtBookingTime(e.JoinedAt) + "#" + e.ID)},
+		Select:                    types.SelectCount, ReturnConsumedCapacity: consumedTotal}
+	n := 1
+	for {
+		out, err := w.b.db.Query(ctx, in)
+		if err != nil {
+			return 0, err
+		}
+		n += int(out.Count)
+		if out.LastEvaluatedKey == nil {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// Line returns the first waiting entries in FIFO order.
+func (w *Waitlist) Line(ctx context.Context, eventID string, limit int) ([]waitlist.Entry, error) {
+	out, err := w.b.db.Query(ctx, &dynamodb.QueryInput{TableName: &w.b.table, IndexName: aws.String("gsi2"),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: item{":pk": str(lineKey(eventID))},
+		Limit:                     aws.Int32(int32(limit)), ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return nil, err
+	}
+	return entries(out.Items)
+}
+
+func entries(its []item) ([]waitlist.Entry, error) {
+	out := make([]waitlist.Entry, 0, len(its))
+	for _, it := range its {
+		e, err := fromEntryItem(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Offer indexes in its transaction.
+const (
+	offerEvent = iota
+	offerEntry
+	offerBooking
+	offerReference
+	offerUserSeats
+)
+
+// Offer claims the seats and makes the hold (see waitlist.Store). The user's seat
+// counter grows without the per-user limit check: the entry's quantity already obeyed
+// max_tickets_per_booking, and the seats were promised in line.
+func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Booking, now time.Time) error {
+	bi, err := attributevalue.MarshalMap(toBookingRecord(hold))
+	if err != nil {
+		return err
+	}
+	q := int64(e.Quantity)
+	items := []types.TransactWriteItem{
+		offerEvent: {Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+			ConditionExpression:       aws.String("offering >= :q AND waiting >= :one"),
+			UpdateExpression:          aws.String("SET offering = offering - :q, held = if_not_exists(held, :zero) + :q, waiting = waiting - :one, version = version + :one"),
+			ExpressionAttributeValues: item{":q": num(q), ":one": num(1), ":zero": num(0)}}},
+		offerEntry: {Update: &types.Update{TableName: &w.b.table, Key: entryKey(e.EventID, e.ID),
+			ConditionExpression: aws.String("#status = :waiting AND version = :version"),
+			UpdateExpression: aws.String("SET #status = :offered, booking_id = :booking, offer_expires_at = :expires, updated_at = :now," +
+				" version = version + :one REMOVE gsi2pk, gsi2sk"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":version": num(e.Version),
+				":offered": str(string(waitlist.Offered)), ":booking": str(hold.ID), ":expires": str(fmtBookingTime(hold.ExpiresAt)),
+				":now": str(fmtBookingTime(now)), ":one": num(1)}}},
+		offerBooking: {Put: &types.Put{TableName: &w.b.table, Item: bi, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		offerReference: {Put: &types.Put{TableName: &w.b.table,
+			Item:                item{"pk": str(referencePrefix + hold.Reference), "sk": str(referenceSK), "booking_id": str(hold.ID)},
+			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		offerUserSeats: {Update: w.b.userSeatsUpdate(hold, q)},
+	}
+	items[offerUserSeats].Update.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD tickets :delta, version :one")
+	items[offerUserSeats].Update.ExpressionAttributeValues[":event"] = str(e.EventID)
+	items[offerUserSeats].Update.ExpressionAttributeValues[":user"] = str(e.UserID)
+	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
+	reasons, cancelled := cancellation(err)
+	switch {
+	case !cancelled:
+		return err
+	case reasons.failed(offerEntry):
+		return waitlist.ErrChanged
+	case reasons.failed(offerEvent):
+		return waitlist.ErrNoSeats
+	}
+	return err
+}
+
+// AddPassed records seats handed past a waiting entry.
+func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats int) error {
+	_, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: entryKey(eventID, entryID),
+		ConditionExpression:       aws.String("#status = :waiting"),
+		UpdateExpression:          aws.String("ADD passed :seats, version :one"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":seats": num(int64(seats)), ":one": num(1)},
+		ReturnConsumedCapacity:    consumedTotal})
+	if _, failed := conditionFailed(err); failed {
+		return nil // no longer waiting: nothing to guard
+	}
+	return err
+}
+
+// Settle returns offering seats to available when nobody waits, and takes an event with
+// nothing offering out of the stranded-offering index.
+func (w *Waitlist) Settle(ctx context.Context, eventID string, now time.Time) (int64, error) {
+	out, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+		ConditionExpression:       aws.String("(attribute_not_exists(waiting) OR waiting = :zero) AND offering > :zero"),
+		UpdateExpression:          aws.String("SET available = available + offering, offering = :zero, version = version + :one REMOVE gsi3pk, gsi3sk"),
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)},
+		ReturnValues:              types.ReturnValueUpdatedOld, ReturnConsumedCapacity: consumedTotal})
+	if err == nil {
+		return numAttr(out.Attributes, "offering"), nil
+	}
+	if _, failed := conditionFailed(err); !failed {
+		return 0, err
+	}
+	_, err = w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+		ConditionExpression:       aws.String("attribute_exists(gsi3pk) AND (attribute_not_exists(offering) OR offering = :zero)"),
+		UpdateExpression:          aws.String("SET version = version + :one REMOVE gsi3pk, gsi3sk"),
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)}, ReturnConsumedCapacity: consumedTotal})
+	if _, failed := conditionFailed(err); failed {
+		return 0, nil
+	}
+	return 0, err
+}
+
+var gsi1Entries = []string{"pk", "sk", "gsi1pk", "gsi1sk"}
+var baseCursor = []string{"pk", "sk"}
+
+// ListUser lists a user's entries newest first.
+func (w *Waitlist) ListUser(ctx context.Context, userID string, limit int, cursor string) (waitlist.Page, error) {
+	in := &dynamodb.QueryInput{IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :prefix)"),
+		ExpressionAttributeValues: item{":pk": str(userPrefix + userID), ":prefix": str(entryPrefix)},
+		ScanIndexForward:          aws.Bool(false), ReturnConsumedCapacity: consumedTotal}
+	return w.page(ctx, in, limit, cursor, gsi1Entries, func(m map[string]string) bool { return m["gsi1pk"] == userPrefix+userID })
+}
+
+// ListEvent lists an event's entries in join order (entry ids sort by join time).
+func (w *Waitlist) ListEvent(ctx context.Context, eventID string, limit int, cursor string) (waitlist.Page, error) {
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: item{":pk": str(eventPrefix + eventID), ":prefix": str(entryPrefix)},
+		ConsistentRead:            aws.Bool(true), ReturnConsumedCapacity: consumedTotal}
+	return w.page(ctx, in, limit, cursor, baseCursor, func(m map[string]string) bool { return m["pk"] == eventPrefix+eventID })
+}
+
+func (w *Waitlist) page(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (waitlist.Page, error) {
+	its, next, err := w.b.list.query(ctx, in, max(limit, 1), cursor, names, valid)
+	if err != nil {
+		return waitlist.Page{}, err
+	}
+	es, err := entries(its)
+	return waitlist.Page{Items: es, NextCursor: next}, err
+}

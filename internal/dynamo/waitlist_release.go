@@ -1,0 +1,97 @@
+package dynamo
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
+)
+
+// FreedNotifier hears that seats of an event went to the waitlist, after the transaction
+// that moved them committed. It is best effort: the sweeper nudges again for seats left
+// in offering, so a lost notice delays an offer but never strands the seats.
+type FreedNotifier interface {
+	Freed(ctx context.Context, eventID string)
+}
+
+// NotifyFreed sets who hears of seats freed to the waitlist.
+func (s *Bookings) NotifyFreed(n FreedNotifier) { s.freed = n }
+
+// releaseUpdate is the event update of a release (a move that gives seats back). When
+// toWaitlist, the seats go to offering, conditioned on someone waiting, and the event
+// enters the OFFERING partition of gsi3 (keeping the time it first did); otherwise they go
+// to available, conditioned on nobody waiting. The condition makes the choice atomic with
+// the count of waiting entries.
+func (s *Bookings) releaseUpdate(eventID string, m booking.Move, toWaitlist bool) *types.Update {
+	freed := m.Available
+	if toWaitlist {
+		m.Available = 0
+	}
+	u := s.seatUpdate(eventID, m)
+	cond := "(attribute_not_exists(waiting) OR waiting = :zero)"
+	if toWaitlist {
+		cond = "waiting > :zero"
+		*u.UpdateExpression += ", offering = if_not_exists(offering, :zero) + :freed, gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+		u.ExpressionAttributeValues[":freed"] = num(freed)
+		u.ExpressionAttributeValues[":offeringpk"] = str(offeringGSI3PK)
+		u.ExpressionAttributeValues[":since"] = str(fmtBookingTime(time.Now()))
+	}
+	if u.ConditionExpression != nil {
+		cond = *u.ConditionExpression + " AND " + cond
+	}
+	u.ConditionExpression = aws.String(cond)
+	return u
+}
+
+// transactRelease runs a release transaction whose event update is items[at]. Most
+// releases find nobody waiting, so that branch is tried first; a failed event condition
+// tries the other branch (bounded: waiting may change between tries). When seats went to
+// the waitlist the notifier hears of it.
+func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, token ...string) error {
+	if m.Available <= 0 {
+		items[at] = types.TransactWriteItem{Update: s.seatUpdate(eventID, m)}
+		return s.transact(ctx, items, requestToken(token...))
+	}
+	toWaitlist := false
+	var err error
+	for range 3 {
+		items[at] = types.TransactWriteItem{Update: s.releaseUpdate(eventID, m, toWaitlist)}
+		err = s.transact(ctx, items, requestToken(append(token, strconv.FormatBool(toWaitlist))...))
+		if reasons, cancelled := cancellation(err); cancelled && reasons.failed(at) && !reasons.failed(0) {
+			toWaitlist = !toWaitlist
+			continue
+		}
+		if err == nil && toWaitlist && s.freed != nil {
+			s.freed.Freed(context.WithoutCancel(ctx), eventID)
+		}
+		return err
+	}
+	return err
+}
+
+// offerSettled are the extra writes when an offer (a hold made for a waitlist entry)
+// leaves held: its entry becomes fulfilled (confirmed), offer_expired (expired) or left
+// (the user declined by cancelling). The booking's own condition in the same transaction
+// already guarantees this happens once.
+func (s *Bookings) offerSettled(b *booking.Booking, to booking.Status, now time.Time) []types.TransactWriteItem {
+	if b.WaitlistEntry == "" || b.Status != booking.Held {
+		return nil
+	}
+	status := waitlist.Left
+	switch to {
+	case booking.Confirmed:
+		status = waitlist.Fulfilled
+	case booking.Expired:
+		status = waitlist.OfferExpired
+	}
+	return []types.TransactWriteItem{{Update: &types.Update{TableName: &s.table, Key: entryKey(b.EventID, b.WaitlistEntry),
+		UpdateExpression:          aws.String("SET #status = :status, updated_at = :now, version = version + :one"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: item{":status": str(string(status)), ":now": str(fmtBookingTime(now)), ":one": num(1)},
+	}}}
+}
