@@ -11,6 +11,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/moto"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/opensearch"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 )
 
@@ -31,11 +32,12 @@ func execCmd(args []string) error {
 	}
 	defer stop()
 	fmt.Fprintf(os.Stderr, "local: moto at %s (SQS at %s)\n", ep.Main, ep.SQS)
-	search, err := startOpenSearch(ctx)
+	search, err := opensearch.StartLogged(ctx)
 	if err != nil {
 		return err
 	}
 	defer search.Stop()
+	fmt.Fprintf(os.Stderr, "local: OpenSearch %s at %s\n", opensearch.Version, search.URL)
 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

@@ -283,3 +283,16 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// StartLogged starts a node on a free port for the local stack, with its console output
+// in .local/opensearch/node.log (the node inherits the file, so closing ours is fine).
+func StartLogged(ctx context.Context) (*Node, error) {
+	var logw io.Writer = io.Discard
+	if p, err := workspace.Local("opensearch", "node.log"); err == nil {
+		if f, err := os.Create(p); err == nil {
+			defer f.Close()
+			logw = f
+		}
+	}
+	return Start(ctx, Options{Log: logw})
+}

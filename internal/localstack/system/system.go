@@ -101,6 +101,11 @@ func Start(ctx context.Context, opts Options) (sys *System, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := tmpl.Parameters[searchParam]; ok {
+		if err := sys.startSearch(ctx, &opts, out); err != nil {
+			return nil, err
+		}
+	}
 	if sys.Stack, err = tmpl.NewStack(opts.StackName, opts.Params); err != nil {
 		return nil, err
 	}

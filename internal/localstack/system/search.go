@@ -1,0 +1,40 @@
+package system
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+
+	"github.com/bookmyevent/bookmyevent/internal/localstack/opensearch"
+)
+
+// searchParam is the template parameter the search functions read OPENSEARCH_URL from.
+const searchParam = "OpenSearchEndpoint"
+
+// startSearch points the template's OpenSearchEndpoint at a local OpenSearch node: the
+// one the caller named (--param), the one local exec runs (OPENSEARCH_URL), or a new one
+// that lives as long as the stack.
+func (sys *System) startSearch(ctx context.Context, opts *Options, out io.Writer) error {
+	if opts.Params[searchParam] != "" {
+		return nil
+	}
+	url := os.Getenv("OPENSEARCH_URL")
+	if url == "" {
+		n, err := opensearch.StartLogged(ctx)
+		if err != nil {
+			return err
+		}
+		sys.stops = append(sys.stops, n.Stop)
+		url = n.URL
+		fmt.Fprintf(out, "local: OpenSearch %s at %s\n", opensearch.Version, url)
+	}
+	params := maps.Clone(opts.Params)
+	if params == nil {
+		params = map[string]string{}
+	}
+	params[searchParam] = url
+	opts.Params = params
+	return nil
+}
