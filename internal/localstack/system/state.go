@@ -18,13 +18,14 @@ type State struct {
 	UserPoolClientID string                       `json:"user_pool_client_id"`
 	Resources        map[string]template.Physical `json:"resources"`
 	PID              int                          `json:"pid"`
+	OpenSearchURL    string                       `json:"opensearch_url,omitempty"`
 }
 
 // State describes the running stack.
 func (sys *System) State() State {
 	return State{APIURL: sys.BaseURL, Endpoints: sys.Endpoints, StackName: sys.Stack.Name,
 		UserPoolID: sys.Identity.PoolID, UserPoolClientID: sys.Identity.ClientID,
-		Resources: sys.Stack.Physicals(), PID: os.Getpid()}
+		Resources: sys.Stack.Physicals(), PID: os.Getpid(), OpenSearchURL: sys.Stack.Param(searchParam)}
 }
 
 // WriteState writes the state file atomically.
