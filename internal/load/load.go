@@ -206,6 +206,9 @@ func Run(ctx context.Context, o Options, scenarios []Scenario) ([]Result, error)
 			return results, fmt.Errorf("%s: %w", s.Name, err)
 		}
 		results = append(results, r)
+		if o.Progress != nil {
+			PrintTable(o.Progress, []Result{r})
+		}
 	}
 	return results, nil
 }
