@@ -170,12 +170,22 @@ func (ix *Index) Apply(ctx context.Context, changes []Change) []error {
 	}
 	items, err := ix.bulk(ctx, ix.alias, true, changes)
 	if err != nil {
+		ix.forgetEnsured() // the index may have been deleted: check again on the retry
 		return fail(err)
 	}
 	for i, it := range items {
 		errs[i] = it
+		if it != nil {
+			ix.forgetEnsured()
+		}
 	}
 	return errs
+}
+
+func (ix *Index) forgetEnsured() {
+	ix.ensureMu.Lock()
+	ix.ensured = false
+	ix.ensureMu.Unlock()
 }
 
 // bulk indexes changes into index and returns each item's outcome. requireAlias makes a
@@ -279,8 +289,7 @@ const Currency = "USD"
 func (ix *Index) Search(ctx context.Context, q Query) (Results, error) {
 	page := q
 	page.Limit = q.Limit + 1 // one more than asked tells whether another page exists
-	b, _ := json.Marshal(searchBody(page))
-	resp, err := ix.api.Search(ctx, &opensearchapi.SearchReq{Indices: []string{ix.alias}, Body: bytes.NewReader(b)})
+	resp, err := ix.search(ctx, searchBody(page))
 	if err != nil {
 		return Results{}, unavailable("search", err)
 	}
@@ -368,8 +377,7 @@ type Suggestion struct {
 
 // Suggest returns published event names that start with prefix (at a word boundary).
 func (ix *Index) Suggest(ctx context.Context, prefix string, limit int) ([]Suggestion, error) {
-	b, _ := json.Marshal(suggestBody(prefix, limit))
-	resp, err := ix.api.Search(ctx, &opensearchapi.SearchReq{Indices: []string{ix.alias}, Body: bytes.NewReader(b)})
+	resp, err := ix.search(ctx, suggestBody(prefix, limit))
 	if err != nil {
 		return nil, unavailable("suggest", err)
 	}
@@ -388,6 +396,21 @@ func (ix *Index) Suggest(ctx context.Context, prefix string, limit int) ([]Sugge
 		}
 	}
 	return out, nil
+}
+
+// search runs a search request. Before the first event is indexed there is no index: it
+// is created (empty) then, so a new deployment answers searches with no results, not 503s.
+func (ix *Index) search(ctx context.Context, body map[string]any) (*opensearchapi.SearchResp, error) {
+	b, _ := json.Marshal(body)
+	resp, err := ix.api.Search(ctx, &opensearchapi.SearchReq{Indices: []string{ix.alias}, Body: bytes.NewReader(b)})
+	if err != nil && errorType(err) == "index_not_found_exception" {
+		ix.forgetEnsured()
+		if err := ix.Ensure(ctx); err != nil {
+			return nil, err
+		}
+		resp, err = ix.api.Search(ctx, &opensearchapi.SearchReq{Indices: []string{ix.alias}, Body: bytes.NewReader(b)})
+	}
+	return resp, err
 }
 
 // unavailable turns a failed call into the error callers see: 503 search_unavailable,

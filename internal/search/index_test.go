@@ -309,3 +309,32 @@ func TestRebuildRecreatesADeletedIndex(t *testing.T) {
 		t.Fatalf("alias targets %v", targets)
 	}
 }
+
+func TestSearchBeforeAnyIndexAnswersEmpty(t *testing.T) {
+	ix, err := New(Config{URL: opensearch.ForTest(t), Alias: fmt.Sprintf("fresh-%d", time.Now().UnixNano())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := ParseQuery(params("q", "anything"), now)
+	r, err := ix.Search(context.Background(), q)
+	if err != nil || r.Total != 0 || r.Items == nil {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if s, err := ix.Suggest(context.Background(), "any", 5); err != nil || len(s) != 0 {
+		t.Fatalf("%v %v", s, err)
+	}
+}
+
+func TestWritesAfterTheIndexWasDeletedRecreateIt(t *testing.T) {
+	ix := newIndex(t)
+	ctx := context.Background()
+	targets, _ := ix.aliasTargets(ctx)
+	ix.drop(ctx, targets)
+	c, _ := ChangeFor(sampleEvents(1)[0])
+	if errs := ix.Apply(ctx, []Change{c}); errs[0] == nil {
+		t.Fatal("a write to a deleted index must fail (and be retried), not create a guessed mapping")
+	}
+	if errs := ix.Apply(ctx, []Change{c}); errs[0] != nil {
+		t.Fatalf("the retry recreates the index: %v", errs[0])
+	}
+}
