@@ -22,8 +22,7 @@ const (
 )
 
 var (
-	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
-	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 	// Categories are slugs so the public filter can match them exactly.
 	categoryPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
@@ -269,7 +268,7 @@ func validateEvent(f fault.Fields, e Event, venue *Venue) {
 		f.Add("capacity", fmt.Sprintf("must not exceed the venue's capacity of %d", venue.Capacity))
 	}
 	f.Check(e.Price.Amount < 0, "price.amount", "must be 0 or more (minor units, e.g. cents)")
-	f.Check(!currencyPattern.MatchString(e.Price.Currency), "price.currency", "must be an ISO 4217 code, e.g. USD")
+	f.Check(!currencies[e.Price.Currency], "price.currency", "must be an ISO 4217 currency code, e.g. USD")
 	f.Check(e.MaxTicketsPerBooking < 1 || (e.Capacity >= 1 && e.MaxTicketsPerBooking > e.Capacity),
 		"max_tickets_per_booking", "must be from 1 to the event's capacity")
 }
@@ -308,3 +307,21 @@ func set[T any](dst *T, v *T) {
 		*dst = *v
 	}
 }
+
+// currencies are the ISO 4217 codes of currencies in circulation (2025), without funds,
+// precious metals and testing codes, which no ticket is priced in.
+var currencies = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`
+		AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+		BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP
+		ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+		IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+		LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+		NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+		SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+		USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG`) {
+		m[c] = true
+	}
+	return m
+}()
