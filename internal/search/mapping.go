@@ -1,9 +1,6 @@
 package search
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // MappingVersion names the index layout below. Change it whenever a change is not
 // additive (a field's type or analyzer): the index is then rebuilt under the new name and
@@ -18,9 +15,6 @@ const DefaultAlias = "events"
 func indexName(alias string, generation int64) string {
 	return fmt.Sprintf("%s-v%d-%d", alias, MappingVersion, generation)
 }
-
-// isOurs reports whether index is a concrete index of alias (any mapping version).
-func isOurs(alias, index string) bool { return strings.HasPrefix(index, alias+"-v") }
 
 // settings: one shard is plenty for a catalogue of events; auto_expand_replicas gives a
 // replica on a multi-node domain and none on a local single node (which would stay yellow
