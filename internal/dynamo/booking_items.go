@@ -47,7 +47,6 @@ func parseBookingTime(s string) time.Time {
 func bookingKey(id string) item                    { return key(bookingPrefix+id, bookingSK) }
 func userSeatsKey(eventID, user string) item       { return key(eventPrefix+eventID, userSeatsPrefix+user) }
 func statsKey(eventID string) item                 { return key(eventPrefix+eventID, statsSK) }
-func idemKey(user, k string) item                  { return key(idemPrefix+user+"#"+k, idemSK) }
 func eventBookingsPartition(eventID string) string { return eventPrefix + eventID + "#BOOKINGS" }
 
 type moneyRecord struct {

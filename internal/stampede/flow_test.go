@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
@@ -189,4 +191,34 @@ func mustFirst(t *testing.T, h *harness, user string) string {
 		t.Fatalf("mine(%s) = %v", user, err)
 	}
 	return p.Items[0].ID
+}
+
+// A price change the per-instance cache has not seen yet never sells at the old price:
+// the transaction's condition repeats the cached price, fails, and the retry uses the
+// stored event the failure returned.
+func TestStaleCacheNeverSellsAtAWrongPrice(t *testing.T) {
+	h := newHarness(t, booking.Config{})
+	ctx := context.Background()
+	ev := h.seedEvent(eventSpec{capacity: 5, price: 1000, max: 4})
+	now := time.Now()
+	if _, err := h.svc.Reserve(ctx, "a", ev, 1, "k", now); err != nil { // caches the event
+		t.Fatal(err)
+	}
+	h.setEvent(ev, "SET price_amount = :p, max_tickets_per_booking = :m", map[string]types.AttributeValue{
+		":p": &types.AttributeValueMemberN{Value: "1500"}, ":m": &types.AttributeValueMemberN{Value: "2"}})
+	h.meter.Reset()
+	a, err := h.svc.Reserve(ctx, "b", ev, 2, "k", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := decodeView(t, a); v.UnitPrice.Amount != 1500 || v.Total.Amount != 3000 {
+		t.Fatalf("sold at %+v", v)
+	}
+	if calls := h.meter.Read().Calls; calls != 2 {
+		t.Fatalf("%d round trips, want 2 (the failed and the retried transaction)", calls)
+	}
+	// The new, lower per-booking maximum applies at once too.
+	_, err = h.svc.Reserve(ctx, "c", ev, 3, "k", now)
+	wantCode(t, err, fault.Validation)
+	h.invariant(ev)
 }
