@@ -24,16 +24,19 @@ func viewPage(p booking.Page) bookingPage {
 func answer(a booking.Answer) (Response, error) { return Response{Status: a.Status, Body: a.Body}, nil }
 
 // CreateBooking serves POST /events/{eventId}/bookings {"quantity": n} with an
-// Idempotency-Key: a hold on n seats.
+// Idempotency-Key: a hold on n seats. When the event is sold out the buyer joins its
+// waitlist unless the body says "waitlist": false.
 func CreateBooking(svc *booking.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
 		var in struct {
-			Quantity int `json:"quantity"`
+			Quantity int   `json:"quantity"`
+			Waitlist *bool `json:"waitlist"`
 		}
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
-		a, err := svc.Reserve(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), r.Now)
+		wait := in.Waitlist == nil || *in.Waitlist
+		a, err := svc.ReserveOrWait(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
 		if err != nil {
 			return Response{}, err
 		}
