@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -94,4 +95,20 @@ func (s *Bookings) offerSettled(b *booking.Booking, to booking.Status, now time.
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: item{":status": str(string(status)), ":now": str(fmtBookingTime(now)), ":one": num(1)},
 	}}}
+}
+
+// Publish sets who hears of confirmations (booking.confirmed domain events).
+func (s *Bookings) Publish(p notify.Publisher) { s.bus = p }
+
+// confirmed publishes booking.confirmed once the confirm transaction committed (err nil).
+func (s *Bookings) confirmed(ctx context.Context, b *booking.Booking, err error, now time.Time) {
+	if err != nil || s.bus == nil {
+		return
+	}
+	detail := map[string]any{"event_id": b.EventID, "booking_id": b.ID, "user_id": b.UserID, "quantity": b.Quantity,
+		"total": b.Total}
+	if b.WaitlistEntry != "" {
+		detail["source"], detail["entry_id"] = b.Source, b.WaitlistEntry
+	}
+	notify.Send(ctx, s.bus, notify.Event{Type: notify.BookingConfirmed, At: now, Detail: detail})
 }

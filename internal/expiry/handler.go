@@ -1,0 +1,27 @@
+package expiry
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Handler is the scheduled sweeper: each EventBridge invocation (rate(1 minute)) sweeps
+// at every offset of sch after the schedule's own time, so with EveryHalfMinute holds are
+// swept every 30 seconds although schedules fire at most once a minute. Sweeps at once are
+// safe (see Sweep), so an invocation overlapping the next one costs only reads.
+func Handler(s *Sweeper, sch Schedule, clock func() time.Time) func(context.Context, events.EventBridgeEvent) ([]Result, error) {
+	return func(ctx context.Context, ev events.EventBridgeEvent) ([]Result, error) {
+		start := ev.Time
+		if start.IsZero() || clock().Sub(start) > time.Minute {
+			start = clock() // a late or hand-made invocation sweeps from now
+		}
+		rs, err := s.Run(ctx, sch, start, clock)
+		for i, r := range rs {
+			slog.InfoContext(ctx, "sweep", "n", i+1, "expired", r.Expired, "seats", r.Seats, "skipped", r.Skipped, "nudged", r.Nudged)
+		}
+		return rs, err
+	}
+}

@@ -1,0 +1,74 @@
+// Package waitapp assembles the waitlist and hold-expiry services on AWS clients built
+// from the default configuration (which honours AWS_ENDPOINT_URL, so the local stack
+// needs nothing here), for the functions' main packages: each builds App once, outside
+// its handler, and hands the part it serves to lambda.Start.
+package waitapp
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/config"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/eventbus"
+	"github.com/bookmyevent/bookmyevent/internal/expiry"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
+	"github.com/bookmyevent/bookmyevent/internal/waitqueue"
+)
+
+// App is everything the waitlist and expiry functions use.
+type App struct {
+	Bookings *booking.Service
+	Waitlist *waitlist.Service
+	Sweeper  *expiry.Sweeper
+	Events   notify.Publisher
+	Clock    func() time.Time
+}
+
+// Open builds the App from cfg.
+func Open(ctx context.Context, cfg config.Waitlist) (*App, error) {
+	aws, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	db := dynamodb.NewFromConfig(aws)
+	store := dynamo.NewBookings(db, cfg.TableName)
+	var events notify.Publisher = notify.Log{}
+	if cfg.EventBus != "" {
+		events = eventbus.New(eventbridge.NewFromConfig(aws), cfg.EventBus)
+	}
+	store.Publish(events)
+	var queue *waitqueue.Queue
+	if cfg.QueueURL != "" {
+		queue = waitqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL)
+		store.NotifyFreed(queue)
+	}
+	signer, err := tickets.NewSigner(cfg.TicketKey)
+	if err != nil {
+		return nil, err
+	}
+	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(db, cfg.TableName)), signer,
+		booking.NewEventCache(store, cfg.EventCacheTTL), booking.Config{HoldFor: cfg.HoldFor, RateLimit: cfg.RateLimit})
+	app := &App{Bookings: svc, Events: events, Clock: time.Now}
+	// A nil *Queue must not become a non-nil interface holding nil.
+	var nudger interface {
+		Nudge(ctx context.Context, eventID string) error
+	}
+	if queue != nil {
+		nudger = queue
+	}
+	app.Waitlist = waitlist.NewService(dynamo.NewWaitlist(store), nudger, svc, events, cfg.OfferFor)
+	app.Sweeper = expiry.New(store, store, nudger, events, expiry.Config{})
+	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: app.Sweeper, Waitlist: app.Waitlist})
+	return app, nil
+}

@@ -1,0 +1,90 @@
+// Package waitqueue is the waitlist worker's SQS queue: messages that say "seats of this
+// event wait for the line", and the worker's handler of batches of them. A message only
+// names the event; the worker reads the truth from the table, so duplicates, reordering
+// and redelivery cost a read and change nothing.
+package waitqueue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
+)
+
+// Message is a queue message's body.
+type Message struct {
+	EventID string `json:"event_id"`
+}
+
+// Queue sends messages to the queue at URL.
+type Queue struct {
+	client *sqs.Client
+	url    string
+}
+
+// New returns the queue at url.
+func New(client *sqs.Client, url string) *Queue { return &Queue{client: client, url: url} }
+
+// Nudge asks the worker to hand out eventID's offering seats.
+func (q *Queue) Nudge(ctx context.Context, eventID string) error {
+	body, err := json.Marshal(Message{EventID: eventID})
+	if err != nil {
+		return err
+	}
+	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body))})
+	return err
+}
+
+// Freed is Nudge for the booking store's release hook; a failure is only logged (the
+// sweeper nudges again for seats left in offering).
+func (q *Queue) Freed(ctx context.Context, eventID string) {
+	if err := q.Nudge(ctx, eventID); err != nil {
+		slog.WarnContext(ctx, "waitlist nudge lost", "event_id", eventID, "error", err)
+	}
+}
+
+// Offerer hands out an event's offering seats (waitlist.Service).
+type Offerer interface {
+	OfferSeats(ctx context.Context, eventID string, now time.Time) (waitlist.Result, error)
+}
+
+// Handler is the worker: each record's event is served once per batch (records for the
+// same event collapse), and a record whose event failed is reported back alone, so SQS
+// retries only it and, after the queue's maxReceiveCount, moves it to the DLQ. A record
+// that cannot be parsed is a poison message: it is reported failed every time and so
+// ends in the DLQ, where the alarm sees it.
+func Handler(o Offerer, clock func() time.Time) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		var resp events.SQSEventResponse
+		done := map[string]error{}
+		for _, r := range ev.Records {
+			var m Message
+			if err := json.Unmarshal([]byte(r.Body), &m); err != nil || m.EventID == "" {
+				slog.ErrorContext(ctx, "waitlist message unreadable", "message_id", r.MessageId, "error", fmt.Sprint(err))
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+				continue
+			}
+			err, seen := done[m.EventID]
+			if !seen {
+				var res waitlist.Result
+				res, err = o.OfferSeats(ctx, m.EventID, clock())
+				done[m.EventID] = err
+				if err == nil {
+					slog.InfoContext(ctx, "waitlist offers", "event_id", m.EventID, "offers", res.Offers, "seats", res.Seats, "returned", res.Returned)
+				}
+			}
+			if err != nil {
+				slog.ErrorContext(ctx, "waitlist offers failed", "event_id", m.EventID, "message_id", r.MessageId, "error", err)
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			}
+		}
+		return resp, nil
+	}
+}
