@@ -42,6 +42,7 @@ func loadCmd(args []string) error {
 	runs := f.Int("runs", 1, "how many times to run each scenario")
 	out := f.String("out", "", "write the results as JSON here (default load-<time>.json)")
 	statePath := f.String("state", "", "state file of the running stack (default .local/state.json)")
+	waitlist := f.Bool("waitlist", false, "let sold-out buyers join the waitlist (off: measure the booking core alone)")
 	_ = f.Parse(args)
 	if f.NArg() > 0 || *runs < 1 {
 		f.Usage()
@@ -90,7 +91,7 @@ func loadCmd(args []string) error {
 	var all []load.Result
 	for run := 1; run <= *runs; run++ {
 		fmt.Printf("run %d of %d against %s\n", run, *runs, *base)
-		results, err := load.Run(ctx, load.Options{BaseURL: *base, Tokens: poolTokens{pool}, Progress: os.Stdout}, scenarios)
+		results, err := load.Run(ctx, load.Options{BaseURL: *base, Tokens: poolTokens{pool}, Progress: os.Stdout, JoinWaitlist: *waitlist}, scenarios)
 		all = append(all, results...)
 		fmt.Println()
 		load.PrintTable(os.Stdout, results)

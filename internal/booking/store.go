@@ -106,6 +106,7 @@ type Stats struct {
 	Available int64  `json:"available"`
 	Held      int64  `json:"held"`
 	Sold      int64  `json:"sold"`
+	Offering  int64  `json:"offering"` // freed while someone waited, claimed for the waitlist
 	Revenue   Money  `json:"revenue"`
 	CheckedIn int64  `json:"checked_in"`
 }

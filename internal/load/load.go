@@ -73,6 +73,9 @@ type Options struct {
 	Progress io.Writer // one line a second while a storm runs; nil for quiet
 	// TokenWorkers bounds how many tokens are fetched at once before a storm.
 	TokenWorkers int
+	// JoinWaitlist lets sold-out buyers join the waitlist (the API's default); off, the
+	// run measures the booking core alone.
+	JoinWaitlist bool
 }
 
 // Latency summarises request latencies in milliseconds.
@@ -270,7 +273,7 @@ func runScenario(ctx context.Context, a api, o Options, admin, tag string, s Sce
 			q := s.Want(i)
 			<-start
 			r, err := a.do(ctx, http.MethodPost, "/events/"+eventID+"/bookings", tokens[i],
-				map[string]string{"Idempotency-Key": "load-" + tag + "-" + strconv.Itoa(i)}, map[string]int{"quantity": q})
+				map[string]string{"Idempotency-Key": "load-" + tag + "-" + strconv.Itoa(i)}, map[string]any{"quantity": q, "waitlist": o.JoinWaitlist})
 			record(q, r, err)
 		}()
 	}
@@ -410,7 +413,7 @@ func check(ctx context.Context, a api, admin string, r *Result) error {
 	}
 	r.Listed = len(all)
 	st := r.Stats
-	r.Violations = booking.CheckInvariant(booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold}, all)
+	r.Violations = booking.CheckInvariant(booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold, Offering: st.Offering}, all)
 	r.Oversold = st.Held+st.Sold > st.Capacity || st.Available < 0 || int64(r.SeatsWon) > st.Capacity
 	r.Expected = min(r.Scenario.Demand(), r.Scenario.Capacity)
 	// Seats only go down during a storm, so the sale was exact when every buyer turned

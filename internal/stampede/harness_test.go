@@ -127,7 +127,7 @@ func (h *harness) invariant(eventID string) booking.Stats {
 			break
 		}
 	}
-	if bad := booking.CheckInvariant(booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold}, all); len(bad) > 0 {
+	if bad := booking.CheckInvariant(booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold, Offering: st.Offering}, all); len(bad) > 0 {
 		h.t.Fatalf("invariant broken for %s: %q", eventID, bad)
 	}
 	return st
