@@ -16,6 +16,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
 )
 
 // Bookings is the booking store: the reservation transaction, status changes that move
@@ -26,7 +27,8 @@ type Bookings struct {
 	table string
 	list  *Store // the shared paginated query
 	retry Backoff
-	freed FreedNotifier // told when a release hands seats to the waitlist (may be nil)
+	freed FreedNotifier    // told when a release hands seats to the waitlist (may be nil)
+	bus   notify.Publisher // hears of confirmations (may be nil)
 }
 
 // NewBookings returns the booking store on a client (built with WithMeter / WithFaults
@@ -301,6 +303,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 	}
 	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
+	s.confirmed(ctx, b, err, now)
 	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
