@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,5 +325,42 @@ func TestSampleEvents(t *testing.T) {
 				t.Fatalf("the create sample should create: %d %s", out.StatusCode, out.Body)
 			}
 		})
+	}
+}
+
+// TestRacingAdmins sends N PATCHes carrying the same If-Match at once: exactly one is 200,
+// the rest 412, and the event's version moved by one.
+func TestRacingAdmins(t *testing.T) {
+	r := newRoutes(t)
+	venue := call(t, r.createVenue, req{who: "admin", body: venueBody})
+	created := call(t, r.createEvent, req{who: "admin", body: eventBody(venue.str("venue_id"))})
+	path := map[string]string{"eventId": created.str("event_id")}
+	const n = 8
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			out, err := r.updateEvent(context.Background(), req{who: "admin", path: path,
+				body: fmt.Sprintf(`{"name":"Admin %d"}`, i), headers: map[string]string{"If-Match": `"1"`}}.event())
+			if err != nil {
+				t.Error(err)
+			}
+			statuses[i] = out.StatusCode
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusPreconditionFailed:
+		default:
+			t.Fatalf("statuses = %v", statuses)
+		}
+	}
+	got := call(t, r.adminGet, req{who: "admin", path: path})
+	if ok != 1 || got.body["version"] != 2.0 {
+		t.Fatalf("%d won (statuses %v), version %v", ok, statuses, got.body["version"])
 	}
 }
