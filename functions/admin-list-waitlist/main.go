@@ -1,0 +1,27 @@
+// Command admin-list-waitlist is AdminListWaitlistFunction: GET /admin/events/{eventId}/waitlist.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/bookmyevent/bookmyevent/internal/api"
+	"github.com/bookmyevent/bookmyevent/internal/config"
+	"github.com/bookmyevent/bookmyevent/internal/logging"
+	"github.com/bookmyevent/bookmyevent/internal/waitapp"
+)
+
+func main() {
+	cfg, err := config.LoadWaitlist(os.Getenv)
+	if err != nil {
+		logging.Fatal("config", err)
+	}
+	logging.Setup(cfg.LogLevel)
+	app, err := waitapp.Open(context.Background(), cfg)
+	if err != nil {
+		logging.Fatal("aws", err)
+	}
+	lambda.Start(api.Wrap(api.Admin, api.AdminListWaitlist(app.Waitlist)))
+}
