@@ -99,10 +99,3 @@ func (c *Cache[K, V]) put(key K, e entry[V]) {
 	}
 	c.entries[key] = e
 }
-
-// Len is the number of values held, fresh or not.
-func (c *Cache[K, V]) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}
