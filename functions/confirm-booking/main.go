@@ -1,4 +1,5 @@
-// Command confirm-booking is ConfirmBookingFunction: POST /bookings/{bookingId}/confirm.
+// Command confirm-booking is ConfirmBookingFunction: POST /bookings/{bookingId}/confirm. A confirmed offer
+// fulfils its waitlist entry; confirmations are published.
 package main
 
 import (
@@ -8,29 +9,20 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/bookmyevent/bookmyevent/internal/api"
-	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/config"
-	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
-	"github.com/bookmyevent/bookmyevent/internal/payments"
-	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitapp"
 )
 
 func main() {
-	cfg, err := config.LoadBooking(os.Getenv)
+	cfg, err := config.LoadWaitlist(os.Getenv)
 	if err != nil {
 		logging.Fatal("config", err)
 	}
 	logging.Setup(cfg.LogLevel)
-	store, ledger, err := dynamo.OpenBookings(context.Background(), cfg.TableName)
+	app, err := waitapp.Open(context.Background(), cfg)
 	if err != nil {
-		logging.Fatal("dynamodb", err)
+		logging.Fatal("aws", err)
 	}
-	signer, err := tickets.NewSigner(cfg.TicketKey)
-	if err != nil {
-		logging.Fatal("tickets", err)
-	}
-	svc := booking.NewService(store, payments.NewSimulated(ledger), signer, booking.NewEventCache(store, cfg.EventCacheTTL),
-		booking.Config{HoldFor: cfg.HoldFor, RateLimit: cfg.RateLimit})
-	lambda.Start(api.Wrap(api.User, api.ConfirmBooking(svc)))
+	lambda.Start(api.Wrap(api.User, api.ConfirmBooking(app.Bookings)))
 }
