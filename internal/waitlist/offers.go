@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 )
 
@@ -33,6 +34,9 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 	var res Result
 	for range offerRounds {
 		ev, err := s.store.Seats(ctx, eventID)
+		if fault.Is(err, fault.NotFound) {
+			return res, nil // a message about an event that is gone: nothing to hand out
+		}
 		if err != nil {
 			return res, err
 		}
