@@ -168,7 +168,7 @@ func TestConcurrentInvocationsUseSeparateInstances(t *testing.T) {
 
 func TestBinaryPath(t *testing.T) {
 	fn := template.Function{Dir: "functions/create-venue"}
-	if got, want := BinaryPath("/b", fn), filepath.Join("/b", "create-venue", "bootstrap"); got != want {
+	if got, want := BinaryPath("/b", fn), filepath.Join("/b", "create-venue"); got != want {
 		t.Errorf("BinaryPath = %s, want %s", got, want)
 	}
 }
