@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
@@ -281,7 +282,57 @@ func (sys *System) startSources(cfg aws.Config, invokers map[string]gateway.Invo
 			}
 		}
 	}
+	for _, id := range sys.Stack.Template.IDs(template.TypePipe) {
+		pipe, err := sys.pipe(id, cfg, sqsClient, out)
+		if err != nil {
+			return err
+		}
+		if pipe == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); pipe.Run(ctx) }()
+		fmt.Fprintf(out, "local: pipe %s runs\n", id)
+	}
 	return nil
+}
+
+// pipe builds a stream-to-queue pipe, or nil when the pipe is stopped.
+func (sys *System) pipe(id string, cfg aws.Config, sqsClient *sqs.Client, out io.Writer) (*sources.Pipe, error) {
+	def, err := sys.Stack.Pipe(id)
+	if err != nil {
+		return nil, err
+	}
+	if def.DesiredState == "STOPPED" {
+		return nil, nil
+	}
+	src, _ := sys.Stack.Physical(def.SourceID)
+	dst, _ := sys.Stack.Physical(def.TargetID)
+	if src.Attrs["StreamArn"] != def.Source || dst.Attrs["Arn"] != def.Target {
+		return nil, fmt.Errorf("pipe %s: only a DynamoDB stream of the template to one of its queues is emulated", id)
+	}
+	p := &sources.Pipe{Name: id, SQS: sqsClient, QueueURL: dst.Ref, Log: out,
+		Reader: &sources.StreamReader{Client: dynamodbstreams.NewFromConfig(cfg), StreamArn: def.Source, Log: out}}
+	if sp := def.SourceParameters.DynamoDBStreamParameters; sp != nil {
+		p.Reader.StartingPosition = sp.StartingPosition
+		if sp.BatchSize != nil {
+			p.Reader.BatchSize = int(*sp.BatchSize)
+		}
+	}
+	if tp := def.TargetParameters.SqsQueueParameters; tp != nil {
+		p.MessageGroupID = tp.MessageGroupID
+	}
+	if def.TargetParameters.InputTemplate != "" {
+		return nil, fmt.Errorf("pipe %s: InputTemplate is not emulated", id)
+	}
+	for _, f := range def.Filters() {
+		pat, err := sources.ParsePattern(f)
+		if err != nil {
+			return nil, fmt.Errorf("pipe %s: %w", id, err)
+		}
+		p.Filters = append(p.Filters, pat)
+	}
+	return p, nil
 }
 
 // Token returns a bearer (access) token for a local user, creating the user if needed.
