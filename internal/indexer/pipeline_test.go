@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
@@ -27,7 +26,7 @@ import (
 // pipeline is the index path on real local services: a catalogue on a moto table, the
 // template's IndexQueue and its DLQ in moto, and an index on a real OpenSearch node.
 type pipeline struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	db      *dynamodb.Client
 	table   string
@@ -39,7 +38,7 @@ type pipeline struct {
 	indexer *indexer.Indexer
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t testing.TB) *pipeline {
 	db, table := localtest.Table(t)
 	c, queue, dlq := localtest.QueueWithDLQ(t, "IndexQueue")
 	ix, err := search.New(search.Config{URL: opensearch.ForTest(t), Alias: strings.ToLower(localtest.UniqueName(t, 60))})
@@ -75,44 +74,63 @@ func (p *pipeline) sendBody(body string) {
 	}
 }
 
-// drain plays the Lambda SQS event source: receive a batch, invoke, delete what
-// succeeded, make failures visible again at once, until the queue is empty.
+// drain plays the Lambda SQS event source until the queue is empty.
 func (p *pipeline) drain() {
 	p.t.Helper()
 	for round := 0; round < 500; round++ {
-		out, err := p.sqs.ReceiveMessage(p.ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: &p.queue, MaxNumberOfMessages: 10, MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"},
-		})
+		n, err := p.receive(p.ctx)
 		if err != nil {
 			p.t.Fatal(err)
 		}
-		if len(out.Messages) == 0 {
+		if n == 0 {
 			return
-		}
-		var ev events.SQSEvent
-		handles := map[string]string{}
-		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: *m.MessageId, Body: *m.Body, ReceiptHandle: *m.ReceiptHandle})
-			handles[*m.MessageId] = *m.ReceiptHandle
-		}
-		resp, err := p.indexer.Handle(p.ctx, ev)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		for _, f := range resp.BatchItemFailures {
-			h := handles[f.ItemIdentifier]
-			delete(handles, f.ItemIdentifier)
-			if _, err := p.sqs.ChangeMessageVisibility(p.ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &p.queue, ReceiptHandle: &h, VisibilityTimeout: 0}); err != nil {
-				p.t.Fatal(err)
-			}
-		}
-		for _, h := range handles {
-			if _, err := p.sqs.DeleteMessage(p.ctx, &sqs.DeleteMessageInput{QueueUrl: &p.queue, ReceiptHandle: aws.String(h)}); err != nil {
-				p.t.Fatal(err)
-			}
 		}
 	}
 	p.t.Fatal("queue did not drain")
+}
+
+// poll plays the event source until ctx ends. It short-polls (as the local stack's
+// pollers do): moto serves one request at a time, so a long poll would hold up the sends.
+func (p *pipeline) poll(ctx context.Context) {
+	for ctx.Err() == nil {
+		if n, _ := p.receive(ctx); n == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// receive takes one batch, invokes the indexer, deletes what succeeded and makes the
+// failures visible again at once (a short stand-in for the visibility timeout).
+func (p *pipeline) receive(ctx context.Context) (int, error) {
+	out, err := p.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl: &p.queue, MaxNumberOfMessages: 10,
+	})
+	if err != nil || len(out.Messages) == 0 {
+		return 0, err
+	}
+	var ev events.SQSEvent
+	handles := map[string]string{}
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: *m.MessageId, Body: *m.Body, ReceiptHandle: *m.ReceiptHandle})
+		handles[*m.MessageId] = *m.ReceiptHandle
+	}
+	resp, err := p.indexer.Handle(ctx, ev)
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range resp.BatchItemFailures {
+		h := handles[f.ItemIdentifier]
+		delete(handles, f.ItemIdentifier)
+		if _, err := p.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &p.queue, ReceiptHandle: &h, VisibilityTimeout: 0}); err != nil {
+			return 0, err
+		}
+	}
+	for _, h := range handles {
+		if _, err := p.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &p.queue, ReceiptHandle: aws.String(h)}); err != nil {
+			return 0, err
+		}
+	}
+	return len(out.Messages), nil
 }
 
 func (p *pipeline) search(kv ...string) search.Results {
@@ -209,7 +227,7 @@ func TestPublishedEventsFlowThroughTheQueueIntoSearch(t *testing.T) {
 }
 
 // streamRecord is the JSON EventBridge Pipes puts on the queue for a change to item.
-func streamRecord(t *testing.T, item map[string]ddbtypes.AttributeValue) string {
+func streamRecord(t testing.TB, item map[string]ddbtypes.AttributeValue) string {
 	t.Helper()
 	img := map[string]events.DynamoDBAttributeValue{}
 	for k, v := range item {

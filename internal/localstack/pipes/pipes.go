@@ -17,10 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // pollEvery is how often each shard is read; Pipes polls a stream about 4 times a second.
 const pollEvery = 100 * time.Millisecond
+
+// shardsEvery is how often the pipe looks for new shards.
+const shardsEvery = 5 * time.Second
 
 // Pipe forwards one stream to one queue.
 type Pipe struct {
@@ -47,14 +51,20 @@ func (p *Pipe) Start(ctx context.Context) error {
 }
 
 func (p *Pipe) run(ctx context.Context, iters map[string]*string) {
+	lastDescribe := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(pollEvery):
 		}
-		if err := p.refreshShards(ctx, iters, false); err != nil {
-			p.logf("describe stream: %v", err)
+		// New shards are rare (moto splits none); describing the stream on every poll
+		// would only load the emulator.
+		if time.Since(lastDescribe) > shardsEvery {
+			lastDescribe = time.Now()
+			if err := p.refreshShards(ctx, iters, false); err != nil {
+				p.logf("describe stream: %v", err)
+			}
 		}
 		for id, it := range iters {
 			if it == nil {
@@ -93,25 +103,43 @@ func (p *Pipe) refreshShards(ctx context.Context, iters map[string]*string, late
 	return nil
 }
 
-// forward sends one page of a shard's records and returns the next iterator. A record
-// that cannot be sent is retried with the same iterator: nothing is skipped.
+// forward sends one page of a shard's records, ten to an SQS batch, and returns the next
+// iterator. When a send fails the page is retried with the same iterator: nothing is
+// skipped, though records may be sent twice (as Pipes may; the indexer is idempotent).
 func (p *Pipe) forward(ctx context.Context, it *string) (*string, error) {
 	out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
 	if err != nil {
 		return it, err
 	}
+	var batch []sqstypes.SendMessageBatchRequestEntry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := p.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &p.QueueURL, Entries: batch})
+		batch = batch[:0]
+		if err == nil && len(res.Failed) > 0 {
+			err = fmt.Errorf("%d of a batch not sent: %s", len(res.Failed), aws.ToString(res.Failed[0].Message))
+		}
+		return err
+	}
 	for _, r := range out.Records {
-		rec := p.lambdaRecord(r)
-		b, err := json.Marshal(rec)
+		b, err := json.Marshal(p.lambdaRecord(r))
 		if err != nil {
 			return it, err
 		}
 		if !p.matches(b) {
 			continue
 		}
-		if _, err := p.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &p.QueueURL, MessageBody: aws.String(string(b))}); err != nil {
-			return it, err
+		batch = append(batch, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(len(batch))), MessageBody: aws.String(string(b))})
+		if len(batch) == 10 {
+			if err := flush(); err != nil {
+				return it, err
+			}
 		}
+	}
+	if err := flush(); err != nil {
+		return it, err
 	}
 	return out.NextShardIterator, nil
 }
