@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -16,7 +17,8 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/opensearch"
-	"github.com/bookmyevent/bookmyevent/internal/localstack/pipes"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/sources"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
@@ -33,39 +35,43 @@ func measurePublishToSearchable(b *testing.B, n int) {
 	p := newPipeline(b)
 	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
-	// The drafts are created before the pipe starts reading (LATEST), so what is measured
-	// is publishing alone, not a backlog of draft records.
 	v, err := p.svc.CreateVenue(ctx, "admin", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Oslo", Country: "NO", Capacity: 5000})
 	if err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
 	var ids []string
 	for i := 0; i < n; i++ {
-		e, err := p.svc.CreateEvent(ctx, "admin", "", catalog.EventInput{Name: fmt.Sprintf("Latency %d", i), Category: "theatre", VenueID: v.ID,
-			StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(time.Hour).Format(time.RFC3339), Capacity: 10,
-			Price: &catalog.Money{Amount: 1000, Currency: "USD"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, e.ID)
+		ids = append(ids, p.draft(ctx, v.ID, fmt.Sprintf("Latency %d", i)))
 	}
 	desc, err := p.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &p.table})
 	if err != nil {
 		b.Fatal(err)
 	}
-	filter, _ := pipes.ParsePattern(`{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"EVENT#"}]},"sk":{"S":["EVENT"]}}}}`)
-	pipe := &pipes.Pipe{Name: "IndexPipe", Streams: dynamodbstreams.NewFromConfig(localtest.AWSConfig(b)), SQS: p.sqs,
-		StreamARN: *desc.Table.LatestStreamArn, QueueURL: p.queue, Region: "us-east-1", Filters: []pipes.Pattern{filter}}
-	if err := pipe.Start(ctx); err != nil {
+	def, err := p.stack(b).Pipe("IndexPipe")
+	if err != nil {
 		b.Fatal(err)
 	}
+	filter, err := sources.ParsePattern(def.Filters()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The local stack's emulation of the template's pipe, read from the stream's start.
+	pipe := &sources.Pipe{Name: "IndexPipe", Filters: []sources.Pattern{filter}, SQS: p.sqs, QueueURL: p.queue, Log: io.Discard,
+		Reader: &sources.StreamReader{Client: dynamodbstreams.NewFromConfig(localtest.AWSConfig(b)), StreamArn: *desc.Table.LatestStreamArn,
+			StartingPosition: "TRIM_HORIZON", BatchSize: 10, Log: io.Discard}}
+	go pipe.Run(ctx)
 	// Two pollers, as the local stack and (at first) Lambda run for a queue.
 	go p.poll(ctx)
 	go p.poll(ctx)
-
-	published := map[string]time.Time{}
+	// The drafts' records come first; a last event published and found means that
+	// backlog is gone, so what is measured below is publishing alone.
+	sentinel := p.event(ctx, v.ID, "Sentinel")
+	published := map[string]time.Time{sentinel: time.Now()}
 	var mu sync.Mutex
+	if lat := watch(ctx, b, opensearch.ForTest(b), p.index.Alias(), &mu, published, 1); len(lat) != 1 {
+		b.Fatal("the sentinel never became searchable")
+	}
+	published = map[string]time.Time{}
 	done := make(chan []time.Duration)
 	go func() { done <- watch(ctx, b, opensearch.ForTest(b), p.index.Alias(), &mu, published, n) }()
 	for _, id := range ids {
@@ -118,4 +124,38 @@ func watch(ctx context.Context, b *testing.B, url, alias string, mu *sync.Mutex,
 		b.Errorf("only %d of %d events became searchable", len(lat), n)
 	}
 	return lat
+}
+
+// draft creates a draft event at the venue and returns its id.
+func (p *pipeline) draft(ctx context.Context, venueID, name string) string {
+	p.t.Helper()
+	start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
+	e, err := p.svc.CreateEvent(ctx, "admin", "", catalog.EventInput{Name: name, Category: "theatre", VenueID: venueID,
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(time.Hour).Format(time.RFC3339), Capacity: 10,
+		Price: &catalog.Money{Amount: 1000, Currency: "USD"}})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return e.ID
+}
+
+// event creates and publishes an event and returns its id.
+func (p *pipeline) event(ctx context.Context, venueID, name string) string {
+	p.t.Helper()
+	id := p.draft(ctx, venueID, name)
+	if _, err := p.svc.Publish(ctx, id, 0); err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+// stack binds the template to the test's table and queue, so its pipe resolves.
+func (p *pipeline) stack(t testing.TB) *template.Stack {
+	s, err := localtest.Template(t).NewStack("latency", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetPhysical("Table", template.Physical{Ref: p.table, Attrs: map[string]string{"StreamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/" + p.table + "/stream/x"}})
+	s.SetPhysical("IndexQueue", template.Physical{Ref: p.queue, Attrs: map[string]string{"Arn": "arn:aws:sqs:us-east-1:123456789012:" + p.queue}})
+	return s
 }
