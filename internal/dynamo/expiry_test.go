@@ -8,10 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/localtest"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -20,7 +24,12 @@ import (
 // seats is a fixture for expiry and the waitlist: the catalogue, booking and waitlist
 // services on one fresh table, the sweeper, and a queue that records nudges.
 type seats struct {
-	*fixture
+	t       testing.TB
+	ctx     context.Context
+	db      *dynamodb.Client
+	table   string
+	now     time.Time
+	cat     *catalog.Service
 	store   *dynamo.Bookings
 	wl      *dynamo.Waitlist
 	booking *booking.Service
@@ -49,9 +58,10 @@ func (n *nudges) count() int {
 	return len(n.events)
 }
 
-func newSeats(t *testing.T) *seats {
+func newSeats(t testing.TB) *seats {
 	t.Helper()
-	f := newFixture(t)
+	db, table := localtest.Table(t)
+	f := &seats{t: t, ctx: context.Background(), db: db, table: table, now: time.Now().UTC(), cat: catalog.NewService(dynamo.New(db, table), time.Now)}
 	store := dynamo.NewBookings(f.db, f.table)
 	n := &nudges{}
 	store.NotifyFreed(n)
@@ -64,20 +74,33 @@ func newSeats(t *testing.T) *seats {
 	wsvc := waitlist.NewService(wl, n, svc, nil, 30*time.Minute)
 	sw := expiry.New(store, store, n, nil, expiry.Config{Batch: 7})
 	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: sw, Waitlist: wsvc})
-	return &seats{fixture: f, store: store, wl: wl, booking: svc, waiting: wsvc, sweeper: sw, nudges: n}
+	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges = store, wl, svc, wsvc, sw, n
+	return f
 }
 
 // onSale publishes an event of capacity seats, up to 10 per booking.
 func (s *seats) onSale(capacity int64) string {
 	s.t.Helper()
-	v := s.venue("Hall", "Lisbon", 100000)
-	in := s.eventInput(v, "Show", "music", 30*24*time.Hour, capacity)
-	in.MaxTicketsPerBooking = new(min(int64(10), capacity))
-	e, err := s.svc.CreateEvent(s.ctx, "admin-1", "", in)
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{
+		Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 100000})
+	if err != nil {
+		s.t.Fatalf("create venue: %v", err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{
+		Name: "Show", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339),
+		Capacity: capacity, Price: &catalog.Money{Amount: 2500, Currency: "USD"},
+		MaxTicketsPerBooking: new(min(int64(10), capacity)),
+	})
 	if err != nil {
 		s.t.Fatalf("create event: %v", err)
 	}
-	return s.publish(e).ID
+	p, err := s.cat.Publish(s.ctx, e.ID, 0)
+	if err != nil {
+		s.t.Fatalf("publish: %v", err)
+	}
+	return p.ID
 }
 
 // hold reserves q seats for user at now and returns the booking id.
