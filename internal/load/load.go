@@ -357,14 +357,25 @@ func buyerTokens(ctx context.Context, o Options, tag string, n int) ([]string, e
 	return tokens, nil
 }
 
-// editDuringStorm renames the event over and over as an admin would: read the ETag,
-// PATCH with If-Match, and on 412 read again. It returns edits landed and conflicts met.
+// editDuringStorm edits the event over and over as an admin would: read the ETag, PATCH
+// with If-Match, and on 412 read again. Every reservation bumps the event's version, so
+// an edit can keep losing while the storm lasts; it goes on after the storm until one
+// lands (at most maxEditTries more), so the check afterwards sees an edited event. It
+// returns edits landed and conflicts met.
 func editDuringStorm(ctx context.Context, a api, admin, eventID string, over <-chan struct{}) (edits, conflicts int) {
+	const maxEditTries = 20
+	after := 0
 	for n := 0; ; n++ {
 		select {
 		case <-over:
-			return edits, conflicts
+			if edits > 0 || after >= maxEditTries {
+				return edits, conflicts
+			}
+			after++
 		default:
+		}
+		if ctx.Err() != nil {
+			return edits, conflicts
 		}
 		got, err := a.do(ctx, http.MethodGet, "/admin/events/"+eventID, admin, nil, nil)
 		if err != nil || got.status != http.StatusOK {
