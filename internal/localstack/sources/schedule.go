@@ -228,7 +228,9 @@ func (s *Schedule) Run(ctx context.Context) error {
 		}
 		res, err := s.Invoker.Invoke(ctx, payload)
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case ctx.Err() != nil:
+			return nil // stopping cut the invocation short; not the function's failure
+		case err != nil:
 			fmt.Fprintf(s.Log, "schedule %s -> %s: %v\n", s.Rule.RuleName, s.Function, err)
 		case res.FunctionError != "":
 			fmt.Fprintf(s.Log, "schedule %s -> %s: function error: %s\n", s.Rule.RuleName, s.Function, res.Payload)
