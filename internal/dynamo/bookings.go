@@ -106,8 +106,10 @@ func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 		resEvent: {Update: &types.Update{
 			TableName: &s.table, Key: eventKey(b.EventID),
 			// starts_at is compared as the catalogue stores it (RFC 3339, seconds).
+			// While anyone waits, every free seat goes through the waitlist (no queue jumping).
 			ConditionExpression: aws.String("#status = :published AND starts_at > :now AND available >= :q" +
-				" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max"),
+				" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max" +
+				" AND (attribute_not_exists(waiting) OR waiting = :zero)"),
 			UpdateExpression:         aws.String("SET available = available - :q, held = if_not_exists(held, :zero) + :q, version = version + :one"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: item{
@@ -184,6 +186,8 @@ func (s *Bookings) whyNotReserved(old item, r booking.ReserveRequest) error {
 		return &booking.StaleEventError{Event: ev}
 	case ev.Available < int64(r.Booking.Quantity):
 		return fault.New(fault.SoldOut, "Not enough seats available").With("available", ev.Available)
+	case ev.Waiting > 0:
+		return fault.New(fault.SoldOut, "Freed seats go to the waitlist first").With("available", 0)
 	}
 	// Only the start-time comparison at second precision can get here.
 	return fault.New(fault.NotOnSale, "This event is not on sale")
