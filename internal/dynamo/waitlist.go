@@ -144,7 +144,9 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 	}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
-			ConditionExpression:                 aws.String("#status = :published AND starts_at > :now AND available < :q AND available = :available"),
+			// Joining makes sense when the seats wanted are not free, or are free only for
+			// the line (someone waits: e.g. a capacity increase added them).
+			ConditionExpression:                 aws.String("#status = :published AND starts_at > :now AND (available < :q OR waiting > :zero) AND available = :available"),
 			UpdateExpression:                    aws.String(set),
 			ExpressionAttributeNames:            map[string]string{"#status": "status"},
 			ExpressionAttributeValues:           vals,
@@ -169,7 +171,7 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 		switch {
 		case !ev.OnSale(now):
 			return fault.New(fault.NotOnSale, "This event is not on sale")
-		case ev.Available >= int64(e.Quantity):
+		case ev.Available >= int64(e.Quantity) && ev.Waiting == 0:
 			return fault.New(fault.Conflict, "Enough seats are available: reserve them instead of joining the waitlist").With("available", ev.Available)
 		}
 		return waitlist.ErrChanged

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
@@ -249,4 +250,38 @@ func TestStarvationGuardHoldsSeatsForTheHead(t *testing.T) {
 	if c := s.invariant(ev); c.Offering != 1 {
 		t.Errorf("counters = %+v, want the 4th seat kept for big", c)
 	}
+}
+
+func TestCapacityIncreaseGoesToTheLineFirst(t *testing.T) {
+	s := newSeats(t)
+	ev, _ := s.soldOutWithLine(2, 3)
+	e, err := s.cat.GetEvent(s.ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.cat.UpdateEvent(s.ctx, ev, e.Version, catalog.EventPatch{Capacity: new(int64(4))}); err != nil {
+		t.Fatalf("raise capacity: %v", err)
+	}
+	// Two seats appeared while three people wait: a newcomer cannot take them, and joins
+	// behind the others; the seats go to the first two in line.
+	_, err = s.booking.ReserveOrWait(s.ctx, "newcomer", ev, 1, "k-new", true, s.now.Add(time.Second))
+	fe, ok := fault.As(err)
+	if !ok || fe.Code != fault.SoldOut {
+		t.Fatalf("newcomer: %v, want sold_out", err)
+	}
+	if ref, _ := fe.Extra["waitlist"].(booking.WaitlistRef); ref.Position != 4 {
+		t.Errorf("newcomer in line at %+v, want position 4", fe.Extra["waitlist"])
+	}
+	if c := s.invariant(ev); c.Available != 0 || c.Offering != 2 {
+		t.Fatalf("counters = %+v", c)
+	}
+	if _, err := s.waiting.OfferSeats(s.ctx, ev, s.now); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []waitlist.Status{waitlist.Offered, waitlist.Offered, waitlist.Waiting} {
+		if v := s.me(fmt.Sprintf("waiter-%02d", i), ev); v.Status != want {
+			t.Errorf("waiter %d = %+v, want %s", i, v, want)
+		}
+	}
+	s.invariant(ev)
 }
