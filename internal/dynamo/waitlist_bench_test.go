@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -65,6 +64,6 @@ func BenchmarkCancelToOffer(b *testing.B) {
 			_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
 		}
 		b.ReportMetric(float64(elapsed.Milliseconds()), "ms/cancel-to-offer")
-		b.Log(fmt.Sprintf("cancel -> offer: %s", elapsed.Round(time.Millisecond)))
+		b.Logf("cancel -> offer: %s", elapsed.Round(time.Millisecond))
 	}
 }
