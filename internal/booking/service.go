@@ -138,6 +138,8 @@ func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Ti
 
 func newHold(userID string, ev *Event, quantity int, now time.Time, holdFor time.Duration) *Booking {
 	id, ref := NewID()
+	// The store keeps milliseconds; the answer must show what a later read shows.
+	now = now.Truncate(time.Millisecond)
 	return &Booking{
 		ID: id, Reference: ref, EventID: ev.ID, UserID: userID, Quantity: quantity,
 		UnitPrice: ev.Price, Total: ev.Price.Times(quantity), Status: Held,
@@ -190,7 +192,7 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 		return Answer{}, fault.New(fault.Unavailable, "The payment provider did not answer; retry with the same Idempotency-Key")
 	}
 	pay := Payment{Provider: s.payments.Name(), ChargeID: charge.ID, Method: method, Status: charge.Status,
-		Amount: Money{Amount: charge.Amount, Currency: charge.Currency}, At: charge.At}
+		Amount: Money{Amount: charge.Amount, Currency: charge.Currency}, At: charge.At.UTC().Truncate(time.Millisecond)}
 	if charge.Status != payments.Succeeded {
 		fe := fault.New(fault.PaymentDeclined, "The payment was declined (%s); the hold stays until it expires", charge.DeclineCode)
 		ans := StoredAnswer{Hash: hash, Status: http.StatusPaymentRequired, Code: string(fe.Code), Message: fe.Message}
@@ -201,7 +203,8 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 	}
 	from := b.Status
 	confirmed := *b
-	confirmed.Status, confirmed.ConfirmedAt, confirmed.UpdatedAt, confirmed.Payment = Confirmed, now.UTC(), now.UTC(), &pay
+	at := now.UTC().Truncate(time.Millisecond)
+	confirmed.Status, confirmed.ConfirmedAt, confirmed.UpdatedAt, confirmed.Payment = Confirmed, at, at, &pay
 	body, err := json.Marshal(confirmed.View())
 	if err != nil {
 		return Answer{}, err
