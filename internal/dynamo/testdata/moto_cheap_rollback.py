@@ -1,0 +1,83 @@
+# moto's server with a cheaper transaction rollback, for BenchmarkSweepBacklog only.
+#
+# moto backs up a transaction by deep-copying the whole table (its items and every
+# stream record ever written) once per item of the transaction, so on a table holding a
+# 10,000-hold backlog one expiry costs seconds and the benchmark would measure the copy.
+# This keeps moto's semantics but snapshots only the items the transaction names (and the
+# stream's length), restoring them if it is cancelled. Run it like the project's server:
+#
+#   .local/venv/bin/python internal/dynamo/testdata/moto_cheap_rollback.py 0   # prints a port
+#   BME_MOTO_URL=http://127.0.0.1:<port> BME_MOTO_SQS_URL=http://127.0.0.1:<port> \
+#     go test -run '^$' -bench SweepBacklog -benchtime 1x -timeout 60m ./internal/dynamo/
+import copy
+import logging
+import sys
+
+import moto.dynamodb.models as models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+_deepcopy = copy.deepcopy
+
+
+class _TablesNotCopied:
+    """Stands in for the copy module inside moto's DynamoDB backend: tables are not
+    copied (the wrapper below restores what a cancelled transaction touched)."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(x, memo=None):
+        if isinstance(x, Table):
+            return x
+        return _deepcopy(x, memo)
+
+
+models.copy = _TablesNotCopied()
+_transact = models.DynamoDBBackend.transact_write_items
+
+
+def _transact_write_items(self, transact_items):
+    snapshots, streams = [], {}
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = self.tables.get(op.get("TableName"))
+        attrs = op.get("Item") or op.get("Key")
+        if table is None or not attrs or table.hash_key_attr not in attrs:
+            continue
+        h = DynamoType(attrs[table.hash_key_attr])
+        r = None
+        if table.range_key_attr is not None:
+            if table.range_key_attr not in attrs:
+                continue
+            r = DynamoType(attrs[table.range_key_attr])
+        snapshots.append((table, h, r, _deepcopy(table.get_item(h, r))))
+        if table.stream_shard is not None:
+            streams[id(table)] = (table.stream_shard, len(table.stream_shard.items))
+    try:
+        return _transact(self, transact_items)
+    except Exception:
+        for table, h, r, item in reversed(snapshots):
+            if item is None:
+                if r is not None:
+                    table.items[h].pop(r, None)
+                else:
+                    table.items.pop(h, None)
+            elif r is not None:
+                table.items[h][r] = item
+            else:
+                table.items[h] = item
+        for shard, n in streams.values():
+            del shard.items[n:]
+        raise
+
+
+models.DynamoDBBackend.transact_write_items = _transact_write_items
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+server = make_server("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)
+print(server.server_port, flush=True)
+server.serve_forever()
