@@ -40,8 +40,8 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 		if err != nil {
 			return res, err
 		}
-		if ev.Offering <= 0 {
-			break
+		if ev.Offering <= 0 || ev.Status != booking.Published {
+			break // nothing to hand out, or no longer on sale (a cancelled event refunds instead)
 		}
 		line, err := s.store.Line(ctx, eventID, lineBatch)
 		if err != nil {
