@@ -28,7 +28,7 @@ func reindexCmd(args []string) error {
 	f := newFlagSet("reindex", "[--table <name> --opensearch-url <url>] [--alias events]")
 	table := f.String("table", "", "table name (default: the running local stack's)")
 	url := f.String("opensearch-url", os.Getenv("OPENSEARCH_URL"), "OpenSearch URL (default: $OPENSEARCH_URL, else the local stack's)")
-	alias := f.String("alias", search.DefaultAlias, "index alias the functions read and write")
+	alias := f.String("alias", "", "index alias the functions read and write (default: the local stack's, else "+search.DefaultAlias+")")
 	_ = f.Parse(args)
 	if f.NArg() > 0 {
 		f.Usage()
@@ -44,6 +44,9 @@ func reindexCmd(args []string) error {
 		*table = st.Resources["Table"].Ref
 		if *url == "" {
 			*url = st.OpenSearchURL
+		}
+		if *alias == "" {
+			*alias = st.SearchIndex
 		}
 		cfg, err := st.Endpoints.Config(ctx)
 		if err != nil {
@@ -67,7 +70,7 @@ func reindexCmd(args []string) error {
 	}
 	fmt.Printf("reindexed %d events (%d documents) into %s in %s (%.0f events/s); alias %s swapped\n",
 		stats.Events, stats.Written, stats.Index, stats.Duration.Round(time.Millisecond),
-		float64(stats.Events)/stats.Duration.Seconds(), *alias)
+		float64(stats.Events)/stats.Duration.Seconds(), ix.Alias())
 	return nil
 }
 

@@ -24,7 +24,7 @@ func main() {
 	if err != nil {
 		logging.Fatal("dynamodb", err)
 	}
-	ix, err := search.New(search.Config{URL: cfg.OpenSearchURL})
+	ix, err := search.New(search.Config{URL: cfg.OpenSearchURL, Alias: cfg.Index})
 	if err != nil {
 		logging.Fatal("opensearch", err)
 	}

@@ -18,7 +18,7 @@ func main() {
 		logging.Fatal("config", err)
 	}
 	logging.Setup(cfg.LogLevel)
-	ix, err := search.New(search.Config{URL: cfg.OpenSearchURL})
+	ix, err := search.New(search.Config{URL: cfg.OpenSearchURL, Alias: cfg.Index})
 	if err != nil {
 		logging.Fatal("opensearch", err)
 	}

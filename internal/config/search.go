@@ -3,13 +3,17 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
+
+var indexPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // Search is what the search, suggest, indexer and reindex functions need.
 type Search struct {
 	Catalog
 	OpenSearchURL string // OPENSEARCH_URL, required: http(s)://host[:port]
+	Index         string // SEARCH_INDEX: the alias to read and write; empty: search.DefaultAlias
 }
 
 // LoadSearch reads the catalogue settings and OPENSEARCH_URL.
@@ -18,7 +22,10 @@ func LoadSearch(getenv Getenv) (Search, error) {
 	if err != nil {
 		return Search{}, err
 	}
-	s := Search{Catalog: c, OpenSearchURL: strings.TrimSpace(getenv("OPENSEARCH_URL"))}
+	s := Search{Catalog: c, OpenSearchURL: strings.TrimSpace(getenv("OPENSEARCH_URL")), Index: getenv("SEARCH_INDEX")}
+	if s.Index != "" && !indexPattern.MatchString(s.Index) {
+		return Search{}, fmt.Errorf("SEARCH_INDEX %q: want lower-case letters, digits, - and _", s.Index)
+	}
 	u, err := url.Parse(s.OpenSearchURL)
 	if s.OpenSearchURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Search{}, fmt.Errorf("OPENSEARCH_URL %q: want http(s)://host[:port] (template parameter OpenSearchEndpoint)", s.OpenSearchURL)

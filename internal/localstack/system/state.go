@@ -19,13 +19,15 @@ type State struct {
 	Resources        map[string]template.Physical `json:"resources"`
 	PID              int                          `json:"pid"`
 	OpenSearchURL    string                       `json:"opensearch_url,omitempty"`
+	SearchIndex      string                       `json:"search_index,omitempty"`
 }
 
 // State describes the running stack.
 func (sys *System) State() State {
 	return State{APIURL: sys.BaseURL, Endpoints: sys.Endpoints, StackName: sys.Stack.Name,
 		UserPoolID: sys.Identity.PoolID, UserPoolClientID: sys.Identity.ClientID,
-		Resources: sys.Stack.Physicals(), PID: os.Getpid(), OpenSearchURL: sys.Stack.Param(searchParam)}
+		Resources: sys.Stack.Physicals(), PID: os.Getpid(), OpenSearchURL: sys.Stack.Param(searchParam),
+		SearchIndex: sys.Stack.Param(indexParam)}
 }
 
 // WriteState writes the state file atomically.
