@@ -214,6 +214,3 @@ func (s *Server) Stop() {
 		}
 	})
 }
-
-// Done is closed when the server process exits.
-func (s *Server) Done() <-chan struct{} { return s.done }

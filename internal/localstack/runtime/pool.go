@@ -104,9 +104,6 @@ func NewPool(fn template.Function, opts Options) *Pool {
 		out: newPrefixWriter(opts.Output, fn.LogicalID), freed: make(chan struct{}, 1)}
 }
 
-// Function returns the function the pool runs.
-func (p *Pool) Function() template.Function { return p.fn }
-
 // Invoke runs one event through an instance: a warm idle one when there is one, a new
 // one while under MaxInstances, otherwise it waits for one to free up. err is only for
 // failures of the local machinery or ctx; function failures are in the Result.
