@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 func TestTableMatchesTemplate(t *testing.T) {
@@ -66,5 +67,40 @@ func TestUniqueNameBounds(t *testing.T) {
 		if len(n) > max || n == UniqueName(t, max) {
 			t.Errorf("UniqueName(%d) = %q", max, n)
 		}
+	}
+}
+
+func TestQueueWithDLQFromTemplate(t *testing.T) {
+	tmpl := Template(t)
+	var id string
+	for _, q := range tmpl.IDs("AWS::SQS::Queue") {
+		if _, ok := tmpl.DeadLetterQueue(q); ok {
+			id = q
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("template.yaml has no queue with a dead-letter queue to test with")
+	}
+	c, url, dlq := QueueWithDLQ(t, id)
+	if dlq == "" || dlq == url {
+		t.Fatalf("QueueWithDLQ(%s) = %s, %s", id, url, dlq)
+	}
+	ctx := context.Background()
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlqAttrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlq),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(attrs.Attributes["RedrivePolicy"], dlqAttrs.Attributes["QueueArn"]) {
+		t.Errorf("redrive policy %s does not name the fresh DLQ %s", attrs.Attributes["RedrivePolicy"], dlqAttrs.Attributes["QueueArn"])
+	}
+	if _, other := Queue(t, id); other == url {
+		t.Errorf("two queues share the URL %s", url)
 	}
 }
