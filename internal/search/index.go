@@ -416,6 +416,10 @@ func (ix *Index) search(ctx context.Context, body map[string]any) (*opensearchap
 // unavailable turns a failed call into the error callers see: 503 search_unavailable,
 // with the cause kept for the log.
 func unavailable(what string, err error) error {
+	var already *unavailableError
+	if errors.As(err, &already) {
+		return err
+	}
 	return &unavailableError{what: what, err: err}
 }
 
