@@ -3,8 +3,11 @@
 // an HTTP API gateway with the JWT authorizer, SQS pollers and schedules.
 //
 //	local run    [--addr 127.0.0.1:3000] [--param Name=Value ...]   the whole stack, until Ctrl-C
-//	local exec   -- command args...                                    moto only, around one command (make test)
+//	local exec   -- command args...                                    backing services only, around one command (make test)
 //	local invoke [--param Name=Value ...] <LogicalId> <event.json>   one invocation, like sam local invoke
+//
+// run writes .local/state.json (endpoints, physical ids) for bme and other tools, and
+// removes it on exit; every child process dies with it.
 package main
 
 import (
