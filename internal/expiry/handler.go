@@ -2,11 +2,15 @@ package expiry
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
+
+// stopMargin is kept free before the function's timeout to answer.
+const stopMargin = 2 * time.Second
 
 // Handler is the scheduled sweeper: each EventBridge invocation (rate(1 minute)) sweeps
 // at every offset of sch after the schedule's own time, so with EveryHalfMinute holds are
@@ -18,9 +22,21 @@ func Handler(s *Sweeper, sch Schedule, clock func() time.Time) func(context.Cont
 		if start.IsZero() || clock().Sub(start) > time.Minute {
 			start = clock() // a late or hand-made invocation sweeps from now
 		}
-		rs, err := s.Run(ctx, sch, start, clock)
+		// Stop a little before the function's timeout: a backlog too big for one
+		// invocation is a partial sweep the next one continues, not a failure to retry.
+		run := ctx
+		if d, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			run, cancel = context.WithDeadline(ctx, d.Add(-stopMargin))
+			defer cancel()
+		}
+		rs, err := s.Run(run, sch, start, clock)
 		for i, r := range rs {
 			slog.InfoContext(ctx, "sweep", "n", i+1, "expired", r.Expired, "seats", r.Seats, "skipped", r.Skipped, "nudged", r.Nudged)
+		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			slog.WarnContext(ctx, "sweep cut short by the function's timeout; the next invocation goes on")
+			return rs, nil
 		}
 		return rs, err
 	}
