@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/bookmyevent/bookmyevent/internal/localstack/runtime"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/system"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
@@ -47,15 +49,16 @@ var (
 	stackErr  error
 )
 
-// Stack starts the whole stack once per test binary (on the moto of AWS) and returns
-// it; end-to-end tests send real HTTP requests to BaseURL with tokens from Token. The
-// stack lives until the binary exits. Functions that do not compile answer 500 and fail
-// the call that starts the stack.
+// Stack starts the whole stack once per test binary and returns it; end-to-end tests
+// send real HTTP requests to BaseURL with tokens from Token. The stack lives until the
+// binary exits. It runs on moto servers of its own, not the shared ones of AWS: moto
+// serves one request at a time, and a stack's pollers and a stampede test elsewhere in
+// `make test` would otherwise queue behind each other until functions time out (reach
+// its resources with AWSConfig). Functions that do not compile fail the call.
 func Stack(t testing.TB, opts StackOptions) *LocalStack {
 	t.Helper()
-	ep := AWS(t)
 	stackOnce.Do(func() {
-		stack, stackErr = startStack(ep, opts)
+		stack, stackErr = startStack(opts)
 	})
 	if stackErr != nil {
 		t.Fatalf("localtest: local stack: %v", stackErr)
@@ -63,7 +66,7 @@ func Stack(t testing.TB, opts StackOptions) *LocalStack {
 	return stack
 }
 
-func startStack(ep Endpoints, opts StackOptions) (*LocalStack, error) {
+func startStack(opts StackOptions) (*LocalStack, error) {
 	s := &LocalStack{}
 	out, err := stackLog(s)
 	if err != nil {
@@ -79,7 +82,7 @@ func startStack(ep Endpoints, opts StackOptions) (*LocalStack, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	sys, err := system.Start(ctx, system.Options{
-		StackName: "t" + randomSuffix(), Params: opts.Params, Endpoints: &ep, APIAddr: opts.Addr,
+		StackName: "t" + randomSuffix(), Params: opts.Params, APIAddr: opts.Addr,
 		Sources: !opts.NoSources, BuildDir: buildDir, Output: out,
 		OnReport: func(r runtime.Report) {
 			s.mu.Lock()
@@ -120,6 +123,17 @@ func (s *LocalStack) Token(t testing.TB, user string, admin bool) string {
 		t.Fatalf("localtest: token for %s: %v", user, err)
 	}
 	return tok
+}
+
+// AWSConfig returns SDK configuration for the stack's own services, to inspect its table
+// or queues (their names are in Stack.Physical).
+func (s *LocalStack) AWSConfig(t testing.TB) aws.Config {
+	t.Helper()
+	cfg, err := s.Endpoints.Config(context.Background())
+	if err != nil {
+		t.Fatalf("localtest: AWS config: %v", err)
+	}
+	return cfg
 }
 
 // Reports returns the REPORT numbers of every invocation so far (cold starts, durations,

@@ -1,10 +1,14 @@
 package system_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
@@ -45,6 +49,11 @@ func TestGatewayEndToEnd(t *testing.T) {
 				t.Errorf("%s %s: %d %s, want %d containing %s", tc.method, tc.path, resp.StatusCode, body, tc.status, tc.body)
 			}
 		})
+	}
+	table, _ := st.Stack.Physical("Table")
+	if _, err := dynamodb.NewFromConfig(st.AWSConfig(t)).DescribeTable(context.Background(),
+		&dynamodb.DescribeTableInput{TableName: aws.String(table.Ref)}); err != nil {
+		t.Errorf("the stack's table is not reachable through AWSConfig: %v", err)
 	}
 	var cold, warm int
 	for _, r := range st.Reports() {
