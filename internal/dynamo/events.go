@@ -290,6 +290,12 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		cond += " AND #available >= :min_available"
 		values[":min_available"] = num(-delta)
 	}
+	if delta > 0 {
+		// New seats may belong to a waitlist: listing the event under OFFERING has the
+		// sweeper wake the waitlist worker, which claims them if anyone waits.
+		set = append(set, "gsi3pk = :offering_pk", "gsi3sk = if_not_exists(gsi3sk, :updated_at)")
+		values[":offering_pk"] = str(offeringGSI3PK)
+	}
 	update := "SET " + strings.Join(set, ", ") + " ADD #capacity :delta, #available :delta, #version :one"
 
 	if after.VenueID == before.VenueID {
