@@ -299,6 +299,19 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	return err
 }
 
+// Claim moves available seats to offering while someone waits.
+func (w *Waitlist) Claim(ctx context.Context, eventID string, available int64) error {
+	_, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+		ConditionExpression:       aws.String("waiting > :zero AND available = :available"),
+		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
+		ExpressionAttributeValues: item{":zero": num(0), ":available": num(available), ":one": num(1)},
+		ReturnConsumedCapacity:    consumedTotal})
+	if _, failed := conditionFailed(err); failed {
+		return waitlist.ErrChanged
+	}
+	return err
+}
+
 // AddPassed records seats handed past a waiting entry.
 func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats int) error {
 	_, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: entryKey(eventID, entryID),

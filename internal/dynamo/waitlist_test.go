@@ -285,3 +285,34 @@ func TestCapacityIncreaseGoesToTheLineFirst(t *testing.T) {
 	}
 	s.invariant(ev)
 }
+
+func TestCapacityIncreaseReachesTheLineWithoutNewBuyers(t *testing.T) {
+	s := newSeats(t)
+	ev, _ := s.soldOutWithLine(2, 3)
+	e, err := s.cat.GetEvent(s.ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.cat.UpdateEvent(s.ctx, ev, e.Version, catalog.EventPatch{Capacity: new(int64(3))}); err != nil {
+		t.Fatalf("raise capacity: %v", err)
+	}
+	// Nobody reserves or joins: a later sweep finds the event listed under OFFERING and
+	// wakes the worker, which claims the new seat for the line.
+	r, err := s.sweeper.Sweep(s.ctx, time.Now().Add(2*time.Minute))
+	if err != nil || r.Nudged != 1 {
+		t.Fatalf("sweep = %+v, %v; want one event nudged", r, err)
+	}
+	if _, err := s.waiting.OfferSeats(s.ctx, ev, s.now); err != nil {
+		t.Fatal(err)
+	}
+	if v := s.me("waiter-00", ev); v.Status != waitlist.Offered {
+		t.Errorf("first in line = %+v", v)
+	}
+	if c := s.invariant(ev); c.Available != 0 || c.Offering != 0 || c.Held != 3 {
+		t.Errorf("counters = %+v", c)
+	}
+	// Done: the event leaves the OFFERING list, so later sweeps do not nudge it again.
+	if r, err := s.sweeper.Sweep(s.ctx, time.Now().Add(2*time.Minute)); err != nil || r.Nudged != 0 {
+		t.Errorf("next sweep = %+v, %v", r, err)
+	}
+}

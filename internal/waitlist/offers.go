@@ -40,6 +40,16 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 		if err != nil {
 			return res, err
 		}
+		if ev.Waiting > 0 && ev.Available > 0 && ev.Status == booking.Published {
+			err := s.store.Claim(ctx, eventID, ev.Available)
+			if errors.Is(err, ErrChanged) {
+				continue
+			}
+			if err != nil {
+				return res, err
+			}
+			ev.Offering, ev.Available = ev.Offering+ev.Available, 0
+		}
 		if ev.Offering <= 0 || ev.Status != booking.Published {
 			break // nothing to hand out, or no longer on sale (a cancelled event refunds instead)
 		}

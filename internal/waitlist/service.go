@@ -34,6 +34,10 @@ type Store interface {
 	// moves e from waiting to offered (conditioned on its version) and puts hold as the
 	// offer. ErrChanged when e moved on; ErrNoSeats when offering has too few seats.
 	Offer(ctx context.Context, e Entry, hold *booking.Booking, now time.Time) error
+	// Claim moves the event's available seats (exactly available, as read) to offering,
+	// conditioned on someone waiting: seats a capacity increase added while people wait
+	// belong to the line. ErrChanged when the counts moved meanwhile.
+	Claim(ctx context.Context, eventID string, available int64) error
 	// AddPassed adds seats to a waiting entry's Passed (best effort bookkeeping).
 	AddPassed(ctx context.Context, eventID, entryID string, seats int) error
 	// Settle ends an offering round: when nobody waits, seats left in offering go back
