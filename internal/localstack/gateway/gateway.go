@@ -207,7 +207,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 	if err != nil {
 		return message(w, http.StatusInternalServerError, "Internal Server Error"), route.Function
 	}
-	res, err := route.Invoker.Invoke(r.Context(), payload)
+	res, err := invokeWithin(r.Context(), route.Invoker, payload)
+	if errors.Is(err, errIntegrationTimeout) {
+		return message(w, http.StatusServiceUnavailable, "Service Unavailable"), route.Function + " (integration timeout)"
+	}
 	if err != nil || res.FunctionError != "" {
 		if err != nil {
 			fmt.Fprintf(g.log, "gateway: invoke %s: %v\n", route.Function, err)
@@ -220,6 +223,34 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 		return message(w, http.StatusInternalServerError, "Internal Server Error"), route.Function
 	}
 	return status, route.Function
+}
+
+// IntegrationTimeout is API Gateway's limit on waiting for a function (HTTP APIs: 30 s).
+const IntegrationTimeout = 30 * time.Second
+
+var errIntegrationTimeout = errors.New("integration timeout")
+
+// invokeWithin runs the function detached from the client's request, as API Gateway
+// does (a client hanging up does not stop the invocation, so no warm instance is lost),
+// and gives up waiting after IntegrationTimeout.
+func invokeWithin(ctx context.Context, inv Invoker, payload []byte) (runtime.Result, error) {
+	type result struct {
+		res runtime.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := inv.Invoke(context.WithoutCancel(ctx), payload)
+		done <- result{res, err}
+	}()
+	t := time.NewTimer(IntegrationTimeout)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-t.C:
+		return runtime.Result{}, errIntegrationTimeout
+	}
 }
 
 // Event builds the payload 2.0 event API Gateway sends for r.

@@ -220,3 +220,26 @@ func TestJWKSURL(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// ctxProbe answers 200 only when its context is live.
+type ctxProbe struct{}
+
+func (ctxProbe) Invoke(ctx context.Context, _ []byte) (runtime.Result, error) {
+	status := 200
+	if ctx.Err() != nil {
+		status = 499
+	}
+	resp, _ := json.Marshal(events.APIGatewayV2HTTPResponse{StatusCode: status})
+	return runtime.Result{Payload: resp}, nil
+}
+
+func TestClientHangUpDoesNotCancelInvocation(t *testing.T) {
+	g := New("local", []*Route{{Method: "GET", Path: "/x", Function: "F", Invoker: ctxProbe{}}}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil).WithContext(ctx))
+	if rec.Code != 200 {
+		t.Errorf("invocation saw the client's cancellation: %d", rec.Code)
+	}
+}
