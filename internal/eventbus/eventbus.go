@@ -26,7 +26,8 @@ func New(client *eventbridge.Client, name string) *Bus { return &Bus{client: cli
 // putLimit is PutEvents' entries per call.
 const putLimit = 10
 
-// Publish puts the events, ten per call. Entries EventBridge refused are an error.
+// Publish puts the events, ten per call, and logs them. Entries EventBridge refused are
+// an error.
 func (b *Bus) Publish(ctx context.Context, evs ...notify.Event) error {
 	for len(evs) > 0 {
 		n := min(len(evs), putLimit)
@@ -46,6 +47,8 @@ func (b *Bus) Publish(ctx context.Context, evs ...notify.Event) error {
 		if out.FailedEntryCount > 0 {
 			return fmt.Errorf("eventbridge refused %d of %d events", out.FailedEntryCount, n)
 		}
+		// One log line per event too: locally that is where notifications are seen.
+		_ = notify.Log{}.Publish(ctx, evs[:n]...)
 		evs = evs[n:]
 	}
 	return nil
