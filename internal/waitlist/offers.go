@@ -12,8 +12,8 @@ import (
 )
 
 // Bounds on one worker pass over an event: how many waiting entries it reads per round
-// and how many rounds it runs (a round ends when an offer found too few seats, which
-// means another worker took them: read again).
+// and how many rounds it runs (another round follows when an offer found too few seats or
+// its entry changed, which means another worker or the user got there first: read again).
 const (
 	lineBatch   = 100
 	offerRounds = 5
@@ -58,13 +58,16 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 			return res, err
 		}
 		offers, skip := Plan(int(ev.Offering), line)
-		again := false
+		again, stale := false, false
 		for _, e := range offers {
 			hold := offerHold(ev, e, now, OfferWindow(ev.OfferFor, s.offerFor))
 			err := s.store.Offer(ctx, e, hold, now)
 			switch {
 			case errors.Is(err, ErrChanged):
-				continue // left, or offered by another worker
+				// Left, offered by another worker, or read stale from the index: the plan's
+				// seats for it are still free, so plan again after this round.
+				stale = true
+				continue
 			case errors.Is(err, ErrNoSeats):
 				again = true
 			case err != nil:
@@ -84,7 +87,7 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 				slog.WarnContext(ctx, "waitlist skip not recorded", "entry_id", skip.EntryID, "error", err)
 			}
 		}
-		if !again {
+		if !again && !stale {
 			break
 		}
 	}
