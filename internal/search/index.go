@@ -40,8 +40,8 @@ type Index struct {
 // under a second instead of hanging the Lambda until its own timeout.
 const dialTimeout = 300 * time.Millisecond
 
-// New returns an Index client. It makes no request: a node that is down at cold start
-// must not fail the Lambda's init.
+// New returns an Index client; requests to an AWS endpoint are SigV4-signed. It makes no
+// request: a node that is down at cold start must not fail the Lambda's init.
 func New(cfg Config) (*Index, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("search: OPENSEARCH_URL is empty")
@@ -55,9 +55,14 @@ func New(cfg Config) (*Index, error) {
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}
+	sign, err := awsSigner(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
 	api, err := opensearchapi.NewClient(opensearchapi.Config{Client: opensearch.Config{
 		Addresses: []string{strings.TrimRight(cfg.URL, "/")},
 		Transport: transport,
+		Signer:    sign,
 		// Callers bound each call with a context deadline; one quick retry covers a
 		// connection the server closed while idle, more would only add latency.
 		MaxRetries: 1,
