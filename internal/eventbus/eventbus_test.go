@@ -21,7 +21,9 @@ func TestPublishToTheLocalBus(t *testing.T) {
 	if _, err := c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(name)}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = c.DeleteEventBus(context.Background(), &eventbridge.DeleteEventBusInput{Name: aws.String(name)}) })
+	t.Cleanup(func() {
+		_, _ = c.DeleteEventBus(context.Background(), &eventbridge.DeleteEventBusInput{Name: aws.String(name)})
+	})
 	var evs []notify.Event
 	for i := range 12 { // more than one PutEvents call
 		evs = append(evs, notify.Event{Type: notify.WaitlistOffered, At: time.Now(),

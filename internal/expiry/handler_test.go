@@ -18,7 +18,9 @@ func (endless) ExpiryShards() int { return 2 }
 func (endless) DueHolds(context.Context, int, time.Time, string, int) ([]string, string, error) {
 	return []string{"b"}, "more", nil
 }
-func (endless) LapsedHolds(context.Context, string, time.Time, int) ([]string, error) { return nil, nil }
+func (endless) LapsedHolds(context.Context, string, time.Time, int) ([]string, error) {
+	return nil, nil
+}
 func (endless) StrandedOfferings(context.Context, time.Time, int) ([]string, error) {
 	return nil, nil
 }
