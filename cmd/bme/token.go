@@ -44,6 +44,9 @@ func tokenCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if !st.Alive() {
+		return fmt.Errorf("the stack that wrote %s (pid %d) is not running; start it with make run", *statePath, st.PID)
+	}
 	if st.UserPoolID == "" {
 		return errors.New("the running stack has no user pool")
 	}
@@ -63,7 +66,7 @@ func tokenCmd(args []string) error {
 	for _, u := range users {
 		t, err := pool.Token(ctx, u, *admin)
 		if err != nil {
-			return fmt.Errorf("%w (is the stack in %s still running?)", err, *statePath)
+			return err
 		}
 		fmt.Println(t.Access)
 	}

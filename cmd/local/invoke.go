@@ -10,11 +10,13 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/system"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 )
 
-// invokeCmd runs one function once with an event file, like `sam local invoke`: moto
-// (reused when BME_MOTO_URL is set), provisioning, the function's real bootstrap behind
-// the Runtime API; prints the response and the REPORT line.
+// invokeCmd runs one function once with an event file, like `sam local invoke`: the
+// services of a running `make run` (or of local exec, or new ones), provisioning, the
+// function's real bootstrap behind the Runtime API; prints the response and the REPORT
+// line.
 func invokeCmd(args []string) error {
 	fs, p := newFlags("invoke")
 	_ = fs.Parse(args)
@@ -35,6 +37,9 @@ func invokeCmd(args []string) error {
 		return err
 	} else if ok {
 		opts.Endpoints = &ep
+	} else if st, running := runningStack(); running {
+		opts = st.Attach(opts)
+		fmt.Fprintf(os.Stderr, "local: invoking against the running stack %s (pid %d)\n", st.StackName, st.PID)
 	}
 	sys, err := system.Start(ctx, opts)
 	if err != nil {
@@ -58,4 +63,14 @@ func invokeCmd(args []string) error {
 		return fmt.Errorf("%s failed (%s)", id, res.Report.Status)
 	}
 	return nil
+}
+
+// runningStack reads the state file of a `local run` that is still running.
+func runningStack() (system.State, bool) {
+	path, err := workspace.Local("state.json")
+	if err != nil {
+		return system.State{}, false
+	}
+	st, err := system.ReadState(path)
+	return st, err == nil && st.Alive()
 }

@@ -2,7 +2,9 @@ package system
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
+	"syscall"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
@@ -51,4 +53,30 @@ func ReadState(path string) (State, error) {
 		return s, err
 	}
 	return s, json.Unmarshal(b, &s)
+}
+
+// Alive reports whether the process that wrote the state still runs.
+func (st State) Alive() bool {
+	return st.PID > 0 && syscall.Kill(st.PID, 0) == nil
+}
+
+// Attach returns opts changed to run against the stack st describes: its services, its
+// resource names (provisioning finds them in place) and its search node, so a one-off
+// `local invoke` sees the data of a running `make run`.
+func (st State) Attach(opts Options) Options {
+	ep := st.Endpoints
+	opts.Endpoints = &ep
+	opts.StackName = st.StackName
+	params := maps.Clone(opts.Params)
+	if params == nil {
+		params = map[string]string{}
+	}
+	if st.OpenSearchURL != "" && params[searchParam] == "" {
+		params[searchParam] = st.OpenSearchURL
+	}
+	if st.SearchIndex != "" && params[indexParam] == "" {
+		params[indexParam] = st.SearchIndex
+	}
+	opts.Params = params
+	return opts
 }
