@@ -1,7 +1,6 @@
 package sources
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -36,12 +35,12 @@ func (p *Pipe) Run(ctx context.Context) {
 func (p *Pipe) deliver(ctx context.Context, recs []events.DynamoDBEventRecord) error {
 	var entries []sqstypes.SendMessageBatchRequestEntry
 	for i, rec := range recs {
+		if !matchAny(p.Filters, rec) {
+			continue
+		}
 		body, err := json.Marshal(rec)
 		if err != nil {
 			return err
-		}
-		if !p.matches(body) {
-			continue
 		}
 		e := sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))}
 		if p.MessageGroupID != "" {
@@ -62,22 +61,4 @@ func (p *Pipe) deliver(ctx context.Context, recs []events.DynamoDBEventRecord) e
 		entries = entries[n:]
 	}
 	return nil
-}
-
-func (p *Pipe) matches(body []byte) bool {
-	if len(p.Filters) == 0 {
-		return true
-	}
-	var ev map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if dec.Decode(&ev) != nil {
-		return false
-	}
-	for _, f := range p.Filters {
-		if f.Match(ev) {
-			return true
-		}
-	}
-	return false
 }

@@ -266,6 +266,14 @@ func (sys *System) startSources(cfg aws.Config, invokers map[string]gateway.Invo
 				wg.Add(1)
 				go func() { defer wg.Done(); p.Run(ctx, pollers) }()
 				fmt.Fprintf(out, "local: %s polls %s\n", fn.LogicalID, ev.SQS.QueueID)
+			case ev.Stream != nil && ev.Stream.Enabled:
+				src, err := sys.streamSource(fn.LogicalID, *ev.Stream, invokers[fn.LogicalID], cfg, out)
+				if err != nil {
+					return err
+				}
+				wg.Add(1)
+				go func() { defer wg.Done(); src.Run(ctx) }()
+				fmt.Fprintf(out, "local: %s reads the stream of %s\n", fn.LogicalID, ev.Stream.TableID)
 			case ev.Schedule != nil && ev.Schedule.Enabled:
 				s := &sources.Schedule{Function: fn.LogicalID, Rule: *ev.Schedule, Invoker: invokers[fn.LogicalID], Log: out}
 				if _, err := sources.ParseExpression(ev.Schedule.Expression); err != nil {
@@ -333,6 +341,25 @@ func (sys *System) pipe(id string, cfg aws.Config, sqsClient *sqs.Client, out io
 		p.Filters = append(p.Filters, pat)
 	}
 	return p, nil
+}
+
+// streamSource builds a DynamoDB stream event source mapping of a function.
+func (sys *System) streamSource(fn string, m template.StreamEvent, inv gateway.Invoker, cfg aws.Config, out io.Writer) (*sources.StreamSource, error) {
+	table, ok := sys.Stack.Physical(m.TableID)
+	if !ok || table.Attrs["StreamArn"] != m.StreamArn {
+		return nil, fmt.Errorf("%s: only the stream of a table in the template is emulated", fn)
+	}
+	src := &sources.StreamSource{Function: fn, Invoker: inv, ReportBatchItemFailures: m.ReportBatchItemFailures,
+		Reader: &sources.StreamReader{Client: dynamodbstreams.NewFromConfig(cfg), StreamArn: m.StreamArn,
+			StartingPosition: m.StartingPosition, BatchSize: m.BatchSize, Log: out}}
+	for _, f := range m.Filters {
+		pat, err := sources.ParsePattern(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
+		}
+		src.Filters = append(src.Filters, pat)
+	}
+	return src, nil
 }
 
 // Token returns a bearer (access) token for a local user, creating the user if needed.
