@@ -1,6 +1,13 @@
 // Package localtest gives tests real local AWS services: moto for DynamoDB, SQS, Cognito
-// and EventBridge, fresh tables and queues built from template.yaml, and (in stack.go)
-// the whole local stack in-process for end-to-end tests.
+// and EventBridge, fresh tables and queues built from template.yaml, and the whole local
+// stack in-process for end-to-end tests.
+//
+//	cfg := localtest.AWSConfig(t)                   // SDK config for the local services
+//	ddb, table := localtest.Table(t)                // a fresh table shaped like the template's Table
+//	q, url := localtest.Queue(t, "WaitlistQueue")   // a fresh queue (and DLQ) from the template
+//	st := localtest.Stack(t, localtest.StackOptions{})
+//	resp, _ := http.Get(st.BaseURL + "/events")     // through the gateway to the real binaries
+//	token := st.Token(t, "alice", false)            // "Authorization: Bearer " + token
 //
 // Under `make test` the services are already running (cmd/local exec exports
 // BME_MOTO_URL and BME_MOTO_SQS_URL) and every test binary shares them; under a plain
