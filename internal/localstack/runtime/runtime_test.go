@@ -15,7 +15,7 @@ import (
 )
 
 // probePool builds testdata/probe as function fn and returns a pool for it.
-func probePool(t *testing.T, fn template.Function, opts Options) (*Pool, *bytes.Buffer) {
+func probePool(t testing.TB, fn template.Function, opts Options) (*Pool, *bytes.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	fn.Dir = "functions/probe"
@@ -171,4 +171,24 @@ func TestBinaryPath(t *testing.T) {
 	if got, want := BinaryPath("/b", fn), filepath.Join("/b", "create-venue"); got != want {
 		t.Errorf("BinaryPath = %s, want %s", got, want)
 	}
+}
+
+// BenchmarkInvokeWarm measures the local runtime's own cost per warm invocation (the
+// probe does no work): Runtime API round trip, event delivery and REPORT bookkeeping.
+func BenchmarkInvokeWarm(b *testing.B) {
+	p, _ := probePool(b, probeFunction(5*time.Second), Options{MaxInstances: 1})
+	ctx := context.Background()
+	if _, err := p.Invoke(ctx, []byte(`{"say":"warm up"}`)); err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := p.Invoke(ctx, []byte(`{"say":"hi"}`))
+		if err != nil || res.FunctionError != "" {
+			b.Fatalf("%v %s", err, res.Payload)
+		}
+		total += res.Report.Duration
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "fn-us/op")
 }
