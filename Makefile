@@ -20,7 +20,7 @@ lint: tools ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint, sam vali
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
 	$(TOOLS)/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
-	$(SAM) build --parallel --build-dir .aws-sam/build
+	$(SAM) build --parallel --build-in-source --build-dir .aws-sam/build
 
 # sam and cfn-lint get their own virtualenv: their pinned dependencies clash with moto's.
 TOOLS := .local/tools-venv/bin
