@@ -46,6 +46,7 @@ type Service struct {
 	events   *EventCache
 	cfg      Config
 	soldOut  SoldOutHooks // see waitlist.go
+	lapsed   lapsedGate
 }
 
 // NewService wires the use cases. events may be nil to read every event from the store.

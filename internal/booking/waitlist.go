@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
@@ -41,7 +42,7 @@ func (s *Service) ReserveOrWait(ctx context.Context, userID, eventID string, qua
 	if !fault.Is(err, fault.SoldOut) {
 		return a, err
 	}
-	if h := s.soldOut.Lapsed; h != nil {
+	if h := s.soldOut.Lapsed; h != nil && s.lapsed.due(eventID, now) {
 		n, lerr := h.ReleaseLapsed(ctx, eventID, now)
 		if lerr != nil {
 			slog.WarnContext(ctx, "lapsed holds not released", "event_id", eventID, "error", lerr)
@@ -63,4 +64,30 @@ func (s *Service) ReserveOrWait(ctx context.Context, userID, eventID string, qua
 	}
 	fe, _ := fault.As(err)
 	return a, fe.With("waitlist", ref)
+}
+
+// lapsedEvery bounds how often one instance looks for an event's lapsed holds. A sold-out
+// storm would otherwise repeat the same index reads for every buyer turned away, while a
+// hold that lapsed is found by the next buyer a second later (or by the sweeper).
+const lapsedEvery = time.Second
+
+// lapsedGate remembers when this instance last looked for each event's lapsed holds.
+type lapsedGate struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// due reports whether eventID's lapsed holds may be looked for at now, and if so
+// records the look.
+func (g *lapsedGate) due(eventID string, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.last == nil || len(g.last) > 10000 {
+		g.last = map[string]time.Time{}
+	}
+	if t, ok := g.last[eventID]; ok && now.Sub(t) < lapsedEvery && now.After(t) {
+		return false
+	}
+	g.last[eventID] = now
+	return true
 }
