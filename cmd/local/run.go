@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,10 +23,22 @@ func runCmd(args []string) error {
 	instances := fs.Int("instances", 8, "max warm instances per function")
 	_ = fs.Parse(args)
 
+	// Function output also goes to a file that survives the terminal, so `bme stats` can
+	// summarise the run's EMF metrics. Each run starts it afresh.
+	logPath, err := workspace.Local("logs", "functions.log")
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sys, err := system.Start(ctx, system.Options{Params: p, MotoAddr: *motoAddr, MotoSQSAddr: *sqsAddr, APIAddr: *addr,
-		Sources: true, MaxInstances: *instances, Output: os.Stdout})
+		Sources: true, MaxInstances: *instances, Output: io.MultiWriter(os.Stdout, logFile)})
 	if err != nil {
 		return err
 	}
@@ -55,6 +68,7 @@ func runCmd(args []string) error {
 		fmt.Printf("  WARNING      %v\n", sys.BuildErr)
 	}
 	fmt.Printf("  state        %s\n", statePath)
+	fmt.Printf("  logs         %s (bme stats summarises its metrics)\n", logPath)
 	fmt.Printf("\nAdmin token:  go run ./cmd/bme token --user admin --admin\n")
 	fmt.Printf("Try:          curl -s %s/events\n", st.APIURL)
 	fmt.Printf("Ctrl-C stops everything.\n\n")
