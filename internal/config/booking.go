@@ -1,9 +1,12 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/secrets"
 )
 
 // Booking defaults.
@@ -19,7 +22,11 @@ type Booking struct {
 	HoldFor       time.Duration // HOLD_DURATION, 1m..24h
 	RateLimit     int           // RATE_LIMIT_PER_MINUTE, reservation attempts per user, 1..1000
 	EventCacheTTL time.Duration // EVENT_CACHE_TTL: staleness bound of the cached event, 0s..1m
-	TicketKey     string        // TICKET_SIGNING_KEY, required: unsigned tickets could be forged
+	// TicketKey signs ticket codes; required, as unsigned tickets could be forged. Deployed
+	// functions get TICKET_SIGNING_KEY_PARAM, the name of an SSM SecureString read once here
+	// at start, so the key is not in their configuration; TICKET_SIGNING_KEY (the key
+	// itself) serves tests and tools that run without SSM, and wins when both are set.
+	TicketKey string
 }
 
 // LoadBooking reads the catalogue settings and the booking ones.
@@ -50,6 +57,13 @@ func LoadBooking(getenv Getenv) (Booking, error) {
 			return Booking{}, fmt.Errorf("EVENT_CACHE_TTL %q: want a duration from 0s to %s", v, MaxAvailabilityCacheTTL)
 		}
 		b.EventCacheTTL = d
+	}
+	if b.TicketKey == "" {
+		if name := getenv("TICKET_SIGNING_KEY_PARAM"); name != "" {
+			if b.TicketKey, err = secrets.Parameter(context.Background(), name); err != nil {
+				return Booking{}, fmt.Errorf("TICKET_SIGNING_KEY_PARAM: %w", err)
+			}
+		}
 	}
 	if len(b.TicketKey) < 16 {
 		return Booking{}, fmt.Errorf("TICKET_SIGNING_KEY: want at least 16 characters")
