@@ -1,14 +1,18 @@
 // Package provision creates in moto the resources template.yaml declares: tables (keys,
 // indexes, stream, TTL), queues (dead-letter queues first, then the queues that redrive to
-// them), the Cognito user pool with its clients and groups, and event buses. Each call is
-// idempotent, so re-provisioning a running moto is harmless.
+// them), the Cognito user pool with its clients and groups, event buses, and the SSM
+// parameters functions name in *_PARAM variables. Each call is idempotent, so
+// re-provisioning a running moto is harmless.
 package provision
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 )
@@ -31,6 +37,7 @@ type Clients struct {
 	SQS         *sqs.Client
 	Cognito     *cip.Client
 	EventBridge *eventbridge.Client
+	SSM         *ssm.Client
 }
 
 // NewClients builds every client from one configuration.
@@ -40,6 +47,7 @@ func NewClients(cfg aws.Config) Clients {
 		SQS:         sqs.NewFromConfig(cfg),
 		Cognito:     cip.NewFromConfig(cfg),
 		EventBridge: eventbridge.NewFromConfig(cfg),
+		SSM:         ssm.NewFromConfig(cfg),
 	}
 }
 
@@ -118,6 +126,53 @@ func Stack(ctx context.Context, c Clients, s *template.Stack, log io.Writer) err
 		}
 		s.SetPhysical(id, p)
 		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", id, r.Type, p.Ref)
+	}
+	return Parameters(ctx, c.SSM, s, log)
+}
+
+// Parameters creates, for every function variable ending in _PARAM, the SSM parameter it
+// names if it does not exist yet: a SecureString holding a random value. A real deployment
+// creates these secrets by hand (docs/operations.md), since CloudFormation cannot create
+// SecureStrings; locally any value will do, and one that exists is kept, so tickets signed
+// in one run still verify in the next.
+func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Writer) error {
+	fns, err := s.Functions()
+	if err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for _, f := range fns {
+		for k, v := range f.Environment {
+			if strings.HasSuffix(k, "_PARAM") && v != "" {
+				names[v] = true
+			}
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, name := range sorted {
+		_, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		var missing *ssmtypes.ParameterNotFound
+		switch {
+		case err == nil:
+			continue
+		case !errors.As(err, &missing):
+			return fmt.Errorf("provision parameter %s: %w", name, err)
+		}
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(hex.EncodeToString(b)),
+			Type: ssmtypes.ParameterTypeSecureString})
+		var exists *ssmtypes.ParameterAlreadyExists
+		if err != nil && !errors.As(err, &exists) {
+			return fmt.Errorf("provision parameter %s: %w", name, err)
+		}
+		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", name, "SSM SecureString (random)", name)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/provision"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
@@ -41,6 +42,10 @@ Resources:
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}]
       StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment: {Variables: {KEY_PARAM: !Sub "/${AWS::StackName}/key", OTHER: plain}}
 `
 
 func provisioned(t *testing.T) (*template.Stack, provision.Clients) {
@@ -120,5 +125,33 @@ func TestRedriveMovesToDeadLetterQueue(t *testing.T) {
 	}
 	if got := receive(dead.Ref); len(got) != 1 || aws.ToString(got[0].Body) != "poison" {
 		t.Fatalf("dead-letter queue holds %+v", got)
+	}
+}
+
+// TestParametersCreatesMissingSecretsOnce checks that a function's *_PARAM variable gets a
+// random SecureString, kept across re-provisioning (tickets signed earlier must verify).
+func TestParametersCreatesMissingSecretsOnce(t *testing.T) {
+	s, c := provisioned(t)
+	ctx := context.Background()
+	name := "/" + s.Name + "/key"
+	read := func() string {
+		out, err := c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		if err != nil {
+			t.Fatalf("parameter %s: %v", name, err)
+		}
+		if out.Parameter.Type != "SecureString" {
+			t.Errorf("type = %s, want SecureString", out.Parameter.Type)
+		}
+		return aws.ToString(out.Parameter.Value)
+	}
+	first := read()
+	if len(first) != 64 {
+		t.Errorf("value %q: want 64 hex characters", first)
+	}
+	if err := provision.Stack(ctx, c, s, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if again := read(); again != first {
+		t.Errorf("re-provisioning replaced the value: %q then %q", first, again)
 	}
 }
