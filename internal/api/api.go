@@ -50,6 +50,8 @@ type Request struct {
 	ID     string
 	Caller Caller
 	Now    time.Time
+
+	logAttrs []any
 }
 
 // Response is a handler's answer; Body is encoded as JSON unless nil.
@@ -215,6 +217,13 @@ func log(ctx context.Context, r *Request, status int, d time.Duration, err error
 		"status", status,
 		"latency_ms", float64(d.Microseconds()) / 1000,
 	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, "aws_request_id", lc.AwsRequestID)
+	}
+	if fn := lambdacontext.FunctionName; fn != "" {
+		attrs = append(attrs, "function", fn)
+	}
+	attrs = append(attrs, r.logAttrs...)
 	if r.Caller.UserID != "" {
 		attrs = append(attrs, "user", HashUser(r.Caller.UserID))
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 )
 
 // bookingPage is a page of bookings as the API shows it.
@@ -32,14 +34,26 @@ func CreateBooking(svc *booking.Service) Handler {
 			Quantity int   `json:"quantity"`
 			Waitlist *bool `json:"waitlist"`
 		}
+		r.Annotate("event_id", r.Path("eventId"))
 		if err := Decode(r, &in); err != nil {
+			outcome := ReservationOutcome(err)
+			recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
+			r.Annotate("outcome", outcome)
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
 		a, err := svc.ReserveOrWait(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
+		outcome := ReservationOutcome(err)
+		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
+		if outcome == "waitlisted" {
+			recorder.Count("WaitlistJoins", 1)
+		}
+		r.Annotate("outcome", outcome)
 		if err != nil {
 			return Response{}, err
 		}
+		id, _, _ := bookingFacts(a.Body)
+		r.Annotate("booking_id", id)
 		return answer(a)
 	}
 }
@@ -51,13 +65,24 @@ func ConfirmBooking(svc *booking.Service) Handler {
 		var in struct {
 			PaymentMethod string `json:"payment_method"`
 		}
+		r.Annotate("booking_id", r.Path("bookingId"))
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
 		a, err := svc.Confirm(ctx, r.Caller.UserID, r.Path("bookingId"), in.PaymentMethod, r.Header(idempotency.Header), r.Now)
+		if fault.Is(err, fault.PaymentDeclined) {
+			recorder.Count("PaymentDeclines", 1)
+			r.Annotate("outcome", "payment_declined")
+		}
 		if err != nil {
 			return Response{}, err
 		}
+		// A replayed answer (same Idempotency-Key) counts again: rare, and telling it
+		// apart would need the service to say so.
+		_, eventID, quantity := bookingFacts(a.Body)
+		recorder.Count("Confirmations", 1)
+		recorder.Count("SeatsSold", float64(quantity))
+		r.Annotate("event_id", eventID, "outcome", "confirmed")
 		return answer(a)
 	}
 }
@@ -91,9 +116,15 @@ func ListMyBookings(svc *booking.Service) Handler {
 // CancelBooking serves POST /bookings/{bookingId}/cancel; cancelling twice is harmless.
 func CancelBooking(svc *booking.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
+		r.Annotate("booking_id", r.Path("bookingId"))
 		b, err := svc.Cancel(ctx, r.Caller.UserID, r.Path("bookingId"), r.Now)
 		if err != nil {
 			return Response{}, err
+		}
+		r.Annotate("event_id", b.EventID)
+		if b.Refund != nil {
+			recorder.Count("Refunds", 1)
+			recorder.Count("SeatsReleased", float64(b.Quantity))
 		}
 		return withVersion(b.View(), b.Version)
 	}

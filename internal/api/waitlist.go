@@ -27,6 +27,7 @@ func JoinWaitlist(svc *waitlist.Service) Handler {
 			return Response{}, err
 		}
 		if created {
+			recorder.Count("WaitlistJoins", 1)
 			return Created(v)
 		}
 		return Response{Status: http.StatusOK, Body: v}, nil
