@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 )
 
 // Backoff shapes the retries of a transaction that lost to a concurrent one or was
@@ -41,19 +42,34 @@ func (s *Bookings) transact(ctx context.Context, items []types.TransactWriteItem
 	}
 	for attempt := 0; ; attempt++ {
 		_, err := s.db.TransactWriteItems(ctx, in, func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} })
-		if err == nil || !transient(err) {
+		if err == nil {
+			return nil
+		}
+		if !transient(err) {
+			countCancelled(err)
 			return err
 		}
 		limit := min(s.retry.Cap, s.retry.Base<<min(attempt, 16))
 		sleep := time.Duration(rand.Int64N(int64(limit) + 1))
 		if time.Until(deadline) < sleep+s.retry.Margin {
+			countCancelled(err)
 			return fault.New(fault.Unavailable, "Too much contention right now; retry with the same Idempotency-Key").With("cause", errorCode(err))
 		}
+		metrics.Default().Count("TransactionRetries", 1)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(sleep):
 		}
+	}
+}
+
+// countCancelled records a transaction that ended cancelled (a failed condition, or a
+// conflict past the retry budget): on a hot event these are the sign of contention.
+func countCancelled(err error) {
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) || transient(err) {
+		metrics.Default().Count("TransactionConflicts", 1)
 	}
 }
 
