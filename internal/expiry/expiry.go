@@ -13,6 +13,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 )
 
@@ -225,6 +226,9 @@ func (s *Sweeper) ReleaseLapsed(ctx context.Context, eventID string, now time.Ti
 		return 0, err
 	}
 	r, err := s.expireAll(ctx, ids, now)
+	if r.Expired > 0 {
+		metrics.Default().Count("HoldsExpired", float64(r.Expired))
+	}
 	return r.Seats, err
 }
 

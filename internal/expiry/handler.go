@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 )
 
 // stopMargin is kept free before the function's timeout to answer.
@@ -32,6 +34,7 @@ func Handler(s *Sweeper, sch Schedule, clock func() time.Time) func(context.Cont
 		}
 		rs, err := s.Run(run, sch, start, clock)
 		for i, r := range rs {
+			metrics.Default().Count("HoldsExpired", float64(r.Expired))
 			slog.InfoContext(ctx, "sweep", "n", i+1, "expired", r.Expired, "seats", r.Seats, "skipped", r.Skipped, "nudged", r.Nudged)
 		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

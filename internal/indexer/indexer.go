@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 	"github.com/bookmyevent/bookmyevent/internal/search"
 )
 
@@ -39,6 +41,7 @@ func New(decode Decoder, index Index) *Indexer { return &Indexer{decode: decode,
 type pending struct {
 	change   search.Change
 	messages []string
+	written  time.Time // the oldest stream record's write time, for IndexLag
 }
 
 // Handle indexes a batch. It never fails the whole batch for one bad message: a message
@@ -48,7 +51,7 @@ func (ix *Indexer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 	byEvent := map[string]*pending{}
 	var order []string
 	for _, m := range ev.Records {
-		changes, err := ix.changesIn(m.Body)
+		changes, written, err := ix.changesIn(m.Body)
 		if err != nil {
 			slog.ErrorContext(ctx, "indexer: unreadable message", "message_id", m.MessageId, "error", err)
 			failed = append(failed, m.MessageId)
@@ -64,6 +67,9 @@ func (ix *Indexer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 				p.change = c
 			}
 			p.messages = append(p.messages, m.MessageId)
+			if !written.IsZero() && (p.written.IsZero() || written.Before(p.written)) {
+				p.written = written
+			}
 		}
 	}
 	changes := make([]search.Change, len(order))
@@ -71,6 +77,9 @@ func (ix *Indexer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 		changes[i] = byEvent[id].change
 	}
 	for i, err := range ix.index.Apply(ctx, changes) {
+		if w := byEvent[changes[i].EventID].written; err == nil && !w.IsZero() {
+			metrics.Default().Duration("IndexLag", time.Since(w))
+		}
 		if err != nil {
 			slog.ErrorContext(ctx, "indexer: write failed", "event_id", changes[i].EventID, "version", changes[i].Version, "error", err)
 			failed = append(failed, byEvent[changes[i].EventID].messages...)
@@ -93,32 +102,37 @@ func response(failed []string) events.SQSEventResponse {
 }
 
 // changesIn reads one message: a stream record as EventBridge Pipes sends it, or a JSON
-// array of them (a pipe batching several records into one target call).
-func (ix *Indexer) changesIn(body string) ([]search.Change, error) {
+// array of them (a pipe batching several records into one target call), and when the
+// oldest of them was written (zero when the stream did not say).
+func (ix *Indexer) changesIn(body string) ([]search.Change, time.Time, error) {
 	var records []events.DynamoDBEventRecord
 	b := bytes.TrimSpace([]byte(body))
 	if len(b) > 0 && b[0] == '[' {
 		if err := json.Unmarshal(b, &records); err != nil {
-			return nil, fmt.Errorf("not a list of stream records: %w", err)
+			return nil, time.Time{}, fmt.Errorf("not a list of stream records: %w", err)
 		}
 	} else {
 		var r events.DynamoDBEventRecord
 		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("not a stream record: %w", err)
+			return nil, time.Time{}, fmt.Errorf("not a stream record: %w", err)
 		}
 		records = []events.DynamoDBEventRecord{r}
 	}
 	var out []search.Change
+	var written time.Time
 	for _, r := range records {
 		c, ok, err := ix.changeFor(r)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		if ok {
 			out = append(out, c)
 		}
+		if t := r.Change.ApproximateCreationDateTime.Time; !t.IsZero() && t.Unix() > 0 && (written.IsZero() || t.Before(written)) {
+			written = t
+		}
 	}
-	return out, nil
+	return out, written, nil
 }
 
 // changeFor is the index write one stream record calls for (ok false: none, a draft).

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -76,6 +77,10 @@ func Handler(o Offerer, clock func() time.Time) func(context.Context, events.SQS
 				var res waitlist.Result
 				res, err = o.OfferSeats(ctx, m.EventID, clock())
 				done[m.EventID] = err
+				// Offers made before a failure stand, so they count either way.
+				if res.Offers > 0 {
+					metrics.Default().Count("WaitlistOffers", float64(res.Offers))
+				}
 				if err == nil {
 					slog.InfoContext(ctx, "waitlist offers", "event_id", m.EventID, "offers", res.Offers, "seats", res.Seats, "returned", res.Returned)
 				}
