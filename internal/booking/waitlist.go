@@ -43,7 +43,9 @@ func (s *Service) ReserveOrWait(ctx context.Context, userID, eventID string, qua
 		return a, err
 	}
 	if h := s.soldOut.Lapsed; h != nil && s.lapsed.due(eventID, now) {
-		n, lerr := h.ReleaseLapsed(ctx, eventID, now)
+		lctx, cancel := context.WithTimeout(ctx, lapsedBudget)
+		n, lerr := h.ReleaseLapsed(lctx, eventID, now)
+		cancel()
 		if lerr != nil {
 			slog.WarnContext(ctx, "lapsed holds not released", "event_id", eventID, "error", lerr)
 		}
@@ -66,10 +68,15 @@ func (s *Service) ReserveOrWait(ctx context.Context, userID, eventID string, qua
 	return a, fe.With("waitlist", ref)
 }
 
-// lapsedEvery bounds how often one instance looks for an event's lapsed holds. A sold-out
-// storm would otherwise repeat the same index reads for every buyer turned away, while a
-// hold that lapsed is found by the next buyer a second later (or by the sweeper).
-const lapsedEvery = time.Second
+// lapsedEvery bounds how often one instance looks for an event's lapsed holds, and
+// lapsedBudget how long a turned-away buyer waits for that look. A sold-out storm would
+// otherwise repeat the same index reads for every buyer turned away and queue them all
+// behind those reads; a hold that lapsed is still found by a buyer seconds later, or by
+// the sweeper within 30 s.
+const (
+	lapsedEvery  = 5 * time.Second
+	lapsedBudget = time.Second
+)
 
 // lapsedGate remembers when this instance last looked for each event's lapsed holds.
 type lapsedGate struct {
