@@ -2,19 +2,19 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/bookmyevent/bookmyevent/internal/tracing"
 )
 
-// OpenBookings builds the booking store and the simulated provider's ledger from the
-// default AWS configuration (which honours AWS_ENDPOINT_URL, so the local stack needs
+// OpenBookings builds the booking store and the simulated provider's ledger on a traced
+// client from the default AWS configuration (which honours AWS_ENDPOINT_URL, so the local stack needs
 // nothing here).
 func OpenBookings(ctx context.Context, table string) (*Bookings, *PaymentLedger, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.LoadAWSConfig(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("aws config: %w", err)
+		return nil, nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	return NewBookings(db, table), NewPaymentLedger(db, table), nil

@@ -15,11 +15,11 @@ import (
 	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/tracing"
 )
 
 // Store is the table. Methods for each entity live in the file named after it.
@@ -31,12 +31,12 @@ type Store struct {
 // New returns a Store on an existing client and table.
 func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, table: table} }
 
-// Open builds a client from the default AWS configuration, which honours AWS_ENDPOINT_URL
-// and friends, so the local stack needs no code here.
+// Open builds a traced client from the default AWS configuration, which honours
+// AWS_ENDPOINT_URL and friends, so the local stack needs no code here.
 func Open(ctx context.Context, table string) (*Store, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.LoadAWSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
 	return New(dynamodb.NewFromConfig(cfg), table), nil
 }

@@ -6,10 +6,8 @@ package waitapp
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -22,6 +20,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/tracing"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 	"github.com/bookmyevent/bookmyevent/internal/waitqueue"
 )
@@ -37,9 +36,9 @@ type App struct {
 
 // Open builds the App from cfg.
 func Open(ctx context.Context, cfg config.Waitlist) (*App, error) {
-	aws, err := awsconfig.LoadDefaultConfig(ctx)
+	aws, err := tracing.LoadAWSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
 	db := dynamodb.NewFromConfig(aws)
 	store := dynamo.NewBookings(db, cfg.TableName)
