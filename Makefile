@@ -20,9 +20,11 @@ lint: tools ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint, sam vali
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
 	$(TOOLS)/cfn-lint template.yaml
 	$(SAM) validate --lint --region us-east-1
-	$(SAM) build --parallel --build-in-source --build-dir .aws-sam/build
+	$(SAM) build --parallel --no-cached --build-in-source --build-dir .aws-sam/build
 
 # sam and cfn-lint get their own virtualenv: their pinned dependencies clash with moto's.
+# sam build runs --no-cached: the cache hashes every file under CodeUri (.), .local included,
+# which takes minutes and fails when a running test deletes one of them; go build caches anyway.
 TOOLS := .local/tools-venv/bin
 SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam
 
