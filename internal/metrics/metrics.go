@@ -23,6 +23,7 @@ const (
 	Count        Unit = "Count"
 	Milliseconds Unit = "Milliseconds"
 	Seconds      Unit = "Seconds"
+	Megabytes    Unit = "Megabytes"
 	None         Unit = "None"
 )
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -41,8 +43,8 @@ func (s *Series) Percentile(p float64) float64 {
 	return v[max(0, min(i, len(v)-1))]
 }
 
-// Summarize reads log lines (EMF records, possibly behind the local stack's "[Function] "
-// prefix, mixed with other output) and groups the metric values by name and dimensions,
+// Summarize reads log lines (EMF records and REPORT lines, possibly behind the local
+// stack's "[Function] " prefix, mixed with other output) and groups the metric values by name and dimensions,
 // in name then dimension order.
 func Summarize(r io.Reader) ([]*Series, error) {
 	by := map[string]*Series{}
@@ -50,11 +52,11 @@ func Summarize(r io.Reader) ([]*Series, error) {
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
-		i := bytes.IndexByte(line, '{')
-		if i < 0 {
-			continue
+		recs := parseReport(line)
+		if i := bytes.IndexByte(line, '{'); i >= 0 {
+			recs = append(recs, Parse(line[i:])...)
 		}
-		for _, rec := range Parse(line[i:]) {
+		for _, rec := range recs {
 			dims := make([]string, 0, len(rec.Dims))
 			for k, v := range rec.Dims {
 				dims = append(dims, k+"="+v)
@@ -83,12 +85,41 @@ func Summarize(r io.Reader) ([]*Series, error) {
 	return out, sc.Err()
 }
 
-// WriteTable prints one row per series: count and sum, and p50/p99 for latencies.
+var reportField = regexp.MustCompile(`(Billed Duration|Init Duration|Duration|Max Memory Used): ([0-9.]+) (ms|MB)`)
+
+// parseReport reads a Lambda REPORT line ("[GetEventFunction] REPORT RequestId: ...
+// Duration: 3.10 ms ... Max Memory Used: 21 MB Init Duration: 40.2 ms") as Lambda's own
+// metrics, per function, so one summary shows latency, memory and cold starts too.
+func parseReport(line []byte) []Record {
+	i := bytes.Index(line, []byte("REPORT RequestId: "))
+	if i < 0 {
+		return nil
+	}
+	dims := map[string]string{}
+	if j := bytes.IndexByte(line, ']'); line[0] == '[' && j > 0 && j < i {
+		dims["Function"] = string(line[1:j])
+	}
+	var out []Record
+	for _, m := range reportField.FindAllSubmatch(line[i:], -1) {
+		v, err := strconv.ParseFloat(string(m[2]), 64)
+		if err != nil || string(m[1]) == "Billed Duration" {
+			continue
+		}
+		unit := Milliseconds
+		if string(m[3]) == "MB" {
+			unit = Megabytes
+		}
+		out = append(out, Record{Name: "Lambda" + strings.ReplaceAll(string(m[1]), " ", ""), Value: v, Unit: unit, Dims: dims})
+	}
+	return out
+}
+
+// WriteTable prints one row per series: count and sum, and p50/p99 for latencies and memory.
 func WriteTable(w io.Writer, series []*Series) {
 	fmt.Fprintf(w, "%-28s %-10s %8s %12s %10s %10s  %s\n", "METRIC", "UNIT", "COUNT", "SUM", "P50", "P99", "DIMENSIONS")
 	for _, s := range series {
 		p50, p99 := "-", "-"
-		if s.Unit == Milliseconds || s.Unit == Seconds {
+		if s.Unit == Milliseconds || s.Unit == Seconds || s.Unit == Megabytes {
 			p50, p99 = fmt.Sprintf("%.1f", s.Percentile(50)), fmt.Sprintf("%.1f", s.Percentile(99))
 		}
 		fmt.Fprintf(w, "%-28s %-10s %8d %12.6g %10s %10s  %s\n", s.Name, s.Unit, s.Count(), s.Sum(), p50, p99, s.Dims)

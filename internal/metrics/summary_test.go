@@ -21,7 +21,9 @@ func TestSummarizeGroupsByNameAndDimensions(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		log.WriteString("[CreateBookingFunction] " + l + "\n")
 	}
-	log.WriteString("[CreateBookingFunction] {\"level\":\"INFO\",\"msg\":\"request\"}\nREPORT RequestId: x\n")
+	log.WriteString("[CreateBookingFunction] {\"level\":\"INFO\",\"msg\":\"request\"}\n")
+	log.WriteString("[GetEventFunction] REPORT RequestId: r1 Duration: 3.50 ms Billed Duration: 4 ms Memory Size: 256 MB Max Memory Used: 21 MB Init Duration: 40.20 ms\n")
+	log.WriteString("[GetEventFunction] REPORT RequestId: r2 Duration: 1.50 ms Billed Duration: 2 ms Memory Size: 256 MB Max Memory Used: 23 MB\n")
 
 	series, err := Summarize(strings.NewReader(log.String()))
 	if err != nil {
@@ -32,6 +34,9 @@ func TestSummarizeGroupsByNameAndDimensions(t *testing.T) {
 		count         int
 		sum, p50, p99 float64
 	}{
+		{"LambdaDuration", "Function=GetEventFunction", 2, 5, 1.5, 3.5},
+		{"LambdaInitDuration", "Function=GetEventFunction", 1, 40.2, 40.2, 40.2},
+		{"LambdaMaxMemoryUsed", "Function=GetEventFunction", 2, 44, 21, 23},
 		{"Reservations", "Outcome=held,Service=create-booking", 2, 2, 1, 1},
 		{"Reservations", "Outcome=sold_out,Service=create-booking", 1, 1, 1, 1},
 		{"TransactionLatency", "Service=create-booking", 5, 110, 3, 100},
