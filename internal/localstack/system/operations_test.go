@@ -1,0 +1,156 @@
+package system_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
+	"github.com/bookmyevent/bookmyevent/internal/localtest"
+)
+
+// TestTemplateIsOperable holds template.yaml to the operations conventions
+// (docs/operations.md), so a function or queue added later cannot miss them: a log group
+// with retention and a place in the dashboard's cold-start query per function, the
+// signing key by reference only, no wildcard IAM, encrypted queues, an alarm on every
+// dead-letter queue, and every alarm notifying the alarm topic.
+func TestTemplateIsOperable(t *testing.T) {
+	tm := localtest.Template(t)
+	dashboard := fmt.Sprint(tm.Resources["Dashboard"].Properties["DashboardBody"])
+	logGroups := map[string]template.Resource{}
+	for _, id := range tm.IDs("AWS::Logs::LogGroup") {
+		r := tm.Resources[id]
+		logGroups[fmt.Sprint(r.Properties["LogGroupName"])] = r
+	}
+	topic := fmt.Sprint(map[string]any{"Ref": "AlarmTopic"})
+
+	for _, id := range tm.IDs(template.TypeFunction) {
+		props := tm.Resources[id].Properties
+		t.Run(id, func(t *testing.T) {
+			name := "/aws/lambda/${" + id + "}"
+			lg, ok := logGroups[fmt.Sprint(map[string]any{"Fn::Sub": name})]
+			if !ok {
+				t.Errorf("no AWS::Logs::LogGroup named !Sub %s", name)
+			} else if got := fmt.Sprint(lg.Properties["RetentionInDays"]); got != fmt.Sprint(map[string]any{"Ref": "LogRetentionDays"}) {
+				t.Errorf("log group retention = %s, want !Ref LogRetentionDays", got)
+			}
+			if !strings.Contains(dashboard, "SOURCE '"+name+"'") {
+				t.Errorf("the dashboard's cold-start query does not read %s", name)
+			}
+			env, _ := props["Environment"].(map[string]any)
+			vars, _ := env["Variables"].(map[string]any)
+			if _, ok := vars["TICKET_SIGNING_KEY"]; ok {
+				t.Error("TICKET_SIGNING_KEY in the environment: pass TICKET_SIGNING_KEY_PARAM (the SSM name) instead")
+			}
+			policies, _ := props["Policies"].([]any)
+			if _, ok := vars["TICKET_SIGNING_KEY_PARAM"]; ok && !strings.Contains(fmt.Sprint(policies), "TicketSigningKeyReadPolicy") {
+				t.Error("reads the signing key's parameter without TicketSigningKeyReadPolicy")
+			}
+			for _, st := range statements(policies) {
+				if a := fmt.Sprint(st["Action"]); strings.Contains(a, "*") {
+					t.Errorf("wildcard action %s", a)
+				}
+				if r := fmt.Sprint(st["Resource"]); r == "*" || r == "[*]" {
+					t.Errorf("statement %v on every resource", st["Action"])
+				}
+			}
+		})
+	}
+
+	var alarmed []string // Dimensions of queue depth alarms
+	for _, id := range tm.IDs("AWS::CloudWatch::Alarm") {
+		props := tm.Resources[id].Properties
+		if !strings.Contains(fmt.Sprint(props["AlarmActions"]), topic) {
+			t.Errorf("%s: AlarmActions do not include !Ref AlarmTopic", id)
+		}
+		if props["MetricName"] == "ApproximateNumberOfMessagesVisible" {
+			alarmed = append(alarmed, fmt.Sprint(props["Dimensions"]))
+		}
+	}
+	for _, id := range tm.IDs(template.TypeQueue) {
+		props := tm.Resources[id].Properties
+		if props["SqsManagedSseEnabled"] != true {
+			t.Errorf("%s: SqsManagedSseEnabled is not true", id)
+		}
+		redrive, _ := props["RedrivePolicy"].(map[string]any)
+		if redrive == nil {
+			continue
+		}
+		dlq := getAttResource(redrive["deadLetterTargetArn"])
+		found := false
+		for _, dims := range alarmed {
+			found = found || strings.Contains(dims, dlq+".QueueName") || strings.Contains(dims, "["+dlq+" QueueName]")
+		}
+		if !found {
+			t.Errorf("dead-letter queue %s of %s has no depth alarm", dlq, id)
+		}
+	}
+}
+
+// getAttResource is the logical id in a Fn::GetAtt, short ("Id.Attr") or long form.
+func getAttResource(v any) string {
+	m, _ := v.(map[string]any)
+	switch a := m["Fn::GetAtt"].(type) {
+	case string:
+		id, _, _ := strings.Cut(a, ".")
+		return id
+	case []any:
+		if len(a) > 0 {
+			return fmt.Sprint(a[0])
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// statements returns the inline policy statements of a function's Policies.
+func statements(policies []any) []map[string]any {
+	var out []map[string]any
+	for _, p := range policies {
+		m, _ := p.(map[string]any)
+		list, _ := m["Statement"].([]any)
+		for _, s := range list {
+			if st, ok := s.(map[string]any); ok {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// TestDashboardBodyIsJSON checks the dashboard body parses once its ${...} references are
+// substituted, as CloudWatch will parse it after CloudFormation's !Sub.
+func TestDashboardBodyIsJSON(t *testing.T) {
+	body := localtest.Template(t).Resources["Dashboard"].Properties["DashboardBody"]
+	m, ok := body.(map[string]any)
+	if !ok {
+		t.Fatalf("DashboardBody is %T, want !Sub of a JSON string", body)
+	}
+	s, ok := m["Fn::Sub"].(string)
+	if !ok {
+		t.Fatalf("DashboardBody is %v, want !Sub of a JSON string", body)
+	}
+	var parts []string
+	for rest := s; ; {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			parts = append(parts, rest)
+			break
+		}
+		j := strings.Index(rest[i:], "}")
+		if j < 0 {
+			t.Fatalf("unterminated ${ in the dashboard body")
+		}
+		parts = append(parts, rest[:i], "x")
+		rest = rest[i+j+1:]
+	}
+	var d struct {
+		Widgets []map[string]any `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(strings.Join(parts, "")), &d); err != nil {
+		t.Fatalf("dashboard body: %v", err)
+	}
+	if len(d.Widgets) == 0 {
+		t.Fatal("dashboard has no widgets")
+	}
+}
