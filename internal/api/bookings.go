@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
@@ -122,8 +123,13 @@ func CancelBooking(svc *booking.Service) Handler {
 			return Response{}, err
 		}
 		r.Annotate("event_id", b.EventID)
-		if b.Refund != nil {
-			recorder.Count("Refunds", 1)
+		// A sold booking's cancellation records a refund (possibly of nothing, by the
+		// policy). A repeated cancel answers the booking as it is: only a refund this
+		// request made (at or after its start, at the store's millisecond precision) counts.
+		if b.Refund != nil && !b.Refund.At.Before(r.Now.Truncate(time.Millisecond)) {
+			if b.Refund.Status != "none" {
+				recorder.Count("Refunds", 1)
+			}
 			recorder.Count("SeatsReleased", float64(b.Quantity))
 		}
 		return withVersion(b.View(), b.Version)
