@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/logging"
 )
 
 // MaxBodyBytes bounds request bodies; nothing this API accepts is anywhere near it.
@@ -380,4 +381,4 @@ func Created(body any) (Response, error) {
 }
 
 // HashUser gives a stable, non-reversible label for a user id in logs.
-func HashUser(id string) string { return hashLabel(id) }
+func HashUser(id string) string { return logging.HashUser(id) }

@@ -3,6 +3,8 @@
 package logging
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"os"
 )
@@ -16,4 +18,11 @@ func Setup(level slog.Level) {
 func Fatal(msg string, err error) {
 	slog.Error(msg, "error", err.Error())
 	os.Exit(1)
+}
+
+// HashUser gives a stable, non-reversible label for a user id, so logs never hold the id
+// while an operator can still group lines by user.
+func HashUser(id string) string {
+	sum := sha256.Sum256([]byte("bme-log:" + id))
+	return hex.EncodeToString(sum[:6])
 }

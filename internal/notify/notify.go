@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/logging"
 )
 
 // Source is the EventBridge source of every domain event.
@@ -41,7 +43,7 @@ type Log struct{}
 // Publish logs the events.
 func (Log) Publish(ctx context.Context, events ...Event) error {
 	for _, e := range events {
-		slog.InfoContext(ctx, "domain event", "type", e.Type, "at", e.At.UTC().Format(time.RFC3339), "detail", e.Detail)
+		slog.InfoContext(ctx, "domain event", "type", e.Type, "at", e.At.UTC().Format(time.RFC3339), "detail", loggable(e.Detail))
 	}
 	return nil
 }
@@ -56,4 +58,20 @@ func Send(ctx context.Context, p Publisher, events ...Event) {
 		slog.WarnContext(ctx, "domain events not published", "error", err, "count", len(events))
 		_ = Log{}.Publish(ctx, events...)
 	}
+}
+
+// loggable is detail with the user id replaced by its hash: the event itself carries the
+// id (a notifier needs it), its log line must not.
+func loggable(detail map[string]any) map[string]any {
+	id, ok := detail["user_id"].(string)
+	if !ok {
+		return detail
+	}
+	out := make(map[string]any, len(detail))
+	for k, v := range detail {
+		out[k] = v
+	}
+	delete(out, "user_id")
+	out["user"] = logging.HashUser(id)
+	return out
 }
