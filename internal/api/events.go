@@ -85,6 +85,8 @@ func PublishEvent(svc *catalog.Service) Handler {
 		if err != nil {
 			return Response{}, err
 		}
+		recorder.Count("SeatsCapacity", float64(e.Capacity))
+		r.Annotate("event_id", e.ID)
 		return withVersion(e.ForAdmin(), e.Version)
 	}
 }
