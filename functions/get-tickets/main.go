@@ -8,12 +8,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/bookmyevent/bookmyevent/internal/api"
-	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/config"
-	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
-	"github.com/bookmyevent/bookmyevent/internal/payments"
-	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitapp"
 )
 
 func main() {
@@ -22,15 +19,9 @@ func main() {
 		logging.Fatal("config", err)
 	}
 	logging.Setup(cfg.LogLevel)
-	store, ledger, err := dynamo.OpenBookings(context.Background(), cfg.TableName)
+	svc, err := waitapp.OpenBookings(context.Background(), cfg)
 	if err != nil {
-		logging.Fatal("dynamodb", err)
+		logging.Fatal("aws", err)
 	}
-	signer, err := tickets.NewSigner(cfg.TicketKey)
-	if err != nil {
-		logging.Fatal("tickets", err)
-	}
-	svc := booking.NewService(store, payments.NewSimulated(ledger), signer, booking.NewEventCache(store, cfg.EventCacheTTL),
-		booking.Config{HoldFor: cfg.HoldFor, RateLimit: cfg.RateLimit})
 	lambda.Start(api.Wrap(api.User, api.GetTickets(svc)))
 }

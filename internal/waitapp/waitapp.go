@@ -1,4 +1,4 @@
-// Package waitapp assembles the waitlist and hold-expiry services on AWS clients built
+// Package waitapp assembles the booking, waitlist and hold-expiry services on AWS clients built
 // from the default configuration (which honours AWS_ENDPOINT_URL, so the local stack
 // needs nothing here), for the functions' main packages: each builds App once, outside
 // its handler, and hands the part it serves to lambda.Start.
@@ -52,12 +52,10 @@ func Open(ctx context.Context, cfg config.Waitlist) (*App, error) {
 		queue = waitqueue.New(sqs.NewFromConfig(aws), cfg.QueueURL)
 		store.NotifyFreed(queue)
 	}
-	signer, err := tickets.NewSigner(cfg.TicketKey)
+	svc, err := newBookings(db, store, cfg.Booking)
 	if err != nil {
 		return nil, err
 	}
-	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(db, cfg.TableName)), signer,
-		booking.NewEventCache(store, cfg.EventCacheTTL), booking.Config{HoldFor: cfg.HoldFor, RateLimit: cfg.RateLimit})
 	app := &App{Bookings: svc, Events: events, Clock: time.Now}
 	// A nil *Queue must not become a non-nil interface holding nil.
 	var nudger interface {
@@ -70,4 +68,24 @@ func Open(ctx context.Context, cfg config.Waitlist) (*App, error) {
 	app.Sweeper = expiry.New(store, store, nudger, events, expiry.Config{})
 	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: app.Sweeper, Waitlist: app.Waitlist})
 	return app, nil
+}
+
+// OpenBookings builds the booking service alone, for the routes that neither free seats
+// nor put buyers in line (reads, tickets, check-in, stats).
+func OpenBookings(ctx context.Context, cfg config.Booking) (*booking.Service, error) {
+	aws, err := tracing.LoadAWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(aws)
+	return newBookings(db, dynamo.NewBookings(db, cfg.TableName), cfg)
+}
+
+func newBookings(db *dynamodb.Client, store *dynamo.Bookings, cfg config.Booking) (*booking.Service, error) {
+	signer, err := tickets.NewSigner(cfg.TicketKey)
+	if err != nil {
+		return nil, err
+	}
+	return booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(db, cfg.TableName)), signer,
+		booking.NewEventCache(store, cfg.EventCacheTTL), booking.Config{HoldFor: cfg.HoldFor, RateLimit: cfg.RateLimit}), nil
 }
