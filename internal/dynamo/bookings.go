@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -82,12 +83,35 @@ const (
 
 // Reserve runs the reservation transaction (see booking.Store).
 //
-// The rate window is counted inside the transaction, so an attempt that fails (sold out,
-// not on sale, over the limit) is not counted: counting it would take a second write
-// outside the transaction, and the limit exists to stop one user from churning holds,
-// which only successful attempts do. A failed attempt costs the user nothing and the
-// table one cancelled transaction.
+// The rate window counts attempts. A successful one is counted inside the transaction (no
+// extra round trip on the path that sells); one turned away (sold out, not on sale, over
+// the per-user limit) is counted by one more write afterwards, so a user hammering a
+// sold-out event is limited too, at the cost of a write only on the answers that sell
+// nothing.
 func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
+	rec, err := s.reserve(ctx, r)
+	if fe, ok := fault.As(err); ok && (fe.Code == fault.SoldOut || fe.Code == fault.NotOnSale || fe.Code == fault.LimitExceeded) {
+		s.countAttempt(ctx, r)
+	}
+	return rec, err
+}
+
+// countAttempt adds a turned-away attempt to the user's rate window. It is best effort:
+// failing to count must not turn a clear answer into an error.
+func (s *Bookings) countAttempt(ctx context.Context, r booking.ReserveRequest) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(ratePrefix+r.Booking.UserID+"#"+r.Window, rateSK),
+		UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
+		ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
+		ExpressionAttributeValues: item{":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
+		ReturnConsumedCapacity:    consumedTotal,
+	})
+	if err != nil {
+		slog.WarnContext(ctx, "turned-away attempt not counted", "error", err)
+	}
+}
+
+func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
 	b := r.Booking
 	bi, err := attributevalue.MarshalMap(toBookingRecord(b))
 	if err != nil {

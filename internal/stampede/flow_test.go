@@ -137,9 +137,9 @@ func TestReserveRules(t *testing.T) {
 	started := h.seedEvent(eventSpec{capacity: 5, price: 100, startsIn: -time.Minute})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100, max: 3})
 
-	_, err := h.svc.Reserve(ctx, "u", draft, 1, "a", now)
+	_, err := h.svc.Reserve(ctx, "p", draft, 1, "a", now)
 	wantCode(t, err, fault.NotOnSale)
-	_, err = h.svc.Reserve(ctx, "u", started, 1, "b", now)
+	_, err = h.svc.Reserve(ctx, "p", started, 1, "b", now)
 	wantCode(t, err, fault.NotOnSale)
 	_, err = h.svc.Reserve(ctx, "u", "missing", 1, "c", now)
 	wantCode(t, err, fault.NotFound)
@@ -181,6 +181,13 @@ func TestReserveRules(t *testing.T) {
 	if fe, _ := fault.As(err); fe.RetryAfter < 1 || fe.RetryAfter > 60 {
 		t.Fatalf("Retry-After = %d", fe.RetryAfter)
 	}
+
+	// Turned-away attempts count too: p was turned away twice above, once more here, and
+	// is then rate limited even though the answer would only have been not_on_sale.
+	_, err = h.svc.Reserve(ctx, "p", draft, 1, "p3", now)
+	wantCode(t, err, fault.NotOnSale)
+	_, err = h.svc.Reserve(ctx, "p", draft, 1, "p4", now)
+	wantCode(t, err, fault.RateLimited)
 	h.invariant(ev)
 }
 
