@@ -99,16 +99,32 @@ func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 // countAttempt adds a turned-away attempt to the user's rate window. It is best effort:
 // failing to count must not turn a clear answer into an error.
 func (s *Bookings) countAttempt(ctx context.Context, r booking.ReserveRequest) {
+	w := s.rateWindow(r)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(ratePrefix+r.Booking.UserID+"#"+r.Window, rateSK),
-		UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
-		ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
-		ExpressionAttributeValues: item{":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
-		ReturnConsumedCapacity:    consumedTotal,
+		TableName: w.TableName, Key: w.Key, UpdateExpression: w.UpdateExpression,
+		ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues,
+		ReturnConsumedCapacity: consumedTotal,
 	})
 	if err != nil {
 		slog.WarnContext(ctx, "turned-away attempt not counted", "error", err)
 	}
+}
+
+// rateWindow adds one attempt to the user's window for r's minute: unconditionally here,
+// and under the limit's condition when Reserve puts it in the transaction.
+func (s *Bookings) rateWindow(r booking.ReserveRequest) *types.Update {
+	return &types.Update{
+		TableName: &s.table, Key: key(ratePrefix+r.Booking.UserID+"#"+r.Window, rateSK),
+		UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
+		ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
+		ExpressionAttributeValues: item{":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
+	}
+}
+
+func limitedRateWindow(u *types.Update, limit int) *types.Update {
+	u.ConditionExpression = aws.String("attribute_not_exists(#count) OR #count < :limit")
+	u.ExpressionAttributeValues[":limit"] = num(int64(limit))
+	return u
 }
 
 func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
@@ -160,13 +176,7 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 			ExpressionAttributeValues:           item{":now": str(now)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		resRate: {Update: &types.Update{
-			TableName: &s.table, Key: key(ratePrefix+b.UserID+"#"+r.Window, rateSK),
-			ConditionExpression:       aws.String("attribute_not_exists(#count) OR #count < :limit"),
-			UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
-			ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
-			ExpressionAttributeValues: item{":limit": num(int64(r.RateLimit)), ":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
-		}},
+		resRate: {Update: limitedRateWindow(s.rateWindow(r), r.RateLimit)},
 	}
 	err = s.transact(ctx, items, requestToken("reserve", b.UserID, r.Key, b.ID))
 	reasons, cancelled := cancellation(err)
