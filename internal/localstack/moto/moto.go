@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/localstack/child"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 )
 
@@ -204,13 +205,5 @@ func writeIfChanged(path string, data []byte) error {
 
 // Stop ends the server and waits for it.
 func (s *Server) Stop() {
-	s.stop.Do(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(3 * time.Second):
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-			<-s.done
-		}
-	})
+	s.stop.Do(func() { child.Stop(s.cmd, s.done, 3*time.Second) })
 }

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/localstack/child"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 )
 
@@ -226,13 +227,7 @@ func (n *Node) waitHealthy(ctx context.Context, limit time.Duration) error {
 // Stop ends the node, waits for it and removes its data.
 func (n *Node) Stop() {
 	n.stop.Do(func() {
-		_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-n.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-			<-n.done
-		}
+		child.Stop(n.cmd, n.done, 10*time.Second)
 		_ = os.RemoveAll(n.data)
 	})
 }
