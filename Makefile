@@ -11,7 +11,7 @@ run: ## start the whole system on 127.0.0.1 (API on :3000); Ctrl-C stops it all
 	$(LOCAL) run
 
 test: ## unit, integration (against moto) and end-to-end tests
-	$(LOCAL) exec -- $(GO) test -count=1 -timeout 30m ./...
+	$(LOCAL) exec -- $(GO) test -count=1 -parallel 4 -timeout 30m ./...
 
 lint: tools ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint, sam validate --lint, sam build
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -68,35 +68,58 @@ type Event struct {
 	Held                 int64        `json:"-"`
 	Sold                 int64        `json:"-"`
 	Offering             int64        `json:"-"` // freed seats set aside for the waitlist
+	Waiting              int64        `json:"-"` // waitlist entries not yet offered seats
 	Price                Money        `json:"price"`
 	MaxTicketsPerBooking int64        `json:"max_tickets_per_booking"`
-	Status               Status       `json:"status"`
-	Version              int64        `json:"version"`
-	CreatedAt            time.Time    `json:"created_at"`
-	UpdatedAt            time.Time    `json:"updated_at"`
+	// OfferWindowMinutes is how long a waitlist offer holds its seats; 0 leaves it to the
+	// deployment's default (OFFER_DURATION, 30 minutes).
+	OfferWindowMinutes int64     `json:"offer_window_minutes,omitempty"`
+	Status             Status    `json:"status"`
+	Version            int64     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
-// SoldOut reports a published event with no seat left. It stays listed: people still look
-// at it, and seats come back when holds expire.
-func (e Event) SoldOut() bool { return e.Status == Published && e.Available == 0 }
+// SoldOut reports a published event the public cannot buy from: no seat is free, or people
+// wait, in which case every free seat belongs to the line (a capacity increase can leave
+// free seats for a moment until the waitlist worker claims them). It stays listed: people
+// still look at it, join its waitlist, and seats come back when holds expire.
+func (e Event) SoldOut() bool { return soldOut(e.Status, e.Available, e.Waiting) }
+
+func soldOut(s Status, available, waiting int64) bool {
+	return s == Published && forSale(available, waiting) == 0
+}
+
+// ForSale is the number of seats the public can reserve now.
+func (e Event) ForSale() int64 { return forSale(e.Available, e.Waiting) }
+
+func forSale(available, waiting int64) int64 {
+	if waiting > 0 {
+		return 0
+	}
+	return available
+}
 
 // Taken is the number of seats held, sold or set aside for the waitlist, which a capacity
 // change must leave room for.
 func (e Event) Taken() int64 { return e.Held + e.Sold + e.Offering }
 
-// MarshalJSON adds the derived sold_out so no caller can forget it.
+// MarshalJSON adds the derived sold_out, and shows as available only the seats the public
+// can reserve, so no caller can forget either.
 func (e Event) MarshalJSON() ([]byte, error) {
 	type plain Event
 	return json.Marshal(struct {
 		plain
-		SoldOut bool `json:"sold_out"`
-	}{plain(e), e.SoldOut()})
+		Available int64 `json:"available"`
+		SoldOut   bool  `json:"sold_out"`
+	}{plain(e), e.ForSale(), e.SoldOut()})
 }
 
-// AdminEvent is the admin's view of an event: the public one plus the seat breakdown.
+// AdminEvent is the admin's view of an event: the public one plus the seat breakdown, with
+// available as stored, so capacity = available + held + sold + offering adds up.
 type AdminEvent struct{ Event }
 
-// MarshalJSON keeps the embedded Event's MarshalJSON from swallowing held and sold.
+// MarshalJSON keeps the embedded Event's MarshalJSON from swallowing the breakdown.
 func (a AdminEvent) MarshalJSON() ([]byte, error) {
 	type plain Event
 	return json.Marshal(struct {
@@ -105,21 +128,37 @@ func (a AdminEvent) MarshalJSON() ([]byte, error) {
 		Held     int64 `json:"held"`
 		Sold     int64 `json:"sold"`
 		Offering int64 `json:"offering"`
-	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering})
+		Waiting  int64 `json:"waiting"`
+	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering, a.Event.Waiting})
 }
 
 // ForAdmin returns the admin view.
 func (e Event) ForAdmin() AdminEvent { return AdminEvent{e} }
 
 // Availability is the hot, public read of an event's seats. AsOf is when the numbers were
-// read from the table, so a cached answer says how old it is.
+// read from the table, so a cached answer says how old it is. Available is as stored;
+// MarshalJSON shows the public what it can reserve, as Event does.
 type Availability struct {
 	EventID   string    `json:"event_id"`
 	Capacity  int64     `json:"capacity"`
 	Available int64     `json:"available"`
+	Waiting   int64     `json:"waiting"`
 	Status    Status    `json:"status"`
 	Version   int64     `json:"version"`
 	AsOf      time.Time `json:"as_of"`
+}
+
+// SoldOut is Event.SoldOut for the counters availability reads.
+func (a Availability) SoldOut() bool { return soldOut(a.Status, a.Available, a.Waiting) }
+
+// MarshalJSON adds the derived sold_out and shows only the seats for sale.
+func (a Availability) MarshalJSON() ([]byte, error) {
+	type plain Availability
+	return json.Marshal(struct {
+		plain
+		Available int64 `json:"available"`
+		SoldOut   bool  `json:"sold_out"`
+	}{plain(a), forSale(a.Available, a.Waiting), a.SoldOut()})
 }
 
 // Page is one page of a list; NextCursor is empty on the last page.

@@ -19,6 +19,9 @@ const (
 	MaxPostalCodeLen  = 20
 	MaxVenueCapacity  = 1_000_000
 	DefaultMaxTickets = 10
+	// MaxOfferWindowMinutes bounds a waitlist offer to a day: longer, and seats sit idle
+	// while the rest of the line waits.
+	MaxOfferWindowMinutes = 24 * 60
 )
 
 var (
@@ -121,6 +124,7 @@ type EventInput struct {
 	Capacity             int64  `json:"capacity"`
 	Price                *Money `json:"price"`
 	MaxTicketsPerBooking *int64 `json:"max_tickets_per_booking"`
+	OfferWindowMinutes   int64  `json:"offer_window_minutes"`
 }
 
 // Event validates the input against the venue (nil when venue_id names none) and returns
@@ -129,8 +133,8 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 	f := fault.Fields{}
 	e := Event{
 		ID: id, Name: in.Name, Description: in.Description, Category: in.Category,
-		VenueID: in.VenueID, Capacity: in.Capacity, Status: Draft, Version: 1,
-		CreatedAt: Timestamp(now), UpdatedAt: Timestamp(now),
+		VenueID: in.VenueID, Capacity: in.Capacity, OfferWindowMinutes: in.OfferWindowMinutes,
+		Status: Draft, Version: 1, CreatedAt: Timestamp(now), UpdatedAt: Timestamp(now),
 	}
 	e.StartsAt = parseTime(f, "starts_at", in.StartsAt)
 	e.EndsAt = parseTime(f, "ends_at", in.EndsAt)
@@ -173,6 +177,7 @@ type EventPatch struct {
 	Capacity             *int64  `json:"capacity"`
 	Price                *Money  `json:"price"`
 	MaxTicketsPerBooking *int64  `json:"max_tickets_per_booking"`
+	OfferWindowMinutes   *int64  `json:"offer_window_minutes"` // 0: back to the default
 }
 
 // NeedsVenue reports whether applying the patch needs the (possibly new) venue: to check
@@ -185,7 +190,8 @@ func (p EventPatch) NeedsVenue() bool { return p.Capacity != nil || p.VenueID !=
 //   - a new starts_at must be in the future;
 //   - capacity stays within the venue and never below the seats already held or sold, and
 //     available moves by the same amount;
-//   - a new price applies to later bookings only; bookings keep the price they were sold at.
+//   - a new price applies to later bookings only; bookings keep the price they were sold at;
+//   - a new offer window applies to later offers only.
 //
 // venue is the venue the event will be at when NeedsVenue, nil if venue_id names none.
 func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
@@ -203,6 +209,7 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 	set(&e.Capacity, p.Capacity)
 	set(&e.Price, p.Price)
 	set(&e.MaxTicketsPerBooking, p.MaxTicketsPerBooking)
+	set(&e.OfferWindowMinutes, p.OfferWindowMinutes)
 	if p.StartsAt != nil {
 		e.StartsAt = parseTime(f, "starts_at", *p.StartsAt)
 		f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
@@ -271,6 +278,8 @@ func validateEvent(f fault.Fields, e Event, venue *Venue) {
 	f.Check(!currencies[e.Price.Currency], "price.currency", "must be an ISO 4217 currency code, e.g. USD")
 	f.Check(e.MaxTicketsPerBooking < 1 || (e.Capacity >= 1 && e.MaxTicketsPerBooking > e.Capacity),
 		"max_tickets_per_booking", "must be from 1 to the event's capacity")
+	f.Check(e.OfferWindowMinutes < 0 || e.OfferWindowMinutes > MaxOfferWindowMinutes, "offer_window_minutes",
+		fmt.Sprintf("must be from 1 to %d minutes, or 0 for the default", MaxOfferWindowMinutes))
 }
 
 func checkText(f fault.Fields, field, v string, minLen, maxLen int) {

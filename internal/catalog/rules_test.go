@@ -111,6 +111,9 @@ func TestEventInput(t *testing.T) {
 		{"no price", func(e *EventInput) { e.Price = nil }, v, []string{"price", "price.currency"}},
 		{"max tickets zero", func(e *EventInput) { e.MaxTicketsPerBooking = ptr(int64(0)) }, v, []string{"max_tickets_per_booking"}},
 		{"max tickets over capacity", func(e *EventInput) { e.MaxTicketsPerBooking = ptr(int64(101)) }, v, []string{"max_tickets_per_booking"}},
+		{"offer window of a day", func(e *EventInput) { e.OfferWindowMinutes = MaxOfferWindowMinutes }, v, nil},
+		{"offer window over a day", func(e *EventInput) { e.OfferWindowMinutes = MaxOfferWindowMinutes + 1 }, v, []string{"offer_window_minutes"}},
+		{"negative offer window", func(e *EventInput) { e.OfferWindowMinutes = -1 }, v, []string{"offer_window_minutes"}},
 		{"category with spaces", func(e *EventInput) { e.Category = "live music" }, v, []string{"category"}},
 		{"no category", func(e *EventInput) { e.Category = "" }, v, []string{"category"}},
 		{"venue id malformed", func(e *EventInput) { e.VenueID = "x" }, nil, []string{"venue_id"}},
@@ -220,6 +223,9 @@ func TestEventPatch(t *testing.T) {
 		{"same venue of a published event", Published, EventPatch{VenueID: &v.ID}, v, "", nil},
 		{"unknown venue", Draft, EventPatch{VenueID: ptr(NewID())}, nil, fault.Validation, nil},
 		{"cancelled is read-only", Cancelled, EventPatch{Name: ptr("X")}, nil, fault.InvalidTransition, nil},
+		{"offer window", Published, EventPatch{OfferWindowMinutes: ptr(int64(10))}, nil, "", func(e Event) bool { return e.OfferWindowMinutes == 10 }},
+		{"offer window back to the default", Published, EventPatch{OfferWindowMinutes: ptr(int64(0))}, nil, "", func(e Event) bool { return e.OfferWindowMinutes == 0 }},
+		{"offer window too long", Published, EventPatch{OfferWindowMinutes: ptr(int64(1441))}, nil, fault.Validation, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -295,8 +301,46 @@ func TestEventJSON(t *testing.T) {
 	if admin["sold_out"] != true || admin["held"] != 2.0 || admin["sold"] != 3.0 || admin["offering"] != 0.0 || admin["event_id"] != "e" {
 		t.Fatalf("admin = %v", admin)
 	}
-	e.Status = Cancelled
-	if e.SoldOut() {
-		t.Fatal("a cancelled event is not sold out")
+}
+
+func TestSoldOut(t *testing.T) {
+	cases := []struct {
+		name               string
+		status             Status
+		available, waiting int64
+		soldOut            bool
+		forSale            int64
+	}{
+		{"seats free", Published, 3, 0, false, 3},
+		{"no seat free", Published, 0, 0, true, 0},
+		{"free seats belong to the line", Published, 3, 2, true, 0},
+		{"people wait, nothing free", Published, 0, 5, true, 0},
+		{"cancelled", Cancelled, 0, 0, false, 0},
+		{"draft", Draft, 10, 0, false, 10},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := Event{ID: "e", Status: c.status, Capacity: 10, Available: c.available, Waiting: c.waiting}
+			a := Availability{EventID: "e", Status: c.status, Capacity: 10, Available: c.available, Waiting: c.waiting}
+			if e.SoldOut() != c.soldOut || a.SoldOut() != c.soldOut || e.ForSale() != c.forSale {
+				t.Fatalf("sold out %v/%v, for sale %d", e.SoldOut(), a.SoldOut(), e.ForSale())
+			}
+			var public, avail, admin map[string]any
+			b, _ := json.Marshal(e)
+			_ = json.Unmarshal(b, &public)
+			b, _ = json.Marshal(a)
+			_ = json.Unmarshal(b, &avail)
+			b, _ = json.Marshal(e.ForAdmin())
+			_ = json.Unmarshal(b, &admin)
+			for _, m := range []map[string]any{public, avail} {
+				if m["sold_out"] != c.soldOut || m["available"] != float64(c.forSale) {
+					t.Errorf("public view %v", m)
+				}
+			}
+			// Admins see the counters as stored, so the seat invariant adds up.
+			if admin["available"] != float64(c.available) || admin["waiting"] != float64(c.waiting) || admin["sold_out"] != c.soldOut {
+				t.Errorf("admin view %v", admin)
+			}
+		})
 	}
 }

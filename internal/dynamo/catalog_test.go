@@ -490,3 +490,64 @@ func TestPublicCursorSurvivesTimePassing(t *testing.T) {
 		t.Fatalf("next page after the first event started: %v %+v", err, next)
 	}
 }
+
+// TestOfferWindowReachesTheWaitlist sets an event's offer window through the catalogue and
+// reads it back as the booking side sees it, which is what offers are cut from.
+func TestOfferWindowReachesTheWaitlist(t *testing.T) {
+	f := newFixture(t)
+	v := f.venue("Arena", "Austin", 1000)
+	in := f.eventInput(v, "Show", "live-music", 48*time.Hour, 10)
+	in.OfferWindowMinutes = 10
+	e, err := f.svc.CreateEvent(f.ctx, "admin-1", "", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bookings := dynamo.NewBookings(f.db, f.table)
+	for _, minutes := range []int64{10, 0, 45} {
+		cur, err := f.svc.GetEvent(f.ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if minutes != 10 { // the first round reads what create stored
+			if cur, err = f.svc.UpdateEvent(f.ctx, e.ID, cur.Version, catalog.EventPatch{OfferWindowMinutes: ptr(minutes)}); err != nil {
+				t.Fatalf("offer window %d: %v", minutes, err)
+			}
+		}
+		be, err := bookings.GetEvent(f.ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.OfferWindowMinutes != minutes || be.OfferFor != time.Duration(minutes)*time.Minute {
+			t.Fatalf("offer window %d: catalogue %d, booking %s", minutes, cur.OfferWindowMinutes, be.OfferFor)
+		}
+	}
+}
+
+// TestWaitingMakesAnEventSoldOut: free seats while people wait belong to the line, so the
+// catalogue and the availability read both say sold out.
+func TestWaitingMakesAnEventSoldOut(t *testing.T) {
+	f := newFixture(t)
+	v := f.venue("Arena", "Austin", 1000)
+	e := f.publish(f.event(v, "Show", "live-music", 48*time.Hour, 10))
+	_, err := f.db.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
+		TableName: &f.table,
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "EVENT#" + e.ID}, "sk": &types.AttributeValueMemberS{Value: "EVENT"}},
+		UpdateExpression:          aws.String("SET waiting = :two ADD version :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":two": &types.AttributeValueMemberN{Value: "2"}, ":one": &types.AttributeValueMemberN{Value: "1"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.GetEvent(f.ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := catalog.NewAvailabilityReader(f.store, 0, time.Now).Get(f.ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Waiting != 2 || !got.SoldOut() || got.ForSale() != 0 || a.Waiting != 2 || !a.SoldOut() {
+		t.Fatalf("event %+v, availability %+v", got, a)
+	}
+}

@@ -48,7 +48,9 @@ type eventRecord struct {
 	Available     int64              `dynamodbav:"available"`
 	Held          int64              `dynamodbav:"held"`
 	Sold          int64              `dynamodbav:"sold"`
-	Offering      int64              `dynamodbav:"offering,omitempty"` // the waitlist's counter
+	Offering      int64              `dynamodbav:"offering,omitempty"` // the waitlist's counters
+	Waiting       int64              `dynamodbav:"waiting,omitempty"`
+	OfferMinutes  int64              `dynamodbav:"offer_minutes,omitempty"`
 	PriceAmount   int64              `dynamodbav:"price_amount"`
 	PriceCurrency string             `dynamodbav:"price_currency"`
 	MaxTickets    int64              `dynamodbav:"max_tickets_per_booking"`
@@ -76,7 +78,7 @@ func toEventRecord(e catalog.Event, hash string) eventRecord {
 		CityKey: fold(e.Venue.City), StartsAt: formatTime(e.StartsAt), EndsAt: formatTime(e.EndsAt),
 		Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
 		PriceAmount: e.Price.Amount, PriceCurrency: e.Price.Currency, MaxTickets: e.MaxTicketsPerBooking,
-		Status: string(e.Status), Version: e.Version,
+		OfferMinutes: e.OfferWindowMinutes, Status: string(e.Status), Version: e.Version,
 		CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt), RequestHash: hash,
 	}
 	if e.Status == catalog.Published {
@@ -94,9 +96,9 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category, VenueID: r.VenueID,
 		Venue:    catalog.VenueSummary{Name: r.Venue.Name, City: r.Venue.City, Address: r.Venue.Address},
 		StartsAt: parseTime(r.StartsAt), EndsAt: parseTime(r.EndsAt),
-		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold, Offering: r.Offering,
+		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold, Offering: r.Offering, Waiting: r.Waiting,
 		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
-		MaxTicketsPerBooking: r.MaxTickets, Status: catalog.Status(r.Status), Version: r.Version,
+		MaxTicketsPerBooking: r.MaxTickets, OfferWindowMinutes: r.OfferMinutes, Status: catalog.Status(r.Status), Version: r.Version,
 		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
 	}, r.RequestHash, nil
 }
@@ -296,7 +298,14 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		set = append(set, "gsi3pk = :offering_pk", "gsi3sk = if_not_exists(gsi3sk, :updated_at)")
 		values[":offering_pk"] = str(offeringGSI3PK)
 	}
-	update := "SET " + strings.Join(set, ", ") + " ADD #capacity :delta, #available :delta, #version :one"
+	remove := ""
+	if after.OfferWindowMinutes > 0 {
+		set = append(set, "offer_minutes = :offer_minutes")
+		values[":offer_minutes"] = num(after.OfferWindowMinutes)
+	} else {
+		remove = " REMOVE offer_minutes"
+	}
+	update := "SET " + strings.Join(set, ", ") + remove + " ADD #capacity :delta, #available :delta, #version :one"
 
 	if after.VenueID == before.VenueID {
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -470,7 +479,7 @@ func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalC
 func (s *Store) Availability(ctx context.Context, id string) (catalog.Availability, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: eventKey(id),
-		ProjectionExpression:     aws.String("event_id, #capacity, #available, #status, #version"),
+		ProjectionExpression:     aws.String("event_id, #capacity, #available, waiting, #status, #version"),
 		ExpressionAttributeNames: aliases("#capacity, #available, #status, #version"),
 	})
 	if err != nil {
@@ -484,7 +493,7 @@ func (s *Store) Availability(ctx context.Context, id string) (catalog.Availabili
 		return catalog.Availability{}, fmt.Errorf("event item: %w", err)
 	}
 	return catalog.Availability{
-		EventID: r.ID, Capacity: r.Capacity, Available: r.Available,
+		EventID: r.ID, Capacity: r.Capacity, Available: r.Available, Waiting: r.Waiting,
 		Status: catalog.Status(r.Status), Version: r.Version,
 	}, nil
 }

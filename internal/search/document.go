@@ -68,7 +68,7 @@ func documentOf(e catalog.Event) Document {
 		Name: e.Name, Description: e.Description, Category: e.Category,
 		VenueID: e.VenueID, VenueName: e.Venue.Name, VenueAddress: e.Venue.Address, City: e.Venue.City,
 		StartsAt: &starts, EndsAt: &ends, Price: &price,
-		Capacity: e.Capacity, Available: e.Available, SoldOut: e.SoldOut(), UpdatedAt: &updated,
+		Capacity: e.Capacity, Available: e.ForSale(), SoldOut: e.SoldOut(), UpdatedAt: &updated,
 		Suggest: suggestInputs(e.Name),
 	}
 }

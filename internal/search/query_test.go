@@ -106,13 +106,14 @@ func TestChangeFor(t *testing.T) {
 	e := catalog.Event{ID: "e1", Name: "Rock  Night Live", Status: catalog.Published, Version: 4, Capacity: 10,
 		Venue: catalog.VenueSummary{Name: "Hall", City: "Berlin"}, StartsAt: now, Price: catalog.Money{Amount: 1500, Currency: "USD"}}
 	tests := []struct {
-		name   string
-		status catalog.Status
-		avail  int64
-		ok     bool
-		check  func(t *testing.T, c Change)
+		name    string
+		status  catalog.Status
+		avail   int64
+		waiting int64
+		ok      bool
+		check   func(t *testing.T, c Change)
 	}{
-		{"published", catalog.Published, 3, true, func(t *testing.T, c Change) {
+		{"published", catalog.Published, 3, 0, true, func(t *testing.T, c Change) {
 			if c.Version != 4 || c.Doc.Status != catalog.Published || c.Doc.City != "Berlin" || c.Doc.SoldOut || c.Doc.Available != 3 {
 				t.Errorf("doc: %+v", c.Doc)
 			}
@@ -120,22 +121,27 @@ func TestChangeFor(t *testing.T) {
 				t.Errorf("suggest inputs: %s", got)
 			}
 		}},
-		{"sold out stays indexed", catalog.Published, 0, true, func(t *testing.T, c Change) {
+		{"sold out stays indexed", catalog.Published, 0, 0, true, func(t *testing.T, c Change) {
 			if !c.Doc.SoldOut {
 				t.Errorf("sold_out not set: %+v", c.Doc)
 			}
 		}},
-		{"cancelled is a tombstone", catalog.Cancelled, 3, true, func(t *testing.T, c Change) {
+		{"free seats belong to the waitlist", catalog.Published, 3, 2, true, func(t *testing.T, c Change) {
+			if !c.Doc.SoldOut || c.Doc.Available != 0 {
+				t.Errorf("with people waiting: %+v", c.Doc)
+			}
+		}},
+		{"cancelled is a tombstone", catalog.Cancelled, 3, 0, true, func(t *testing.T, c Change) {
 			if c.Doc.Status != catalog.Cancelled || c.Doc.Name != "" || c.Doc.Suggest != nil || c.Version != 4 {
 				t.Errorf("tombstone: %+v", c.Doc)
 			}
 		}},
-		{"draft is not indexed", catalog.Draft, 3, false, nil},
+		{"draft is not indexed", catalog.Draft, 3, 0, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := e
-			ev.Status, ev.Available = tt.status, tt.avail
+			ev.Status, ev.Available, ev.Waiting = tt.status, tt.avail, tt.waiting
 			c, ok := ChangeFor(ev)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v", ok)
