@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
 // client calls the local stack's HTTP API as one user.
@@ -75,7 +73,8 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // one-minute holds: a sold-out buyer is enrolled, a cancellation becomes their offer,
 // the offer is confirmed, and an unconfirmed hold expires by the sweeper.
 func TestWaitlistAndExpiryEndToEnd(t *testing.T) {
-	st := localtest.Stack(t, localtest.StackOptions{Params: map[string]string{"HoldDuration": "1m"}})
+	t.Parallel()
+	st := stack(t)
 	admin := client{t, st.BaseURL, st.Token(t, "wl-admin", true)}
 	ana := client{t, st.BaseURL, st.Token(t, "wl-ana", false)}
 	bo := client{t, st.BaseURL, st.Token(t, "wl-bo", false)}
@@ -86,7 +85,8 @@ func TestWaitlistAndExpiryEndToEnd(t *testing.T) {
 	starts := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
 	ev := admin.must(201, "POST", "/admin/events", map[string]any{"name": "Sold Out Show", "category": "music",
 		"venue_id": venue["venue_id"], "starts_at": starts.Format(time.RFC3339), "ends_at": starts.Add(2 * time.Hour).Format(time.RFC3339),
-		"capacity": 2, "price": map[string]any{"amount": 2500, "currency": "USD"}, "max_tickets_per_booking": 2}, "")
+		"capacity": 2, "price": map[string]any{"amount": 2500, "currency": "USD"}, "max_tickets_per_booking": 2,
+		"offer_window_minutes": 5}, "")
 	id := ev["event_id"].(string)
 	admin.must(200, "POST", "/admin/events/"+id+"/publish", nil, "")
 
@@ -98,6 +98,10 @@ func TestWaitlistAndExpiryEndToEnd(t *testing.T) {
 	if code != 409 || errObj["code"] != "sold_out" || wl["position"] != float64(1) {
 		t.Fatalf("sold-out reservation = %d %v", code, out)
 	}
+	// Sold out stays listed, and says so.
+	if pub := bo.must(200, "GET", "/events/"+id, nil, ""); pub["sold_out"] != true || pub["offer_window_minutes"] != float64(5) {
+		t.Errorf("public event while sold out = %v", pub)
+	}
 	// Ana cancels: the seats go to the line, the worker offers Bo one of them.
 	ana.must(200, "POST", "/bookings/"+hold["booking_id"].(string)+"/cancel", nil, "")
 	var offer map[string]any
@@ -107,6 +111,11 @@ func TestWaitlistAndExpiryEndToEnd(t *testing.T) {
 		return me["status"] == "offered" && offer != nil
 	})
 	offerID := offer["booking_id"].(string)
+	// The offer lasts the event's own window, not the deployment's 30-minute default.
+	if exp, err := time.Parse(time.RFC3339, fmt.Sprint(offer["expires_at"])); err != nil ||
+		time.Until(exp) > 5*time.Minute || time.Until(exp) < 4*time.Minute {
+		t.Errorf("offer expires at %v (%v), want about 5 minutes from now", offer["expires_at"], err)
+	}
 	if b := bo.must(200, "GET", "/bookings/"+offerID, nil, ""); b["status"] != "held" || b["source"] != "waitlist" {
 		t.Errorf("offer = %v", b)
 	}
