@@ -20,11 +20,36 @@ const (
 	entryPrefix     = "WAITLIST#" // sk of an entry under its event; gsi1sk prefix; gsi2pk prefix
 	latestPrefix    = "WAITUSER#" // sk of a user's latest entry pointer under the event
 	waitlistIndexPK = "WAITLIST#"
+	// The line's counters live under a partition of their own, away from the event item
+	// every reservation writes: the ticket counter, and per block of lineBlock tickets
+	// the number of those entries still waiting.
+	linePrefix  = "LINE#"
+	ticketSK    = "TICKET"
+	blockPrefix = "BLOCK#"
 )
+
+// lineBlock is how many tickets one block counter covers. Position reads every block
+// ahead (one small item per lineBlock entries) and counts within its own block (at most
+// lineBlock entries), so a place in a line of n costs about n/lineBlock + lineBlock item
+// reads instead of n.
+const lineBlock = 100
 
 func entryKey(eventID, entryID string) item { return key(eventPrefix+eventID, entryPrefix+entryID) }
 func latestKey(eventID, userID string) item { return key(eventPrefix+eventID, latestPrefix+userID) }
 func lineKey(eventID string) string         { return waitlistIndexPK + eventID }
+func ticketKey(eventID string) item         { return key(linePrefix+eventID, ticketSK) }
+
+// Fixed width, so the strings sort as the numbers do.
+func blockSK(seq int64) string { return fmt.Sprintf("%s%012d", blockPrefix, seq/lineBlock) }
+func seqSK(seq int64) string   { return fmt.Sprintf("%016d", seq) }
+
+// countWaiting moves the waiting count of seq's block by delta, inside the transaction
+// that moves the entry into or out of waiting.
+func (w *Waitlist) countWaiting(eventID string, seq, delta int64) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: &w.b.table,
+		Key: key(linePrefix+eventID, blockSK(seq)), UpdateExpression: aws.String("ADD waiting :delta"),
+		ExpressionAttributeValues: item{":delta": num(delta)}}}
+}
 
 // Waitlist is the waitlist store (waitlist.Store) on the booking store's table and
 // transaction retries.
@@ -48,6 +73,7 @@ type entryRecord struct {
 	Quantity       int    `dynamodbav:"quantity"`
 	Status         string `dynamodbav:"status"`
 	JoinedAt       string `dynamodbav:"joined_at"`
+	Seq            int64  `dynamodbav:"seq"`
 	Passed         int    `dynamodbav:"passed"`
 	BookingID      string `dynamodbav:"booking_id,omitempty"`
 	OfferExpiresAt string `dynamodbav:"offer_expires_at,omitempty"`
@@ -60,10 +86,10 @@ func toEntryRecord(e waitlist.Entry) entryRecord {
 	r := entryRecord{PK: eventPrefix + e.EventID, SK: entryPrefix + e.ID,
 		GSI1PK: userPrefix + e.UserID, GSI1SK: entryPrefix + joined + "#" + e.ID,
 		ID: e.ID, EventID: e.EventID, UserID: e.UserID, Quantity: e.Quantity, Status: string(e.Status),
-		JoinedAt: joined, Passed: e.Passed, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
+		JoinedAt: joined, Seq: e.Seq, Passed: e.Passed, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
 		UpdatedAt: fmtBookingTime(e.UpdatedAt), Version: e.Version}
 	if e.Status == waitlist.Waiting {
-		r.GSI2PK, r.GSI2SK = lineKey(e.EventID), joined+"#"+e.ID
+		r.GSI2PK, r.GSI2SK = lineKey(e.EventID), seqSK(e.Seq)
 	}
 	return r
 }
@@ -74,7 +100,7 @@ func fromEntryItem(it item) (waitlist.Entry, error) {
 		return waitlist.Entry{}, fmt.Errorf("waitlist entry item: %w", err)
 	}
 	return waitlist.Entry{ID: r.ID, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity, Status: waitlist.Status(r.Status),
-		JoinedAt: parseBookingTime(r.JoinedAt), Passed: r.Passed, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
+		JoinedAt: parseBookingTime(r.JoinedAt), Seq: r.Seq, Passed: r.Passed, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
 		UpdatedAt: parseBookingTime(r.UpdatedAt), Version: r.Version}, nil
 }
 
@@ -153,6 +179,7 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
 		{Put: ptr},
 		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		w.countWaiting(e.EventID, e.Seq, 1),
 	}
 	err = w.b.transact(ctx, items, requestToken("join", e.ID))
 	reasons, cancelled := cancellation(err)
@@ -194,6 +221,7 @@ func (w *Waitlist) Leave(ctx context.Context, e waitlist.Entry, now time.Time) e
 			ConditionExpression:       aws.String("waiting >= :one"),
 			UpdateExpression:          aws.String("SET waiting = waiting - :one, version = version + :one"),
 			ExpressionAttributeValues: item{":one": num(1)}}},
+		w.countWaiting(e.EventID, e.Seq, -1),
 	}
 	err := w.b.transact(ctx, items, requestToken("leave", e.ID, itoa64(e.Version)))
 	if reasons, cancelled := cancellation(err); cancelled && reasons.failed(0) {
@@ -202,21 +230,61 @@ func (w *Waitlist) Leave(ctx context.Context, e waitlist.Entry, now time.Time) e
 	return err
 }
 
-// Position counts waiting entries ahead of e in the line, plus one.
+// Ticket draws the next place in the event's line.
+func (w *Waitlist) Ticket(ctx context.Context, eventID string) (int64, error) {
+	out, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: ticketKey(eventID),
+		UpdateExpression: aws.String("ADD seq :one"), ExpressionAttributeValues: item{":one": num(1)},
+		ReturnValues: types.ReturnValueUpdatedNew, ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return 0, err
+	}
+	return numAttr(out.Attributes, "seq"), nil
+}
+
+// Position counts waiting entries ahead of e in the line, plus one: the block counters
+// before e's block, then the waiting entries of its own block ahead of it. Both are read
+// as the line's index is, eventually consistent; a place may be off by a join or two in
+// flight, never by more.
 func (w *Waitlist) Position(ctx context.Context, e waitlist.Entry) (int, error) {
-	in := &dynamodb.QueryInput{TableName: &w.b.table, IndexName: aws.String("gsi2"),
-		KeyConditionExpression:    aws.String("gsi2pk = :pk AND gsi2sk < :mine"),
-		ExpressionAttributeValues: item{":pk": str(lineKey(e.EventID)), ":mine": str(fmtBookingTime(e.JoinedAt) + "#" + e.ID)},
-		Select:                    types.SelectCount, ReturnConsumedCapacity: consumedTotal}
 	n := 1
-	for {
-		out, err := w.b.db.Query(ctx, in)
+	block, first := e.Seq/lineBlock, e.Seq/lineBlock*lineBlock
+	if block > 0 {
+		in := &dynamodb.QueryInput{TableName: &w.b.table,
+			KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :first AND :last"),
+			ExpressionAttributeValues: item{":pk": str(linePrefix + e.EventID),
+				":first": str(blockSK(0)), ":last": str(blockSK(first - 1))},
+			ProjectionExpression: aws.String("waiting"), ReturnConsumedCapacity: consumedTotal}
+		err := w.each(ctx, in, func(out *dynamodb.QueryOutput) {
+			for _, it := range out.Items {
+				n += int(numAttr(it, "waiting"))
+			}
+		})
 		if err != nil {
 			return 0, err
 		}
-		n += int(out.Count)
+	}
+	if e.Seq == first {
+		return n, nil // first of its block: nobody in it is ahead
+	}
+	in := &dynamodb.QueryInput{TableName: &w.b.table, IndexName: aws.String("gsi2"),
+		KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk BETWEEN :first AND :before"),
+		ExpressionAttributeValues: item{":pk": str(lineKey(e.EventID)),
+			":first": str(seqSK(first)), ":before": str(seqSK(e.Seq - 1))},
+		Select: types.SelectCount, ReturnConsumedCapacity: consumedTotal}
+	err := w.each(ctx, in, func(out *dynamodb.QueryOutput) { n += int(out.Count) })
+	return n, err
+}
+
+// each runs a query page by page.
+func (w *Waitlist) each(ctx context.Context, in *dynamodb.QueryInput, page func(*dynamodb.QueryOutput)) error {
+	for {
+		out, err := w.b.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		page(out)
 		if out.LastEvaluatedKey == nil {
-			return n, nil
+			return nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
@@ -253,6 +321,7 @@ const (
 	offerBooking
 	offerReference
 	offerUserSeats
+	offerLine
 )
 
 // Offer claims the seats and makes the hold (see waitlist.Store). The user's seat
@@ -282,6 +351,7 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 			Item:                item{"pk": str(referencePrefix + hold.Reference), "sk": str(referenceSK), "booking_id": str(hold.ID)},
 			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		offerUserSeats: {Update: w.b.userSeatsUpdate(hold, q)},
+		offerLine:      w.countWaiting(e.EventID, e.Seq, -1),
 	}
 	items[offerUserSeats].Update.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD tickets :delta, version :one")
 	items[offerUserSeats].Update.ExpressionAttributeValues[":event"] = str(e.EventID)

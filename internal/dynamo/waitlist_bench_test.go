@@ -2,11 +2,16 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
@@ -66,4 +71,53 @@ func BenchmarkCancelToOffer(b *testing.B) {
 		b.ReportMetric(float64(elapsed.Milliseconds()), "ms/cancel-to-offer")
 		b.Logf("cancel -> offer: %s", elapsed.Round(time.Millisecond))
 	}
+}
+
+// BenchmarkPosition measures a place lookup at the back of a line of BME_LINE entries
+// (default 2,000): the block counters and the count inside one block, against counting
+// the whole line ahead (what every sold-out enrolment and waitlist poll would otherwise
+// read).
+//
+//	BME_LINE=2000 go test -run '^$' -bench Position -benchtime 20x ./internal/dynamo/
+func BenchmarkPosition(b *testing.B) {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("BME_LINE")); err == nil && v > 0 {
+		n = v
+	}
+	s := newSeats(b)
+	ev, _ := s.soldOutWithLine(1, 0)
+	for i := range n {
+		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("waiter-%05d", i), ev, 1, s.now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("waiter-%05d", n-1)
+	b.ResetTimer()
+	for b.Loop() {
+		if v := s.me(last, ev); v.Position != n {
+			b.Fatalf("position %d, want %d", v.Position, n)
+		}
+	}
+	b.StopTimer()
+	// The whole line ahead, counted as one query would: what a place cost before blocks.
+	in := &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String("gsi2"),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "WAITLIST#" + ev}},
+		Select:                    types.SelectCount}
+	start, scanned := time.Now(), 0
+	for {
+		out, err := s.db.Query(s.ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		scanned += int(out.ScannedCount)
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "ms/whole-line-count")
+	b.ReportMetric(float64(scanned), "items/whole-line-count")
+	// Blocks ahead plus the entries of its own block ahead of it (tickets start at 1).
+	b.ReportMetric(float64(n/100+n%100), "items/position")
 }

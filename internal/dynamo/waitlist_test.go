@@ -316,3 +316,41 @@ func TestCapacityIncreaseReachesTheLineWithoutNewBuyers(t *testing.T) {
 		t.Errorf("next sweep = %+v, %v", r, err)
 	}
 }
+
+// TestPositionAcrossBlocks puts 250 in line (three blocks of tickets), takes some out by
+// leaving and by offers, and checks every place: the block counters and the count within
+// a block agree with counting the whole line.
+func TestPositionAcrossBlocks(t *testing.T) {
+	s := newSeats(t)
+	ev, holds := s.soldOutWithLine(2, 250) // soldOutWithLine checks places 1..250 at enrolment
+	gone := map[int]bool{}
+	for _, i := range []int{0, 99, 100, 150, 249} {
+		if _, err := s.waiting.Leave(s.ctx, fmt.Sprintf("waiter-%02d", i), ev, s.now); err != nil {
+			t.Fatal(err)
+		}
+		gone[i] = true
+	}
+	// Two seats freed: the first two still waiting get offers.
+	for i, id := range holds {
+		if _, err := s.booking.Cancel(s.ctx, fmt.Sprintf("holder-%02d", i), id, s.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := s.waiting.OfferSeats(s.ctx, ev, s.now); err != nil || r.Offers != 2 {
+		t.Fatalf("offers = %+v, %v", r, err)
+	}
+	gone[1], gone[2] = true, true
+	place := 0
+	for i := range 250 {
+		if gone[i] {
+			continue
+		}
+		place++
+		if v := s.me(fmt.Sprintf("waiter-%02d", i), ev); v.Status != waitlist.Waiting || v.Position != place {
+			t.Fatalf("waiter %d = %+v, want waiting at %d", i, v, place)
+		}
+	}
+	if c := s.invariant(ev); c.Held != 2 || c.Offering != 0 {
+		t.Errorf("counters = %+v", c)
+	}
+}

@@ -18,6 +18,9 @@ type Store interface {
 	Seats(ctx context.Context, eventID string) (*booking.Event, error)
 	// Latest returns the user's most recent entry for the event, nil when none.
 	Latest(ctx context.Context, eventID, userID string) (*Entry, error)
+	// Ticket draws the next place in the event's line (Entry.Seq); numbers are never
+	// reused, and one drawn but not used leaves a harmless gap.
+	Ticket(ctx context.Context, eventID string) (int64, error)
 	// Join puts e as the user's entry, counts it in the event's waiting and moves the
 	// event's available seats (exactly available, as the caller read it) to offering,
 	// conditioned on the event being on sale with fewer than e.Quantity seats available
@@ -26,7 +29,7 @@ type Store interface {
 	Join(ctx context.Context, e Entry, prev *Entry, available int64, now time.Time) error
 	// Leave moves a waiting entry to left and out of the event's waiting count.
 	Leave(ctx context.Context, e Entry, now time.Time) error
-	// Position counts the waiting entries that joined before e, plus one.
+	// Position counts the waiting entries ahead of e in line (smaller Seq), plus one.
 	Position(ctx context.Context, e Entry) (int, error)
 	// Line returns up to limit waiting entries of the event in FIFO order.
 	Line(ctx context.Context, eventID string, limit int) ([]Entry, error)
@@ -96,6 +99,7 @@ type Offer struct {
 type View struct {
 	EntryID   string    `json:"entry_id"`
 	EventID   string    `json:"event_id"`
+	UserID    string    `json:"user_id"` // so the admin list says who waits
 	Status    Status    `json:"status"`
 	Position  int       `json:"position,omitempty"`
 	Quantity  int       `json:"quantity"`
@@ -106,7 +110,7 @@ type View struct {
 
 // View renders an entry; position is shown only while waiting.
 func (e Entry) View(position int) View {
-	v := View{EntryID: e.ID, EventID: e.EventID, Status: e.Status, Quantity: e.Quantity, JoinedAt: e.JoinedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+	v := View{EntryID: e.ID, EventID: e.EventID, UserID: e.UserID, Status: e.Status, Quantity: e.Quantity, JoinedAt: e.JoinedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if e.Status == Waiting {
 		v.Position = position
 	}
@@ -124,6 +128,7 @@ const maxJoinRounds = 3
 // Join puts the user in line for quantity seats, or returns the entry already there
 // (created is false then): one active entry per user per event.
 func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int, now time.Time) (v View, created bool, err error) {
+	var seq int64
 	for range maxJoinRounds {
 		ev, err := s.store.Seats(ctx, eventID)
 		if err != nil {
@@ -140,8 +145,13 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 			v, err := s.view(ctx, *prev)
 			return v, false, err
 		}
+		if seq == 0 { // a retried round keeps its place: its entry never committed
+			if seq, err = s.store.Ticket(ctx, eventID); err != nil {
+				return View{}, false, err
+			}
+		}
 		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, Status: Waiting,
-			JoinedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1}
+			JoinedAt: now.UTC(), Seq: seq, UpdatedAt: now.UTC(), Version: 1}
 		err = s.store.Join(ctx, e, prev, ev.Available, now)
 		if errors.Is(err, ErrChanged) {
 			continue

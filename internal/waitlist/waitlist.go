@@ -35,6 +35,9 @@ type Entry struct {
 	Quantity int
 	Status   Status
 	JoinedAt time.Time
+	// Seq is the entry's ticket in the event's line, drawn from a counter as it joins:
+	// the line is served in Seq order, and it makes Position cheap (see the store).
+	Seq int64
 	// Passed counts the seats later entries received while this entry was first in line
 	// and did not fit (see Plan).
 	Passed         int
