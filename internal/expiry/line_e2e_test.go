@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/waitqueue"
 )
 
 // stack is the local stack every test of this package shares, with one-minute holds so
@@ -110,7 +111,7 @@ func TestWaitlistLineEndToEnd(t *testing.T) {
 	q := sqs.NewFromConfig(st.AWSConfig(t))
 	queue, _ := st.Stack.Physical("WaitlistQueue")
 	for range 2 {
-		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(queue.Ref), MessageBody: aws.String(body)}); err != nil {
+		if err := waitqueue.New(q, queue.Ref).Nudge(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,8 +157,9 @@ func TestWaitlistLineEndToEnd(t *testing.T) {
 	wantSeats(t, seats(t, admin, id), map[string]float64{"sold": 9, "held": 1, "offering": 0, "available": 0, "waiting": 39})
 }
 
-// checkLine asserts the first n waiters hold offers made in line order and everyone after
-// them waits at the right position; it returns the offers' booking ids.
+// checkLine asserts the first n waiters, and only they, hold offers, made in line order
+// (the queue lets one worker at a time serve an event), and everyone after them waits at
+// the right place; it returns the offers' booking ids.
 func checkLine(t *testing.T, waiters []client, id string, n int) []string {
 	t.Helper()
 	var offers []string
@@ -175,8 +177,8 @@ func checkLine(t *testing.T, waiters []client, id string, n int) []string {
 			t.Fatalf("waiter %d = %v, want an offer", i, me)
 		}
 		b := w.must(200, "GET", "/bookings/"+offer["booking_id"].(string), nil, "")
-		created, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(b["created_at"]))
-		if b["status"] != "held" || b["source"] != "waitlist" || created.Before(last) {
+		created, err := time.Parse(time.RFC3339Nano, fmt.Sprint(b["created_at"]))
+		if err != nil || b["status"] != "held" || b["source"] != "waitlist" || created.Before(last) {
 			t.Fatalf("waiter %d's offer = %v, after one made at %s", i, b, last)
 		}
 		last = created

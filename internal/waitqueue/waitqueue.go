@@ -6,6 +6,8 @@ package waitqueue
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -33,13 +35,19 @@ type Queue struct {
 // New returns the queue at url.
 func New(client *sqs.Client, url string) *Queue { return &Queue{client: client, url: url} }
 
-// Nudge asks the worker to hand out eventID's offering seats.
+// Nudge asks the worker to hand out eventID's offering seats. The queue is FIFO with the
+// event as message group, so one worker at a time serves an event's line. Each nudge is
+// deduplicated only against its own retries: two releases a moment apart are two nudges,
+// since the first may be in the worker already when the second's seats arrive.
 func (q *Queue) Nudge(ctx context.Context, eventID string) error {
 	body, err := json.Marshal(Message{EventID: eventID})
 	if err != nil {
 		return err
 	}
-	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body))})
+	var id [16]byte
+	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails on supported platforms
+	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body)),
+		MessageGroupId: aws.String(eventID), MessageDeduplicationId: aws.String(hex.EncodeToString(id[:]))})
 	return err
 }
 
@@ -57,10 +65,11 @@ type Offerer interface {
 }
 
 // Handler is the worker: each record's event is served once per batch (records for the
-// same event collapse), and a record whose event failed is reported back alone, so SQS
-// retries only it and, after the queue's maxReceiveCount, moves it to the DLQ. A record
+// same event collapse), and when an event fails every record of it is reported back, and
+// only those: SQS retries that event's message group in order (other events' records are
+// done) and, after the queue's maxReceiveCount, moves the messages to the DLQ. A record
 // that cannot be parsed is a poison message: it is reported failed every time and so
-// ends in the DLQ, where the alarm sees it.
+// ends in the DLQ, where the alarm sees it; until then it holds up its group.
 func Handler(o Offerer, clock func() time.Time) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -74,5 +75,42 @@ func TestNudgeRoundTrip(t *testing.T) {
 		{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), EventSource: "aws:sqs"}}})
 	if err != nil || len(resp.BatchItemFailures) != 0 || o.calls["ev-1"] != 1 {
 		t.Errorf("handled: %+v, %v, calls %v", resp, err, o.calls)
+	}
+}
+
+// TestOneWorkerPerEvent: while a batch of an event's nudges is being handled, SQS hands
+// out no other nudge of that event, but does hand out other events': one worker at a time
+// serves a line, in order, and lines are served side by side.
+func TestOneWorkerPerEvent(t *testing.T) {
+	c, url := localtest.Queue(t, "WaitlistQueue")
+	q := waitqueue.New(c, url)
+	ctx := context.Background()
+	for _, ev := range []string{"ev-1", "ev-1", "ev-2"} {
+		if err := q.Nudge(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive := func() []string {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 1,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameMessageGroupId}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var groups []string
+		for _, m := range out.Messages {
+			groups = append(groups, m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)])
+		}
+		return groups
+	}
+	first := receive()
+	if len(first) != 1 || first[0] != "ev-1" {
+		t.Fatalf("first receive: %v, want ev-1", first)
+	}
+	// ev-1's first nudge is in flight: its second waits behind it, ev-2 does not.
+	if second := receive(); len(second) != 1 || second[0] != "ev-2" {
+		t.Fatalf("second receive: %v, want ev-2", second)
+	}
+	if third := receive(); len(third) != 0 {
+		t.Fatalf("third receive: %v, want nothing while ev-1 is being handled", third)
 	}
 }

@@ -296,6 +296,11 @@ func Queue(ctx context.Context, c *sqs.Client, q template.Queue, name string) (t
 	if q.ContentBasedDeduplication {
 		attrs["ContentBasedDeduplication"] = "true"
 	}
+	for k, v := range map[string]string{"DeduplicationScope": q.DeduplicationScope, "FifoThroughputLimit": q.FifoThroughputLimit} {
+		if v != "" {
+			attrs[k] = v
+		}
+	}
 	if rp := q.RedrivePolicy; rp != nil {
 		attrs["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, rp.DeadLetterTargetArn, rp.MaxReceiveCount)
 	}

@@ -158,6 +158,8 @@ type Queue struct {
 	QueueName                     string         `json:"QueueName"`
 	FifoQueue                     Bool           `json:"FifoQueue"`
 	ContentBasedDeduplication     Bool           `json:"ContentBasedDeduplication"`
+	DeduplicationScope            string         `json:"DeduplicationScope"`
+	FifoThroughputLimit           string         `json:"FifoThroughputLimit"`
 	VisibilityTimeout             *Int           `json:"VisibilityTimeout"`
 	MessageRetentionPeriod        *Int           `json:"MessageRetentionPeriod"`
 	DelaySeconds                  *Int           `json:"DelaySeconds"`
