@@ -277,17 +277,14 @@ func (w *Waitlist) Position(ctx context.Context, e waitlist.Entry) (int, error) 
 
 // each runs a query page by page.
 func (w *Waitlist) each(ctx context.Context, in *dynamodb.QueryInput, page func(*dynamodb.QueryOutput)) error {
-	for {
-		out, err := w.b.db.Query(ctx, in)
+	for p := dynamodb.NewQueryPaginator(w.b.db, in); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
 		if err != nil {
 			return err
 		}
 		page(out)
-		if out.LastEvaluatedKey == nil {
-			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return nil
 }
 
 // Line returns the first waiting entries in FIFO order.
