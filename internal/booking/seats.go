@@ -50,10 +50,10 @@ func (c Counters) Apply(m Move) Counters {
 	return Counters{Capacity: c.Capacity, Available: c.Available + m.Available, Held: c.Held + m.Held, Sold: c.Sold + m.Sold, Offering: c.Offering}
 }
 
-// CheckInvariant verifies the seat invariant for one event: capacity = available + held
-// + sold + offering, each counter >= 0, and the seats of the event's bookings summed by status match
-// held and sold. It returns every violation found, or nil.
-func CheckInvariant(c Counters, bookings []Booking) []string {
+// Violations checks the counters alone: each >= 0 and capacity = available + held + sold
+// + offering. One read of the event item is enough, so it holds at any moment; nil when
+// they are sound.
+func (c Counters) Violations() []string {
 	var bad []string
 	if c.Available < 0 || c.Held < 0 || c.Sold < 0 || c.Offering < 0 {
 		bad = append(bad, fmt.Sprintf("negative counter: available=%d held=%d sold=%d offering=%d", c.Available, c.Held, c.Sold, c.Offering))
@@ -61,6 +61,14 @@ func CheckInvariant(c Counters, bookings []Booking) []string {
 	if sum := c.Available + c.Held + c.Sold + c.Offering; sum != c.Capacity {
 		bad = append(bad, fmt.Sprintf("capacity %d != available %d + held %d + sold %d + offering %d (= %d)", c.Capacity, c.Available, c.Held, c.Sold, c.Offering, sum))
 	}
+	return bad
+}
+
+// CheckInvariant verifies the seat invariant for one event: capacity = available + held
+// + sold + offering, each counter >= 0, and the seats of the event's bookings summed by status match
+// held and sold. It returns every violation found, or nil.
+func CheckInvariant(c Counters, bookings []Booking) []string {
+	bad := c.Violations()
 	var held, sold int64
 	for _, b := range bookings {
 		switch b.Status {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 	"github.com/bookmyevent/bookmyevent/internal/waitqueue"
 )
@@ -40,26 +41,43 @@ func onSale(admin client, name string, capacity, offerMinutes int) string {
 	return id
 }
 
-// seats reads the admin view's counters and checks the booking core's invariant.
-func seats(t *testing.T, admin client, id string) map[string]float64 {
+// seats reads the admin view's counters and checks them (booking.Counters.Violations),
+// which holds at any moment.
+func seats(t *testing.T, admin client, id string) (booking.Counters, int64) {
 	t.Helper()
 	ev := admin.must(200, "GET", "/admin/events/"+id, nil, "")
-	c := map[string]float64{}
-	for _, k := range []string{"capacity", "available", "held", "sold", "offering", "waiting"} {
-		c[k], _ = ev[k].(float64)
+	n := func(k string) int64 { v, _ := ev[k].(float64); return int64(v) }
+	c := booking.Counters{Capacity: n("capacity"), Available: n("available"), Held: n("held"), Sold: n("sold"), Offering: n("offering")}
+	if bad := c.Violations(); bad != nil {
+		t.Fatalf("seat invariant broken: %v", bad)
 	}
-	if c["capacity"] != c["available"]+c["held"]+c["sold"]+c["offering"] {
-		t.Fatalf("seat invariant broken: %v", c)
-	}
-	return c
+	return c, n("waiting")
 }
 
-func wantSeats(t *testing.T, got map[string]float64, want map[string]float64) {
+// settled checks, once nothing is moving, the counters and waiting count against want
+// and the booking core's invariant against every booking of the event.
+func settled(t *testing.T, admin client, id string, want booking.Counters, waiting int64) {
 	t.Helper()
-	for k, v := range want {
-		if got[k] != v {
-			t.Fatalf("counters %v, want %s = %v", got, k, v)
+	c, w := seats(t, admin, id)
+	want.Capacity = c.Capacity
+	if c != want || w != waiting {
+		t.Fatalf("counters %+v, waiting %d; want %+v, %d", c, w, want, waiting)
+	}
+	var all []booking.Booking
+	for cursor := "first"; cursor != ""; {
+		path := "/admin/events/" + id + "/bookings?limit=100"
+		if cursor != "first" {
+			path += "&cursor=" + cursor
 		}
+		page := admin.must(200, "GET", path, nil, "")
+		for _, it := range page["items"].([]any) {
+			b := it.(map[string]any)
+			all = append(all, booking.Booking{Status: booking.Status(fmt.Sprint(b["status"])), Quantity: int(b["quantity"].(float64))})
+		}
+		cursor, _ = page["next_cursor"].(string)
+	}
+	if bad := booking.CheckInvariant(c, all); bad != nil {
+		t.Fatalf("seat invariant broken: %v", bad)
 	}
 }
 
@@ -94,14 +112,14 @@ func TestWaitlistLineEndToEnd(t *testing.T) {
 	if pub := waiters[0].must(200, "GET", "/events/"+id, nil, ""); pub["sold_out"] != true || pub["available"] != float64(0) {
 		t.Fatalf("public event = %v", pub)
 	}
-	wantSeats(t, seats(t, admin, id), map[string]float64{"held": 10, "available": 0, "waiting": 50})
+	settled(t, admin, id, booking.Counters{Held: 10}, 50)
 
 	for i, h := range holders {
 		h.must(200, "POST", "/bookings/"+holds[i]+"/cancel", nil, "")
 	}
 	eventually(t, "10 offers", func() bool {
-		c := seats(t, admin, id)
-		return c["held"] == 10 && c["offering"] == 0 && c["waiting"] == 40
+		c, waiting := seats(t, admin, id)
+		return c.Held == 10 && c.Offering == 0 && waiting == 40
 	})
 	offers := checkLine(t, waiters, id, 10)
 
@@ -131,7 +149,7 @@ func TestWaitlistLineEndToEnd(t *testing.T) {
 			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 		return err == nil && out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 	})
-	wantSeats(t, seats(t, admin, id), map[string]float64{"held": 10, "offering": 0, "available": 0, "waiting": 40})
+	settled(t, admin, id, booking.Counters{Held: 10}, 40)
 	if again := checkLine(t, waiters, id, 10); fmt.Sprint(again) != fmt.Sprint(offers) {
 		t.Fatalf("offers changed after redelivery: %v, then %v", offers, again)
 	}
@@ -154,7 +172,7 @@ func TestWaitlistLineEndToEnd(t *testing.T) {
 	if me := waiters[11].must(200, "GET", "/events/"+id+"/waitlist/me", nil, ""); me["status"] != "waiting" || me["position"] != float64(1) {
 		t.Errorf("twelfth waiter = %v", me)
 	}
-	wantSeats(t, seats(t, admin, id), map[string]float64{"sold": 9, "held": 1, "offering": 0, "available": 0, "waiting": 39})
+	settled(t, admin, id, booking.Counters{Sold: 9, Held: 1}, 39)
 }
 
 // checkLine asserts the first n waiters, and only they, hold offers, made in line order
@@ -249,5 +267,5 @@ func TestTwoSweepersAtOnceEndToEnd(t *testing.T) {
 			t.Fatalf("expired bookings = %v, want %v", got, holds)
 		}
 	}
-	wantSeats(t, seats(t, admin, id), map[string]float64{"available": 6, "held": 0, "sold": 0})
+	settled(t, admin, id, booking.Counters{Available: 6}, 0)
 }
