@@ -25,7 +25,7 @@ func TestLoadBookingReadsKeyFromSSM(t *testing.T) {
 	name := "/" + localtest.UniqueName(t, 40) + "/ticket-signing-key"
 	const stored = "key-from-parameter-store"
 	if _, err := ssm.NewFromConfig(localtest.AWSConfig(t)).PutParameter(context.Background(), &ssm.PutParameterInput{
-		Name: aws.String(name), Value: aws.String(stored), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
+		Name: aws.String(name), Overwrite: aws.Bool(true), Value: aws.String(stored), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

@@ -16,7 +16,9 @@ func TestParameterFromDecryptsSecureString(t *testing.T) {
 	c := ssm.NewFromConfig(localtest.AWSConfig(t))
 	ctx := context.Background()
 	name := "/bookmyevent-test/" + localtest.UniqueName(t, 40)
-	if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name),
+	// Overwrite makes the put idempotent: on a loaded machine the SDK may retry a put whose
+	// first attempt moto did apply, which would otherwise fail with ParameterAlreadyExists.
+	if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Overwrite: aws.Bool(true),
 		Value: aws.String("a-signing-key-of-some-length"), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatal(err)
 	}
