@@ -256,8 +256,21 @@ func Decode(r *Request, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fault.New(fault.Validation, "%s", describeJSONError(err))
+	err := dec.Decode(v)
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && strings.HasPrefix(typ.Value, "number") {
+		if whole, ok := wholeNumbers(body); ok {
+			dec = json.NewDecoder(bytes.NewReader(whole))
+			dec.DisallowUnknownFields()
+			err = dec.Decode(v)
+		}
+	}
+	if err != nil {
+		fe := fault.New(fault.Validation, "%s", describeJSONError(err))
+		if errors.As(err, &typ) && typ.Field != "" {
+			fe.Fields = map[string]string{typ.Field: "must be " + jsonKind(typ.Type.Kind().String())}
+		}
+		return fe
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fault.New(fault.Validation, "Body must hold a single JSON object")
@@ -286,7 +299,9 @@ func describeJSONError(err error) string {
 
 func jsonKind(goKind string) string {
 	switch goKind {
-	case "int", "int32", "int64", "uint", "uint32", "uint64", "float64":
+	case "int", "int32", "int64", "uint", "uint32", "uint64":
+		return "a whole number"
+	case "float64":
 		return "a number"
 	case "string":
 		return "a string"

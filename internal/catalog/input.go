@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
@@ -262,7 +263,7 @@ func normalizeEvent(e Event) Event {
 // capacity need not be checked.
 func validateEvent(f fault.Fields, e Event, venue *Venue) {
 	checkText(f, "name", e.Name, 1, MaxNameLen)
-	checkText(f, "description", e.Description, 0, MaxDescriptionLen)
+	checkLongText(f, "description", e.Description, 0, MaxDescriptionLen)
 	f.Check(len(e.Category) > maxCategoryLen || !categoryPattern.MatchString(e.Category), "category",
 		fmt.Sprintf("must be a slug of lower-case letters, digits and hyphens, at most %d characters, e.g. live-music", maxCategoryLen))
 	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() {
@@ -282,16 +283,42 @@ func validateEvent(f fault.Fields, e Event, venue *Venue) {
 		fmt.Sprintf("must be from 1 to %d minutes, or 0 for the default", MaxOfferWindowMinutes))
 }
 
+// checkText checks a one-line field: control characters (a NUL, an escape sequence, a
+// line break) have no place in a name or an address, and would corrupt whatever later
+// prints, logs or exports it.
 func checkText(f fault.Fields, field, v string, minLen, maxLen int) {
+	checkTextWith(f, field, v, minLen, maxLen, false)
+}
+
+// checkLongText checks free text where line breaks and tabs are how people lay it out.
+func checkLongText(f fault.Fields, field, v string, minLen, maxLen int) {
+	checkTextWith(f, field, v, minLen, maxLen, true)
+}
+
+func checkTextWith(f fault.Fields, field, v string, minLen, maxLen int, multiline bool) {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case !utf8.ValidString(v):
 		f.Add(field, "must be valid UTF-8")
+	case hasControl(v, multiline):
+		msg := "must not contain control characters"
+		if multiline {
+			msg += " other than line breaks and tabs"
+		}
+		f.Add(field, msg)
 	case n < minLen:
 		f.Add(field, "is required")
 	case n > maxLen:
 		f.Add(field, fmt.Sprintf("must be at most %d characters", maxLen))
 	}
+}
+
+// hasControl reports a C0 or C1 control character or DEL (Unicode category Cc), line
+// breaks and tabs aside when multiline.
+func hasControl(v string, multiline bool) bool {
+	return strings.IndexFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}) >= 0
 }
 
 func parseTime(f fault.Fields, field, v string) time.Time {

@@ -57,6 +57,14 @@ func TestVenueInput(t *testing.T) {
 		{"zero capacity", func(v *VenueInput) { v.Capacity = 0 }, []string{"capacity"}},
 		{"huge capacity", func(v *VenueInput) { v.Capacity = MaxVenueCapacity + 1 }, []string{"capacity"}},
 		{"invalid UTF-8", func(v *VenueInput) { v.City = "\xff" }, []string{"city"}},
+		{"NUL in the name", func(v *VenueInput) { v.Name = "Are\x00na" }, []string{"name"}},
+		{"escape sequence in the address", func(v *VenueInput) { v.Address = "1 \x1b[31mMain St" }, []string{"address"}},
+		{"line break in the city", func(v *VenueInput) { v.City = "Aus\ntin" }, []string{"city"}},
+		{"tab in the state", func(v *VenueInput) { v.State = "T\tX" }, []string{"state"}},
+		{"DEL in the postal code", func(v *VenueInput) { v.PostalCode = "787\x7f01" }, []string{"postal_code"}},
+		{"C1 control in the name", func(v *VenueInput) { v.Name = "Are\u0085na" }, []string{"name"}},
+		{"surrounding line breaks are trimmed", func(v *VenueInput) { v.Name = "\nArena\r\n" }, nil},
+		{"non-Latin letters and symbols", func(v *VenueInput) { v.Name = "Zénith · 東京 ♪" }, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,6 +101,11 @@ func TestEventInput(t *testing.T) {
 		{"valid", func(*EventInput) {}, v, nil},
 		{"no name", func(e *EventInput) { e.Name = "" }, v, []string{"name"}},
 		{"201 characters", func(e *EventInput) { e.Name = strings.Repeat("x", 201) }, v, []string{"name"}},
+		{"NUL in the name", func(e *EventInput) { e.Name = "Sh\x00ow" }, v, []string{"name"}},
+		{"line break in the name", func(e *EventInput) { e.Name = "Sh\now" }, v, []string{"name"}},
+		{"description laid out in lines", func(e *EventInput) { e.Description = "Doors 19:00.\r\n\n\tSupport act 19:30." }, v, nil},
+		{"NUL in the description", func(e *EventInput) { e.Description = "Doors\x00 19:00" }, v, []string{"description"}},
+		{"escape in the description", func(e *EventInput) { e.Description = "Doors \x1b[2J19:00" }, v, []string{"description"}},
 		{"starts in the past", func(e *EventInput) { e.StartsAt = "2027-01-10T11:59:59Z" }, v, []string{"starts_at"}},
 		{"starts now", func(e *EventInput) { e.StartsAt = "2027-01-10T12:00:00Z" }, v, []string{"starts_at"}},
 		{"not RFC 3339", func(e *EventInput) { e.StartsAt = "2027-02-01 20:00" }, v, []string{"starts_at"}},
@@ -210,6 +223,7 @@ func TestEventPatch(t *testing.T) {
 		check  func(Event) bool
 	}{
 		{"rename", Published, EventPatch{Name: ptr("New")}, nil, "", func(e Event) bool { return e.Name == "New" && e.Available == 70 }},
+		{"rename with a NUL", Published, EventPatch{Name: ptr("N\x00ew")}, nil, fault.Validation, nil},
 		{"empty patch", Published, EventPatch{}, nil, fault.Validation, nil},
 		{"grow", Published, EventPatch{Capacity: ptr(int64(150))}, v, "", func(e Event) bool { return e.Capacity == 150 && e.Available == 120 }},
 		{"shrink to taken", Published, EventPatch{Capacity: ptr(int64(30))}, v, "", func(e Event) bool { return e.Available == 0 }},
@@ -262,6 +276,9 @@ func TestVenuePatch(t *testing.T) {
 	}
 	if _, err := (VenuePatch{Capacity: ptr(int64(-1))}).Apply(v, now); !fault.Is(err, fault.Validation) {
 		t.Fatalf("negative capacity: %v", err)
+	}
+	if _, err := (VenuePatch{Name: ptr("A\x00")}).Apply(v, now); fields(t, err)["name"] != "must not contain control characters" {
+		t.Fatalf("NUL in the name: %v", err)
 	}
 	if _, err := (VenuePatch{}).Apply(v, now); !fault.Is(err, fault.Validation) {
 		t.Fatalf("empty patch: %v", err)

@@ -61,6 +61,8 @@ type Gateway struct {
 	apiID  string
 	log    io.Writer
 	now    func() time.Time
+	// timeout is the integration timeout (IntegrationTimeout; tests shorten it).
+	timeout time.Duration
 }
 
 // New builds a gateway over routes; cors may be nil.
@@ -71,7 +73,7 @@ func New(apiID string, routes []*Route, cors *template.Cors, log io.Writer) *Gat
 	for _, r := range routes {
 		r.segments = splitPath(r.Path)
 	}
-	return &Gateway{routes: routes, cors: cors, apiID: apiID, log: log, now: time.Now}
+	return &Gateway{routes: routes, cors: cors, apiID: apiID, log: log, now: time.Now, timeout: IntegrationTimeout}
 }
 
 func splitPath(p string) []string {
@@ -163,11 +165,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	reqID := requestID()
 	w.Header().Set("Apigw-Requestid", reqID)
-	status, fn := g.serve(w, r, reqID)
+	status, fn := g.serve(w, r, reqID, start.Add(g.timeout))
 	fmt.Fprintf(g.log, "gateway: %s %s -> %d %s %.1f ms\n", r.Method, r.URL.RequestURI(), status, fn, float64(time.Since(start).Microseconds())/1000)
 }
 
-func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (int, string) {
+// serve answers r by deadline: a client is never left waiting longer than API Gateway
+// would let it, whatever the function or the local machine is doing.
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string, deadline time.Time) (int, string) {
 	if g.preflight(w, r) {
 		return http.StatusNoContent, "(cors preflight)"
 	}
@@ -183,8 +187,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 			w.Header().Set("Www-Authenticate", "Bearer")
 			return message(w, http.StatusUnauthorized, "Unauthorized"), route.Function + " (no token)"
 		}
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
 		var err error
-		claims, err = route.Authorizer.Verify(r.Context(), token)
+		claims, err = route.Authorizer.Verify(ctx, token)
+		cancel()
 		if err != nil {
 			var bad errToken
 			if !errors.As(err, &bad) {
@@ -207,8 +213,8 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 	if err != nil {
 		return message(w, http.StatusInternalServerError, "Internal Server Error"), route.Function
 	}
-	res, err := invokeWithin(r.Context(), route.Invoker, payload)
-	if errors.Is(err, errIntegrationTimeout) {
+	res, err := invokeWithin(r.Context(), route.Invoker, payload, deadline)
+	if errors.Is(err, errIntegrationTimeout) || errors.Is(err, runtime.ErrQueueTimeout) {
 		return message(w, http.StatusServiceUnavailable, "Service Unavailable"), route.Function + " (integration timeout)"
 	}
 	if err != nil || res.FunctionError != "" {
@@ -225,25 +231,29 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 	return status, route.Function
 }
 
-// IntegrationTimeout is API Gateway's limit on waiting for a function (HTTP APIs: 30 s).
+// IntegrationTimeout is API Gateway's limit on waiting for a function (HTTP APIs: 30 s,
+// also the maximum). Past it API Gateway answers 503 {"message":"Service Unavailable"};
+// the local gateway counts it from the request's arrival, so waiting for the authorizer
+// or for a free instance counts too.
 const IntegrationTimeout = 30 * time.Second
 
 var errIntegrationTimeout = errors.New("integration timeout")
 
 // invokeWithin runs the function detached from the client's request, as API Gateway
 // does (a client hanging up does not stop the invocation, so no warm instance is lost),
-// and gives up waiting after IntegrationTimeout.
-func invokeWithin(ctx context.Context, inv Invoker, payload []byte) (runtime.Result, error) {
+// and gives up waiting at deadline. An invocation still queued for an instance then is
+// dropped (runtime.StartBy); one already running goes on to its own Timeout.
+func invokeWithin(ctx context.Context, inv Invoker, payload []byte, deadline time.Time) (runtime.Result, error) {
 	type result struct {
 		res runtime.Result
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		res, err := inv.Invoke(context.WithoutCancel(ctx), payload)
+		res, err := inv.Invoke(runtime.StartBy(context.WithoutCancel(ctx), deadline), payload)
 		done <- result{res, err}
 	}()
-	t := time.NewTimer(IntegrationTimeout)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
 	case r := <-done:

@@ -86,7 +86,34 @@ type Pool struct {
 	idle    []*instance
 	running int
 	closed  bool
-	freed   chan struct{} // signalled when an instance goes idle or away
+	// waiters queue for an instance in arrival order. A freed instance (or the slot of
+	// one that died) is handed to the first of them, never left for whoever asks next:
+	// otherwise, in a storm, newcomers keep overtaking a waiter until its client has
+	// given up.
+	waiters []chan grant
+}
+
+// grant is what a waiter is handed: a warm instance, a slot to start one (inst nil), or
+// the pool closing (err).
+type grant struct {
+	inst *instance
+	err  error
+}
+
+// ErrQueueTimeout is Invoke's error when the invocation's queue deadline (StartBy)
+// passed while every instance was busy: the function never saw the event.
+var ErrQueueTimeout = errors.New("runtime: no instance became free before the queue deadline")
+
+type startByKey struct{}
+
+// StartBy bounds how long an invocation made with the returned context may wait for a
+// free instance. Lambda would have started it at once; here instances are capped by the
+// machine, so the caller whose own deadline passes (API Gateway's integration timeout)
+// must not leave the event queued to run later for nobody. Once the function has the
+// event, it runs to its Timeout whatever the deadline, as Lambda does after API Gateway
+// gave up.
+func StartBy(ctx context.Context, deadline time.Time) context.Context {
+	return context.WithValue(ctx, startByKey{}, deadline)
 }
 
 // NewPool prepares a pool; instances start on demand.
@@ -101,12 +128,14 @@ func NewPool(fn template.Function, opts Options) *Pool {
 		opts.Output = io.Discard
 	}
 	return &Pool{fn: fn, binary: BinaryPath(opts.BuildDir, fn), opts: opts,
-		out: newPrefixWriter(opts.Output, fn.LogicalID), freed: make(chan struct{}, 1)}
+		out: newPrefixWriter(opts.Output, fn.LogicalID)}
 }
 
 // Invoke runs one event through an instance: a warm idle one when there is one, a new
-// one while under MaxInstances, otherwise it waits for one to free up. err is only for
-// failures of the local machinery or ctx; function failures are in the Result.
+// one while under MaxInstances, otherwise it queues (first come, first served) for one
+// to free up, until ctx ends or the StartBy deadline passes (ErrQueueTimeout). err is
+// only for failures of the local machinery or ctx; function failures, including a
+// function overrunning its Timeout, are in the Result.
 func (p *Pool) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	inst, cold, err := p.acquire(ctx)
 	if err != nil {
@@ -196,59 +225,138 @@ func billed(r Report) time.Duration {
 }
 
 func (p *Pool) acquire(ctx context.Context) (*instance, bool, error) {
-	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return nil, false, errors.New("runtime: pool closed")
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, false, errors.New("runtime: pool closed")
+	}
+	var g grant
+	ok := false
+	if len(p.waiters) == 0 {
+		g, ok = p.takeLocked()
+	}
+	if !ok {
+		w := make(chan grant, 1)
+		p.waiters = append(p.waiters, w)
+		p.mu.Unlock()
+		var expired <-chan time.Time
+		if deadline, set := ctx.Value(startByKey{}).(time.Time); set {
+			t := time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+			expired = t.C
 		}
-		for len(p.idle) > 0 {
-			inst := p.idle[len(p.idle)-1]
-			p.idle = p.idle[:len(p.idle)-1]
-			if inst.alive() {
-				p.mu.Unlock()
-				return inst, false, nil
-			}
-			p.running--
+		var err error
+		select {
+		case g = <-w:
+		case <-expired:
+			err = ErrQueueTimeout
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
-		if p.running < p.opts.MaxInstances {
-			p.running++
-			p.mu.Unlock()
-			inst, err := startInstance(p.fn, p.binary, p.opts.Env, p.opts.Output)
-			if err != nil {
-				p.mu.Lock()
-				p.running--
-				p.mu.Unlock()
-				p.signal()
+		if err != nil {
+			if p.leave(w) {
 				return nil, false, err
 			}
-			return inst, true, nil
+			// Handed something while giving up: pass it on.
+			p.giveBack(<-w)
+			return nil, false, err
 		}
+	} else {
 		p.mu.Unlock()
-		select {
-		case <-p.freed:
-		case <-ctx.Done():
-			return nil, false, ctx.Err()
+	}
+	if g.err != nil {
+		return nil, false, g.err
+	}
+	if g.inst != nil {
+		return g.inst, false, nil
+	}
+	inst, err := startInstance(p.fn, p.binary, p.opts.Env, p.opts.Output)
+	if err != nil {
+		p.mu.Lock()
+		p.running--
+		p.mu.Unlock()
+		p.handOnSlot()
+		return nil, false, err
+	}
+	return inst, true, nil
+}
+
+// takeLocked takes an idle live instance, or else a slot for a new one while under
+// MaxInstances.
+func (p *Pool) takeLocked() (grant, bool) {
+	for len(p.idle) > 0 {
+		inst := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if inst.alive() {
+			return grant{inst: inst}, true
 		}
+		p.running--
+	}
+	if p.running < p.opts.MaxInstances {
+		p.running++
+		return grant{}, true
+	}
+	return grant{}, false
+}
+
+// leave takes w out of the queue; false when it was already handed a grant.
+func (p *Pool) leave(w chan grant) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Pool) giveBack(g grant) {
+	switch {
+	case g.err != nil:
+	case g.inst != nil:
+		p.release(g.inst)
+	default:
+		p.mu.Lock()
+		p.running--
+		p.mu.Unlock()
+		p.handOnSlot()
 	}
 }
 
+// release makes inst available again: to the first waiter if any, else idle. A dead
+// instance's slot goes to the first waiter instead.
 func (p *Pool) release(inst *instance) {
 	p.mu.Lock()
 	if inst.alive() && !p.closed {
-		p.idle = append(p.idle, inst)
-	} else {
-		p.running--
-		inst.kill()
+		if len(p.waiters) > 0 {
+			w := p.waiters[0]
+			p.waiters = p.waiters[1:]
+			w <- grant{inst: inst}
+		} else {
+			p.idle = append(p.idle, inst)
+		}
+		p.mu.Unlock()
+		return
 	}
+	p.running--
 	p.mu.Unlock()
-	p.signal()
+	inst.kill()
+	p.handOnSlot()
 }
 
-func (p *Pool) signal() {
-	select {
-	case p.freed <- struct{}{}:
-	default:
+// handOnSlot gives the first waiter whatever is free now (after a slot was given up).
+func (p *Pool) handOnSlot() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.waiters) == 0 {
+		return
+	}
+	if g, ok := p.takeLocked(); ok {
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		w <- g
 	}
 }
 
@@ -258,6 +366,10 @@ func (p *Pool) Close() {
 	p.closed = true
 	idle := p.idle
 	p.idle = nil
+	for _, w := range p.waiters {
+		w <- grant{err: errors.New("runtime: pool closed")}
+	}
+	p.waiters = nil
 	p.mu.Unlock()
 	for _, inst := range idle {
 		inst.kill()

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,8 @@ type event struct {
 	SleepMS int    `json:"sleep_ms"`
 	Fail    string `json:"fail"`
 	Exit    int    `json:"exit"`
+	// Body is set when API Gateway invokes: the request body says what to do then.
+	Body string `json:"body"`
 }
 
 func main() {
@@ -24,6 +27,11 @@ func main() {
 		panic("init failure requested")
 	}
 	lambda.Start(func(ctx context.Context, ev event) (map[string]any, error) {
+		if ev.Body != "" {
+			if err := json.Unmarshal([]byte(ev.Body), &ev); err != nil {
+				return nil, err
+			}
+		}
 		fmt.Println("probe says", ev.Say)
 		if ev.Exit != 0 {
 			os.Exit(ev.Exit)
