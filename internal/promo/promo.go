@@ -69,9 +69,13 @@ type Code struct {
 	ValidFrom     *time.Time `json:"valid_from,omitempty"`
 	ValidUntil    *time.Time `json:"valid_until,omitempty"`
 	UnlocksHidden bool       `json:"unlocks_hidden"`
-	Version       int64      `json:"version"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Rev grows with admin writes only; Version with every write, uses included. An
+	// admin's If-Match and the reservation's check of a cached code compare Rev, so a
+	// code in use stays editable and a stale cache never prices with an old discount.
+	Rev       int64     `json:"rev"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AppliesTo reports whether the code discounts (or unlocks) tickets of typeID.
@@ -159,7 +163,7 @@ type Event struct {
 func (in Input) Build(e Event, now time.Time) (Code, error) {
 	f := fault.Fields{}
 	c := Code{EventID: e.ID, TicketTypeIDs: in.TicketTypeIDs, MaxUses: in.MaxUses, UnlocksHidden: in.UnlocksHidden,
-		Version: 1, CreatedAt: catalog.Timestamp(now), UpdatedAt: catalog.Timestamp(now)}
+		Rev: 1, Version: 1, CreatedAt: catalog.Timestamp(now), UpdatedAt: catalog.Timestamp(now)}
 	code, ok := Normalize(in.Code)
 	f.Check(!ok, "code", fmt.Sprintf("must be %d to %d letters, digits, '-' or '_' (compared case-insensitively)", MinCodeLen, MaxCodeLen))
 	c.Code = code
