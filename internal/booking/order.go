@@ -320,3 +320,43 @@ func CheckTypeInvariant(event Counters, types map[string]Counters, bookings []Or
 	}
 	return bad
 }
+
+// Shortage is a type an order wants more seats of than the public can reserve.
+type Shortage struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Wanted       int    `json:"wanted"`
+	Available    int64  `json:"available"`
+}
+
+// SoldOut explains a reservation the event's condition refused, from the counters as the
+// failed transaction found them (ALL_OLD): every line whose type has fewer seats for the
+// public than it wants (none while anyone waits for the type or for any type), and
+// whether the event's own cap was short. It is the sold_out fault, with the types in
+// "sold_out" and the event's seats left in "available", or nil when nothing was short
+// (the refusal had another cause: status, start time, a stale type).
+func SoldOut(o Order, eventAvailable, waitingAny int64, types map[string]catalog.TypeCounters) error {
+	var short []Shortage
+	for _, l := range o.Lines {
+		c, ok := types[l.TicketTypeID]
+		if !ok {
+			continue // the type is gone: not a shortage but a stale order
+		}
+		free := c.Available
+		if c.Waiting > 0 || waitingAny > 0 {
+			free = 0
+		}
+		if free < int64(l.Quantity) {
+			short = append(short, Shortage{TicketTypeID: l.TicketTypeID, Wanted: l.Quantity, Available: max(free, 0)})
+		}
+	}
+	eventShort := eventAvailable < int64(o.Quantity)
+	if len(short) == 0 && !eventShort {
+		return nil
+	}
+	msg := "Not enough seats of some ticket types"
+	if len(short) == 0 {
+		msg = "Not enough seats left at this event"
+		short = []Shortage{}
+	}
+	return fault.New(fault.SoldOut, "%s", msg).With("sold_out", short).With("available", max(eventAvailable, 0))
+}

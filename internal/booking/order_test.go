@@ -270,3 +270,48 @@ func TestCheckTypeInvariant(t *testing.T) {
 		})
 	}
 }
+
+func TestSoldOut(t *testing.T) {
+	order := Order{Quantity: 5, Lines: []Line{{TicketTypeID: "vip", Quantity: 2}, {TicketTypeID: "general", Quantity: 3}}}
+	plenty := map[string]catalog.TypeCounters{"vip": {Available: 10}, "general": {Available: 10}}
+	cases := []struct {
+		name       string
+		eventAvail int64
+		waitingAny int64
+		types      map[string]catalog.TypeCounters
+		short      []string
+		available  int64
+	}{
+		{"nothing short", 100, 0, plenty, nil, 0},
+		{"2 VIP + 3 General with 1 VIP left", 100, 0, map[string]catalog.TypeCounters{"vip": {Available: 1}, "general": {Available: 10}}, []string{"vip"}, 100},
+		{"both short", 100, 0, map[string]catalog.TypeCounters{"vip": {Available: 0}, "general": {Available: 2}}, []string{"vip", "general"}, 100},
+		{"event cap below the types", 4, 0, plenty, []string{}, 4},
+		{"someone waits for VIP", 100, 0, map[string]catalog.TypeCounters{"vip": {Available: 10, Waiting: 1}, "general": {Available: 10}}, []string{"vip"}, 100},
+		{"someone waits for any type", 100, 1, plenty, []string{"vip", "general"}, 100},
+		{"a type deleted meanwhile is not a shortage", 100, 0, map[string]catalog.TypeCounters{"general": {Available: 10}}, nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := SoldOut(order, c.eventAvail, c.waitingAny, c.types)
+			if c.short == nil {
+				if err != nil {
+					t.Fatalf("err = %v, want nil", err)
+				}
+				return
+			}
+			fe, ok := fault.As(err)
+			if !ok || fe.Code != fault.SoldOut {
+				t.Fatalf("err = %v, want sold_out", err)
+			}
+			got := fe.Extra["sold_out"].([]Shortage)
+			if len(got) != len(c.short) || fe.Extra["available"] != c.available {
+				t.Fatalf("sold_out = %+v available %v; want %v, %d", got, fe.Extra["available"], c.short, c.available)
+			}
+			for i, id := range c.short {
+				if got[i].TicketTypeID != id {
+					t.Fatalf("sold_out = %+v, want %v", got, c.short)
+				}
+			}
+		})
+	}
+}
