@@ -106,10 +106,13 @@ func Step(in StepInput) StepResult {
 	return res
 }
 
-// Mark is one admitter step as logged: from At on, positions up to Serving are admitted.
+// Mark is one admitter step as logged: from At on, positions up to Serving are admitted,
+// and Reserved reservations had been made through the room (the inventory shards count
+// them in the update the reservation makes anyway).
 type Mark struct {
-	At      time.Time
-	Serving int64
+	At       time.Time
+	Serving  int64
+	Reserved int64
 }
 
 // Log is the admission history, oldest first, trimmed to the longest token TTL: it tells
@@ -120,7 +123,7 @@ type Log []Mark
 // Append records a step that moved the serving position and drops marks older than keep
 // (the last of them stays, as the start of the window).
 func (l Log) Append(m Mark, keep time.Duration) Log {
-	if len(l) > 0 && m.Serving <= l[len(l)-1].Serving {
+	if len(l) > 0 && m.Serving <= l[len(l)-1].Serving && m.Reserved == l[len(l)-1].Reserved {
 		return l
 	}
 	l = append(l, m)
@@ -144,10 +147,23 @@ func (l Log) AdmittedAt(pos int64) (at time.Time, ok bool) {
 }
 
 // ServingAt is the serving position at t (0 before the first mark).
-func (l Log) ServingAt(t time.Time) int64 {
+func (l Log) ServingAt(t time.Time) int64 { return l.at(t).Serving }
+
+func (l Log) at(t time.Time) Mark {
 	i := sort.Search(len(l), func(i int) bool { return l[i].At.After(t) })
 	if i == 0 {
-		return 0
+		return Mark{}
 	}
-	return l[i-1].Serving
+	return l[i-1]
+}
+
+// Active is how many buyers admitted within the last ttl have not reserved, given the
+// serving position and the reservation count now: admissions in the window minus
+// reservations in it, never below 0. A buyer who reserves twice counts one more buyer
+// as gone, which only lets admission go on sooner; a lapsed token drops out when its
+// admission leaves the window, so the count can never pin admission for longer than the
+// TTL.
+func (l Log) Active(now time.Time, ttl time.Duration, serving, reserved int64) int64 {
+	then := l.at(now.Add(-ttl))
+	return max((serving-then.Serving)-(reserved-then.Reserved), 0)
 }

@@ -63,8 +63,7 @@ func TestAdmissionNeverStalls(t *testing.T) {
 	for s := range 3600 {
 		now := t0.Add(time.Duration(s) * time.Second)
 		in.Now, in.Last = now, last
-		// Active: admitted within the TTL (nobody reserves).
-		in.Active = in.Serving - log.ServingAt(now.Add(-ttl))
+		in.Active = log.Active(now, ttl, in.Serving, 0) // nobody reserves
 		r := Step(in)
 		if r.Admitted > 0 {
 			waves++
@@ -104,10 +103,27 @@ func TestLog(t *testing.T) {
 	if l.ServingAt(t0.Add(2500*time.Millisecond)) != 200 || l.ServingAt(t0.Add(-time.Second)) != 0 {
 		t.Fatal("ServingAt")
 	}
+	l = l.Append(Mark{At: t0.Add(5 * time.Second), Serving: 300, Reserved: 40}, time.Hour)
+	activeTests := []struct {
+		now               time.Duration
+		ttl               time.Duration
+		serving, reserved int64
+		want              int64
+	}{
+		{6 * time.Second, time.Hour, 300, 40, 260},      // everyone admitted is in the window
+		{6 * time.Second, 4 * time.Second, 300, 40, 60}, // 200 admitted by +2 s lapsed; 40 of the rest reserved
+		{6 * time.Second, time.Second, 300, 40, 0},      // nobody admitted in the last second
+		{6 * time.Second, time.Second, 300, 500, 0},     // repeat buyers never make it negative
+	}
+	for _, tt := range activeTests {
+		if got := l.Active(t0.Add(tt.now), tt.ttl, tt.serving, tt.reserved); got != tt.want {
+			t.Errorf("Active(+%v, ttl %v) = %d, want %d", tt.now, tt.ttl, got, tt.want)
+		}
+	}
 	// Trimming keeps one mark before the window: positions admitted earlier read as old
 	// enough to have lapsed.
 	l = l.Append(Mark{At: t0.Add(2 * time.Hour), Serving: 400}, time.Hour)
-	if len(l) != 2 || l[0].Serving != 300 {
+	if len(l) != 2 || l[0].Serving != 300 || l[0].Reserved != 40 {
 		t.Fatalf("trimmed log %v", l)
 	}
 	if at, ok := l.AdmittedAt(1); !ok || t0.Add(2*time.Hour).Sub(at) < time.Hour {

@@ -11,8 +11,12 @@ import (
 	"time"
 )
 
-// tokenPrefix versions the admission token's format.
-const tokenPrefix = "BMEA1"
+// Prefixes version the formats, and keep a queue pass from ever passing for an
+// admission token.
+const (
+	tokenPrefix = "BMEA1"
+	passPrefix  = "BMEQ1"
+)
 
 // MinKeyLen is the shortest signing key accepted (bytes): 128 bits of secret.
 const MinKeyLen = 16
@@ -77,8 +81,7 @@ func ParseKeys(s string) (*Keys, error) {
 // BMEA1.<kid>.<b64 event>.<b64 user>.<expiry unix>.<b64 HMAC-SHA256>: ids are encoded
 // so no id can shift the fields.
 func (k *Keys) Sign(c Claims) string {
-	body := strings.Join([]string{tokenPrefix, k.current, enc(c.EventID), enc(c.UserID), strconv.FormatInt(c.ExpiresAt.Unix(), 10)}, ".")
-	return body + "." + mac(k.ring[k.current], body)
+	return k.seal(tokenPrefix, enc(c.EventID), enc(c.UserID), strconv.FormatInt(c.ExpiresAt.Unix(), 10))
 }
 
 // Verify checks a token for a reservation of userID on eventID at now. Only a token
@@ -88,25 +91,17 @@ func (k *Keys) Verify(token, eventID, userID string, now time.Time) (Claims, err
 	if token == "" {
 		return Claims{}, ErrNoToken
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 6 || parts[0] != tokenPrefix {
-		return Claims{}, ErrBadToken
+	kid, f, err := k.open(tokenPrefix, token, 3)
+	if err != nil {
+		return Claims{}, err
 	}
-	key := k.ring[parts[1]]
-	if key == nil {
-		return Claims{}, ErrUnknownKey
-	}
-	body := strings.Join(parts[:5], ".")
-	if !hmac.Equal([]byte(parts[5]), []byte(mac(key, body))) {
-		return Claims{}, ErrBadToken
-	}
-	ev, err1 := dec(parts[2])
-	user, err2 := dec(parts[3])
-	exp, err3 := strconv.ParseInt(parts[4], 10, 64)
+	ev, err1 := dec(f[0])
+	user, err2 := dec(f[1])
+	exp, err3 := strconv.ParseInt(f[2], 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return Claims{}, ErrBadToken // signed by us, so only a bug gets here
 	}
-	c := Claims{EventID: ev, UserID: user, ExpiresAt: time.Unix(exp, 0).UTC(), KeyID: parts[1]}
+	c := Claims{EventID: ev, UserID: user, ExpiresAt: time.Unix(exp, 0).UTC(), KeyID: kid}
 	switch {
 	case ev != eventID || user != userID:
 		return c, ErrForeignToken
@@ -114,6 +109,69 @@ func (k *Keys) Verify(token, eventID, userID string, now time.Time) (Claims, err
 		return c, ErrTokenExpired
 	}
 	return c, nil
+}
+
+// Pass is what a waiting client carries between polls (X-Queue-Pass): its entry's slot
+// and draw, and its position once the slot is sealed. With it, queue/me answers from the
+// pass and the cached serving state without reading the entry; a pass grants nothing
+// else, so it never expires.
+type Pass struct {
+	EventID  string
+	UserID   string
+	Entry    Entry
+	Position int64
+}
+
+// SignPass returns the pass p, signed with the current key.
+func (k *Keys) SignPass(p Pass) string {
+	return k.seal(passPrefix, enc(p.EventID), enc(p.UserID), strconv.FormatInt(p.Entry.Slot, 10),
+		strconv.FormatUint(p.Entry.Draw, 16), strconv.FormatInt(p.Position, 10))
+}
+
+// VerifyPass checks a pass for userID on eventID.
+func (k *Keys) VerifyPass(pass, eventID, userID string) (Pass, error) {
+	if pass == "" {
+		return Pass{}, ErrNoToken
+	}
+	_, f, err := k.open(passPrefix, pass, 5)
+	if err != nil {
+		return Pass{}, err
+	}
+	ev, err1 := dec(f[0])
+	user, err2 := dec(f[1])
+	slot, err3 := strconv.ParseInt(f[2], 10, 64)
+	draw, err4 := strconv.ParseUint(f[3], 16, 64)
+	pos, err5 := strconv.ParseInt(f[4], 10, 64)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return Pass{}, ErrBadToken
+	}
+	if ev != eventID || user != userID {
+		return Pass{}, ErrForeignToken
+	}
+	return Pass{EventID: ev, UserID: user, Entry: Entry{UserID: user, Slot: slot, Draw: draw}, Position: pos}, nil
+}
+
+func (k *Keys) seal(prefix string, fields ...string) string {
+	body := strings.Join(append([]string{prefix, k.current}, fields...), ".")
+	return body + "." + mac(k.ring[k.current], body)
+}
+
+// open checks the MAC (in constant time) of a sealed string with n fields and returns
+// the key id and the fields.
+func (k *Keys) open(prefix, s string, n int) (kid string, fields []string, err error) {
+	parts := strings.Split(s, ".")
+	if len(parts) != n+3 || parts[0] != prefix {
+		return "", nil, ErrBadToken
+	}
+	key := k.ring[parts[1]]
+	if key == nil {
+		return "", nil, ErrUnknownKey
+	}
+	body := strings.Join(parts[:n+2], ".")
+	if !hmac.Equal([]byte(parts[n+2]), []byte(mac(key, body))) {
+		return "", nil, ErrBadToken
+	}
+	return parts[1], parts[2 : n+2], nil
 }
 
 func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -77,3 +77,36 @@ func TestParseKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestPass(t *testing.T) {
+	keys, _ := ParseKeys("k1:0123456789abcdef")
+	other, _ := ParseKeys("k1:fedcba9876543210")
+	p := Pass{EventID: "ev-1", UserID: "u-1", Entry: Entry{UserID: "u-1", Slot: 1_800_000_000, Draw: 0xfeedface12345678}, Position: 4242}
+	good := keys.SignPass(p)
+	token := keys.Sign(Claims{EventID: "ev-1", UserID: "u-1", ExpiresAt: time.Unix(1_900_000_000, 0)})
+	tests := []struct {
+		name        string
+		keys        *Keys
+		pass        string
+		event, user string
+		err         error
+	}{
+		{"genuine", keys, good, "ev-1", "u-1", nil},
+		{"other key", other, good, "ev-1", "u-1", ErrBadToken},
+		{"someone else's", keys, good, "ev-1", "u-2", ErrForeignToken},
+		{"position edited", keys, strings.Replace(good, ".4242.", ".1.", 1), "ev-1", "u-1", ErrBadToken},
+		{"an admission token is no pass", keys, token, "ev-1", "u-1", ErrBadToken},
+		{"absent", keys, "", "ev-1", "u-1", ErrNoToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.keys.VerifyPass(tt.pass, tt.event, tt.user)
+			if !errors.Is(err, tt.err) || (err == nil && got != p) {
+				t.Fatalf("VerifyPass = %+v, %v; want %+v, %v", got, err, p, tt.err)
+			}
+		})
+	}
+	if _, err := keys.Verify(good, "ev-1", "u-1", time.Unix(0, 0)); !errors.Is(err, ErrBadToken) {
+		t.Fatalf("a pass accepted as an admission token: %v", err)
+	}
+}
