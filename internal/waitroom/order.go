@@ -22,8 +22,15 @@ type Entry struct {
 	Draw uint64
 }
 
-// PreQueue is the slot of everyone who joined before the sale started.
+// PreQueue is the slot of everyone who joined before the pre-queue closed.
 const PreQueue int64 = 0
+
+// SealDelay is how long after a slot closes the admitter seals it: longer than a join's
+// write may take (its deadline is 2 s) plus the index's lag. The pre-queue closes
+// SealDelay before the sale starts, so its order is fixed when the sale starts and the
+// first buyers are admitted at the start; a join in those last seconds lines up right
+// behind it.
+const SealDelay = 3 * time.Second
 
 // NewDraw returns 64 bits from crypto/rand: users cannot predict or steer their place.
 func NewDraw() uint64 {
@@ -34,7 +41,7 @@ func NewDraw() uint64 {
 
 // SlotOf is the slot of a join at joinedAt for a sale starting at onSaleAt.
 func SlotOf(joinedAt, onSaleAt time.Time) int64 {
-	if joinedAt.Before(onSaleAt) {
+	if joinedAt.Before(onSaleAt.Add(-SealDelay)) {
 		return PreQueue
 	}
 	return joinedAt.Unix()

@@ -112,8 +112,12 @@ func TestLineOrder(t *testing.T) {
 			}
 		})
 	}
-	if SlotOf(sale.Add(-time.Nanosecond), sale) != PreQueue || SlotOf(sale, sale) != sale.Unix() {
-		t.Fatal("the pre-queue closes at on_sale_at")
+	closes := sale.Add(-SealDelay)
+	if SlotOf(closes.Add(-time.Nanosecond), sale) != PreQueue || SlotOf(closes, sale) != closes.Unix() {
+		t.Fatal("the pre-queue closes SealDelay before on_sale_at")
+	}
+	if !Less(Entry{"a", SlotOf(sale.Add(-time.Second), sale), 9}, Entry{"b", SlotOf(sale, sale), 1}) {
+		t.Fatal("a join in the last seconds before the sale lines up ahead of one at the start")
 	}
 }
 
