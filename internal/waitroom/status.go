@@ -1,6 +1,9 @@
 package waitroom
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // State is where a user stands in the waiting room.
 type State string
@@ -16,11 +19,15 @@ const (
 	StateExpired  State = "expired"   // served, but the token lapsed unused: the place is given up
 )
 
-// Polling bounds: close to the front a client polls every second; far back, or before
-// the sale, at most every MaxRetryAfter.
+// Polling bounds: close to the front a client polls every second, far back at most
+// every MaxRetryAfter; before the sale at most every MaxPreQueueRetryAfter (the client
+// counts down to the start itself; it polls only to hear of a moved start).
 const (
-	MinRetryAfter = 1
-	MaxRetryAfter = 30
+	MinRetryAfter         = 1
+	MaxRetryAfter         = 30
+	MaxPreQueueRetryAfter = 300
+	// PreQueueMargin is how much before its expected turn a pre-queue client is sent back.
+	PreQueueMargin = 2
 )
 
 // Observation is what the queue/me handler knows when it answers, all from cached or
@@ -41,6 +48,10 @@ type Observation struct {
 	Reserved bool
 	// SoldOut: nothing is left to sell; waiting users are offered the waitlist.
 	SoldOut bool
+	// PreQueueSize is how many are in the pre-queue so far (0: unknown). With it, a
+	// pre-queue client's draw tells roughly where it will land (draws are uniform), so
+	// it is sent back near its expected turn rather than with everyone at the start.
+	PreQueueSize int64
 }
 
 // View is the answer of GET /events/{eventId}/queue/me, bar the token itself.
@@ -59,9 +70,14 @@ func Describe(o Observation) View {
 	rate := int64(max(o.Rate, 1))
 	switch {
 	case o.Position == 0 && o.Now.Before(o.OnSaleAt):
-		// Everyone in the pre-queue is equal until the shuffle; come back at the start.
 		wait := int64(o.OnSaleAt.Sub(o.Now).Seconds() + 0.999)
-		return View{State: StatePreQueue, ETASeconds: wait, RetryAfter: clamp(wait, MinRetryAfter, MaxRetryAfter), SoldOut: o.SoldOut}
+		back := wait
+		if o.Entry.Slot == PreQueue && o.PreQueueSize > 0 {
+			turn := int64(float64(o.PreQueueSize)*(float64(o.Entry.Draw)/math.Exp2(64))) / rate
+			wait += turn
+			back += max(turn-PreQueueMargin, 0)
+		}
+		return View{State: StatePreQueue, ETASeconds: wait, RetryAfter: clamp(back, MinRetryAfter, MaxPreQueueRetryAfter), SoldOut: o.SoldOut}
 	case o.Position == 0:
 		// The slot is being sealed (a few seconds after it closes).
 		return View{State: StateWaiting, RetryAfter: 2, SoldOut: o.SoldOut}

@@ -15,7 +15,18 @@ func TestDescribe(t *testing.T) {
 		want View
 	}{
 		{"pre-queue, an hour early", with(func(o *Observation) { o.Now = sale.Add(-time.Hour) }),
-			View{State: StatePreQueue, ETASeconds: 3600, RetryAfter: MaxRetryAfter}},
+			View{State: StatePreQueue, ETASeconds: 3600, RetryAfter: MaxPreQueueRetryAfter}},
+		// 100,000 in the pre-queue at 100/s: a draw three quarters up lands ~75,000th, 750 s in.
+		{"pre-queue, sent back near its turn", with(func(o *Observation) {
+			o.Now, o.PreQueueSize, o.Entry.Draw = sale.Add(-10*time.Second), 100_000, 3<<62
+		}), View{State: StatePreQueue, ETASeconds: 760, RetryAfter: MaxPreQueueRetryAfter}},
+		{"pre-queue, front of the line", with(func(o *Observation) {
+			// 1/128 of the way up: ~781st, 7 s in; back 2 s before that.
+			o.Now, o.PreQueueSize, o.Entry.Draw = sale.Add(-10*time.Second), 100_000, 1<<57
+		}), View{State: StatePreQueue, ETASeconds: 17, RetryAfter: 15}},
+		{"joined in the last seconds: back at the start", with(func(o *Observation) {
+			o.Now, o.PreQueueSize, o.Entry = sale.Add(-2*time.Second), 100_000, Entry{Slot: sale.Unix() - 2, Draw: 1 << 63}
+		}), View{State: StatePreQueue, ETASeconds: 2, RetryAfter: 2}},
 		{"pre-queue, 2.5 s early", with(func(o *Observation) { o.Now = sale.Add(-2500 * time.Millisecond) }),
 			View{State: StatePreQueue, ETASeconds: 3, RetryAfter: 3}},
 		{"being numbered", with(func(o *Observation) { o.Now = sale.Add(time.Second) }),
