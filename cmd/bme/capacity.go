@@ -31,5 +31,19 @@ func capacityCmd(args []string) error {
 				r.PeakPerSecond, r.Leftover, 100*r.FallbackRate(), 100*r.ThrottleRate(), r.GaveUp, r.QueueWaitP50, r.QueueWaitP99)
 		}
 	}
+
+	s := capacity.Stadium(1, 0, 0)
+	fmt.Printf("\nAs designed (docs/waiting-room.md): %d seats, 1 a buyer; %d in the pre-queue, %d more join over %d s (%d WRU a join,\n"+
+		"placed %d s later); %d WRU a reservation, confirmed %d s later (%d WRU, same shard); the admitter as built (waitroom.Step)\n\n",
+		s.Seats, s.PreQueue, s.Buyers, s.ArrivalSeconds, s.WRUPerJoin, s.SealDelay, s.WRUPerReservation, s.ConfirmDelay, s.WRUPerConfirmation)
+	fmt.Printf("%6s %8s %9s %10s %10s %8s %9s %9s %8s %9s %9s %12s\n",
+		"shards", "admit/s", "table-WRU", "sold-out-s", "mean res/s", "peak/s", "throttled", "conf-thr", "paused-s", "wait-p50", "wait-p99", "confirmed-s")
+	for _, row := range []struct{ shards, admit, table int }{
+		{32, 5000, 40000}, {32, 5000, 100000}, {16, 5000, 150000}, {32, 5000, 150000}, {64, 5000, 150000}, {32, 3000, 100000},
+	} {
+		r := capacity.Simulate(capacity.Stadium(row.shards, row.admit, row.table))
+		fmt.Printf("%6d %8d %9d %10d %10.0f %8d %8.1f%% %9d %8d %8ds %8ds %12d\n", row.shards, row.admit, row.table, r.SellOutSecond+1,
+			r.MeanPerSecond, r.PeakPerSecond, 100*r.ThrottleRate(), r.ConfirmThrottled, r.Paused, r.QueueWaitP50, r.QueueWaitP99, r.ConfirmDoneAt+1)
+	}
 	return nil
 }

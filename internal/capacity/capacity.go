@@ -12,11 +12,23 @@
 // shard with seats (what a cached read of all shard counts would show). An attempt
 // that finds its item or the table out of capacity is throttled and the buyer retries
 // in the next window, until MaxWait has passed (the client gives up).
+//
+// Optionally (fields left zero keep the simple model): joins to the waiting room cost
+// the table WRUPerJoin each in the second they arrive; each reservation is confirmed
+// ConfirmDelay seconds later by one more transactional write on the same shard
+// (WRUPerConfirmation of the table; a throttled confirmation retries next second); and
+// Admitter replaces the fixed-rate drain with the waiting room's admitter as built
+// (waitroom.Step: one-second steps, paused in a window after one with throttling, capped
+// near the end by the seats left and the buyers already admitted, buyers numbered
+// SealDelay seconds after they arrive).
 package capacity
 
 import (
 	"math/rand/v2"
 	"sort"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Config is one on-sale.
@@ -32,6 +44,13 @@ type Config struct {
 	MaxWait           int    // seconds a buyer keeps retrying a throttled attempt
 	AdmitPerSecond    int    // admission queue drain rate (0 = no queue: everyone goes at once)
 	Seed              uint64 // the run is deterministic for a seed
+
+	WRUPerJoin         int  // write units a waiting-room join costs the table (0: joins not modelled)
+	ConfirmDelay       int  // seconds from a reservation to its confirmation (0: confirmations not modelled)
+	WRUPerConfirmation int  // write units a confirmation costs the table
+	Admitter           bool // admit with waitroom.Step instead of a fixed drain (needs AdmitPerSecond)
+	SealDelay          int  // seconds from a join to its place in line (with Admitter)
+	PreQueue           int  // buyers in line before the sale (placed at its start), on top of Buyers
 }
 
 // Result is what the on-sale did.
@@ -47,6 +66,11 @@ type Result struct {
 	GaveUp        int     // buyers who hit MaxWait while seats remained
 	QueueWaitP50  int     // seconds buyers waited in the admission queue
 	QueueWaitP99  int
+	Confirmed     int // reservations confirmed
+	ConfirmDoneAt int // window in which the last confirmation landed
+	// ConfirmThrottled counts confirmation attempts refused for capacity.
+	ConfirmThrottled int
+	Paused           int // seconds the admitter paused for throttling
 }
 
 // FallbackRate is the share of attempts that hit a shard without enough seats.
@@ -65,8 +89,12 @@ func ratio(a, b int) float64 {
 type buyer struct {
 	qty     int
 	arrived int // second the buyer arrived
+	placed  int // second the buyer got a place in line
 	started int // second the buyer left the admission queue
 }
+
+// confirmation is a reservation's confirmation, due at second due on shard.
+type confirmation struct{ due, shard int }
 
 // Simulate runs one on-sale.
 func Simulate(c Config) Result {
@@ -80,15 +108,40 @@ func Simulate(c Config) Result {
 
 	var res Result
 	var queue, active []buyer
+	var confirms []confirmation
 	var waits []int
-	arrived, reservations := 0, 0
+	arrived, reservations, joined := 0, 0, 0
+	adm := admitter{rate: c.AdmitPerSecond, perBuyer: float64(max(c.MaxQuantity, 1)+1) / 2}
+	throttledBefore := false
+	for range c.PreQueue {
+		queue = append(queue, buyer{qty: 1 + rng.IntN(max(c.MaxQuantity, 1))})
+	}
 	for sec := 0; ; sec++ {
 		for n := 0; n < perSecond && arrived < c.Buyers; n++ {
-			queue = append(queue, buyer{qty: 1 + rng.IntN(max(c.MaxQuantity, 1)), arrived: sec})
+			queue = append(queue, buyer{qty: 1 + rng.IntN(max(c.MaxQuantity, 1)), arrived: sec, placed: sec + c.SealDelay})
 			arrived++
+			joined++
 		}
+		w := window{item: make([]int, len(shards)), table: c.TableWRUPerSecond, unlimited: c.TableWRUPerSecond == 0, wru: c.WRUPerReservation}
+		for i := range w.item {
+			w.item[i] = c.ItemTxPerSecond
+		}
+		if c.WRUPerJoin > 0 && !w.unlimited {
+			w.table = max(w.table-joined*c.WRUPerJoin, 0)
+		}
+		joined = 0
+		throttled, confirmThrottled := res.Throttled, res.ConfirmThrottled
+		confirms = w.confirm(confirms, sec, c.WRUPerConfirmation, &res)
+
 		admit := len(queue)
-		if c.AdmitPerSecond > 0 {
+		switch {
+		case c.Admitter && c.AdmitPerSecond > 0:
+			numbered := 0
+			for numbered < len(queue) && queue[numbered].placed <= sec {
+				numbered++
+			}
+			admit = adm.step(sec, numbered, len(active), remaining, throttledBefore, &res)
+		case c.AdmitPerSecond > 0:
 			admit = min(admit, c.AdmitPerSecond)
 		}
 		for _, b := range queue[:admit] {
@@ -100,23 +153,22 @@ func Simulate(c Config) Result {
 		// Buyers in one window race in random order.
 		rng.Shuffle(len(active), func(i, j int) { active[i], active[j] = active[j], active[i] })
 
-		w := window{item: make([]int, len(shards)), table: c.TableWRUPerSecond, unlimited: c.TableWRUPerSecond == 0, wru: c.WRUPerReservation}
-		for i := range w.item {
-			w.item[i] = c.ItemTxPerSecond
-		}
 		sold := 0
 		next := active[:0]
 		for _, b := range active {
 			if !anyFits(shards, b.qty) {
 				continue // sold out for this buyer (no one item has b.qty seats): 409, leaves
 			}
-			done, retry := w.attempt(rng, shards, b.qty, &res)
+			shard, done, retry := w.attempt(rng, shards, b.qty, &res)
 			switch {
 			case done:
 				remaining -= b.qty
 				res.Sold += b.qty
 				sold++
 				res.SellOutSecond = sec
+				if c.ConfirmDelay > 0 {
+					confirms = append(confirms, confirmation{due: sec + c.ConfirmDelay, shard: shard})
+				}
 			case retry && sec-b.started < c.MaxWait:
 				next = append(next, b)
 			case retry:
@@ -124,10 +176,14 @@ func Simulate(c Config) Result {
 			}
 		}
 		active = next
+		throttledBefore = res.Throttled > throttled || res.ConfirmThrottled > confirmThrottled
 		reservations += sold
 		res.PeakPerSecond = max(res.PeakPerSecond, sold)
-		if (arrived == c.Buyers && len(queue) == 0 && len(active) == 0) || remaining == 0 {
+		if ((arrived == c.Buyers && len(queue) == 0 && len(active) == 0) || remaining == 0) && len(confirms) == 0 {
 			break
+		}
+		if remaining == 0 {
+			queue, active = nil, nil // sold out: the rest are told so and leave
 		}
 	}
 	res.Leftover = remaining
@@ -160,8 +216,8 @@ type window struct {
 }
 
 // attempt tries a random shard, then falls back through the others in order. It reports
-// done when seats were taken, retry when capacity (not seats) stopped it.
-func (w *window) attempt(rng *rand.Rand, shards []int, qty int, res *Result) (done, retry bool) {
+// the shard and done when seats were taken, retry when capacity (not seats) stopped it.
+func (w *window) attempt(rng *rand.Rand, shards []int, qty int, res *Result) (shard int, done, retry bool) {
 	start := rng.IntN(len(shards))
 	for k := range shards {
 		i := (start + k) % len(shards)
@@ -171,17 +227,62 @@ func (w *window) attempt(rng *rand.Rand, shards []int, qty int, res *Result) (do
 		res.Attempts++
 		if w.item[i] == 0 || (!w.unlimited && w.table < w.wru) {
 			res.Throttled++
-			return false, true
+			return i, false, true
 		}
 		w.item[i]--
 		w.table -= w.wru
 		if shards[i] >= qty {
 			shards[i] -= qty
-			return true, false
+			return i, true, false
 		}
 		res.Fallbacks++
 	}
-	return false, false
+	return 0, false, false
+}
+
+// confirm runs the confirmations due by sec, before this window's reservations (they
+// were started earlier); one refused for capacity is retried next second. It returns
+// those still pending.
+func (w *window) confirm(pending []confirmation, sec, wru int, res *Result) []confirmation {
+	next := pending[:0]
+	for _, cf := range pending {
+		switch {
+		case cf.due > sec:
+			next = append(next, cf)
+		case w.item[cf.shard] == 0 || (!w.unlimited && w.table < wru):
+			res.ConfirmThrottled++
+			next = append(next, cf)
+		default:
+			w.item[cf.shard]--
+			w.table -= wru
+			res.Confirmed++
+			res.ConfirmDoneAt = sec
+		}
+	}
+	return next
+}
+
+// admitter is waitroom.Step driven one window at a time.
+type admitter struct {
+	rate     int
+	perBuyer float64
+	serving  int64
+	carry    float64
+}
+
+// step returns how many of the numbered buyers at the head of the queue to admit.
+func (a *admitter) step(sec, numbered, active, remaining int, throttled bool, res *Result) int {
+	now := time.Unix(int64(sec), 0)
+	r := waitroom.Step(waitroom.StepInput{
+		Now: now, Last: now.Add(-time.Second), Serving: a.serving, Numbered: a.serving + int64(numbered),
+		Rate: a.rate, Carry: a.carry, Active: int64(active), Remaining: int64(remaining), PerBuyer: a.perBuyer,
+		Throttled: throttled,
+	})
+	if r.Reason == waitroom.Throttled {
+		res.Paused++
+	}
+	a.serving, a.carry = r.Serving, r.Carry
+	return int(r.Admitted)
 }
 
 // OnSale is the 50,000-seat on-sale docs/capacity.md is about, before any choice of
@@ -192,4 +293,19 @@ func OnSale(shards, admitPerSecond int) Config {
 	return Config{Seats: 50000, Shards: shards, Buyers: 200000, ArrivalSeconds: 20, MaxQuantity: 4,
 		ItemTxPerSecond: 500, TableWRUPerSecond: 40000, WRUPerReservation: 12, MaxWait: 10,
 		AdmitPerSecond: admitPerSecond, Seed: 1}
+}
+
+// Stadium is issue 12's on-sale as docs/waiting-room.md designs it: 50,000 seats, one a
+// buyer, so 5,000 reservations a second sell out in 10 s; 100,000 buyers in the
+// pre-queue, placed at the start, and 100,000 more joining over the first 20 s (2 WRU a
+// join, placed 3 s after joining); reservations cost 8 WRU after the merge; each buyer
+// confirms 5 s after reserving (7 WRU, on the same shard); the admitter as built
+// (waitroom.Step); the table's write quota raised to tableWRU.
+func Stadium(shards, admitPerSecond, tableWRU int) Config {
+	c := OnSale(shards, admitPerSecond)
+	c.MaxQuantity, c.PreQueue, c.Buyers = 1, 100_000, 100_000
+	c.TableWRUPerSecond = tableWRU
+	c.WRUPerReservation, c.WRUPerJoin, c.WRUPerConfirmation = 8, 2, 7
+	c.ConfirmDelay, c.SealDelay, c.Admitter = 5, 3, true
+	return c
 }

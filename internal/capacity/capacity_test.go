@@ -43,3 +43,35 @@ func TestQueueRemovesThrottling(t *testing.T) {
 		t.Errorf("200,000 buyers in 20 s through a 3,000/s queue should wait: %+v", r)
 	}
 }
+
+func TestStadium(t *testing.T) {
+	tests := []struct {
+		name              string
+		cfg               Config
+		maxSellOut        int
+		throttled, paused bool
+	}{
+		// From 5 s on, 5,000 reservations (40,000 WRU) and 5,000 confirmations (35,000) a
+		// second on 32 shards (313 tx/s each), joins (10,000) on top: 85,000 WRU/s fits a
+		// 100,000 quota, nothing throttles, and 50,000 seats go in 10 s.
+		{"32 shards, 100,000 WRU/s", Stadium(32, 5000, 100_000), 10, false, false},
+		// 16 shards take 625 tx/s each once confirmations start: over the 500/s per item.
+		{"16 shards", Stadium(16, 5000, 150_000), 20, true, true},
+		// On a default 40,000 WRU/s table the admitter pauses on throttling and the sale stretches.
+		{"32 shards, default table", Stadium(32, 5000, 40_000), 60, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Simulate(tt.cfg)
+			if r.Sold != tt.cfg.Seats || r.Confirmed != r.Sold {
+				t.Fatalf("sold %d, confirmed %d of %d seats: %+v", r.Sold, r.Confirmed, tt.cfg.Seats, r)
+			}
+			if r.SellOutSecond+1 > tt.maxSellOut {
+				t.Errorf("sold out in %d s, want at most %d: %+v", r.SellOutSecond+1, tt.maxSellOut, r)
+			}
+			if (r.Throttled+r.ConfirmThrottled > 0) != tt.throttled || (r.Paused > 0) != tt.paused {
+				t.Errorf("throttled %d+%d, paused %d s: %+v", r.Throttled, r.ConfirmThrottled, r.Paused, r)
+			}
+		})
+	}
+}
