@@ -51,9 +51,9 @@ func TestConflictsPastTheDeadline(t *testing.T) {
 	}
 }
 
-// lambdaDied is a failure after commit that nothing in the Lambda can retry: the
+// errLambdaDied is a failure after commit that nothing in the Lambda can retry: the
 // function died (timeout, crash) before answering.
-var lambdaDied = errors.New("lambda died (injected, after commit)")
+var errLambdaDied = errors.New("lambda died (injected, after commit)")
 
 // A Lambda that dies after its transaction committed, before answering: the client
 // retries with the same key and gets the same booking; no seat is taken twice.
@@ -61,7 +61,7 @@ func TestReserveAnswerLost(t *testing.T) {
 	h := newHarness(t, booking.Config{})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100})
 	now := time.Now()
-	h.faults.Fail(transact, 1, true, lambdaDied)
+	h.faults.Fail(transact, 1, true, errLambdaDied)
 	if _, err := h.svc.Reserve(context.Background(), "u", ev, 2, "k", now); err == nil {
 		t.Fatal("the lost answer was not noticed")
 	}
@@ -117,7 +117,7 @@ func TestConfirmRecoversFromFaults(t *testing.T) {
 			h.faults.Fail(transact, 1, false, errors.New("connection refused (injected)"))
 		}},
 		{"lambda dies after the confirm transaction", func(h *harness) {
-			h.faults.Fail(transact, 1, true, lambdaDied)
+			h.faults.Fail(transact, 1, true, errLambdaDied)
 		}},
 	}
 	for _, c := range cases {
