@@ -14,15 +14,12 @@ import (
 // PaymentLedger keeps the simulated provider's charges and refunds in the table, one
 // item per key, so that idempotency by key holds across Lambda instances. It stands in
 // for a real provider's own records and would go with the simulated provider.
-type PaymentLedger struct {
-	db    *dynamodb.Client
-	table string
-}
+type PaymentLedger struct{ tableClient }
 
-// NewPaymentLedger returns a ledger in table. Give it a client without a Meter: the
+// NewPaymentLedger returns a ledger in table. Give it a client nothing meters: the
 // provider's bookkeeping is not the product's DynamoDB cost.
 func NewPaymentLedger(db *dynamodb.Client, table string) *PaymentLedger {
-	return &PaymentLedger{db: db, table: table}
+	return &PaymentLedger{newTableClient(db, table)}
 }
 
 var _ payments.Ledger = (*PaymentLedger)(nil)
@@ -86,7 +83,7 @@ func (l *PaymentLedger) putOnce(ctx context.Context, rec any) (item, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &l.table, Item: it,
+	err = l.put(ctx, &dynamodb.PutItemInput{Item: it,
 		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if ccf, failed := conditionFailed(err); failed {
@@ -97,8 +94,8 @@ func (l *PaymentLedger) putOnce(ctx context.Context, rec any) (item, error) {
 
 // Charges counts the charges taken under k (0 or 1), for tests and the load tool.
 func (l *PaymentLedger) Charges(ctx context.Context, k string) (int, error) {
-	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &l.table, Key: key(chargePrefix+k, chargeSK), ConsistentRead: aws.Bool(true)})
-	if err != nil || out.Item == nil {
+	it, err := l.get(ctx, key(chargePrefix+k, chargeSK))
+	if err != nil || it == nil {
 		return 0, err
 	}
 	return 1, nil

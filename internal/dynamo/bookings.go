@@ -2,9 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -22,25 +19,21 @@ import (
 
 // Bookings is the booking store: the reservation transaction, status changes that move
 // seats, idempotency records, per-user seat counters, rate windows, check-ins and stats.
-// Every call asks for ReturnConsumedCapacity TOTAL so a Meter can report the cost.
+// Every call asks for ReturnConsumedCapacity TOTAL so the cost can be metered
+// (internal/dynamo/dynamotest).
 type Bookings struct {
-	db    *dynamodb.Client
-	table string
-	list  *Store // the shared paginated query
-	retry Backoff
+	tableClient
 	freed FreedNotifier    // told when a release hands seats to the waitlist (may be nil)
 	bus   notify.Publisher // hears of confirmations (may be nil)
 }
 
-// NewBookings returns the booking store on a client (built with WithMeter / WithFaults
-// options when calls are to be counted or failures injected).
+// NewBookings returns the booking store on a client (built with dynamotest's options
+// when calls are to be counted or failures injected).
 func NewBookings(db *dynamodb.Client, table string) *Bookings {
-	return &Bookings{db: db, table: table, list: New(db, table), retry: DefaultBackoff}
+	return &Bookings{tableClient: newTableClient(db, table)}
 }
 
 var _ booking.Store = (*Bookings)(nil)
-
-const consumedTotal = types.ReturnConsumedCapacityTotal
 
 func marshalAV(v any) types.AttributeValue {
 	av, err := attributevalue.Marshal(v)
@@ -48,14 +41,6 @@ func marshalAV(v any) types.AttributeValue {
 		panic("dynamo: marshal " + err.Error()) // only records of this package are marshalled
 	}
 	return av
-}
-
-// requestToken derives a ClientRequestToken: equal for the retries of one transaction
-// (so a retried transaction that had in fact committed is not applied twice), different
-// for any other, since DynamoDB rejects a reused token with other parameters.
-func requestToken(parts ...string) *string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return aws.String(hex.EncodeToString(sum[:16]))
 }
 
 // GetEvent reads the booking-relevant part of an event. Eventually consistent is enough:
@@ -100,10 +85,9 @@ func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 // failing to count must not turn a clear answer into an error.
 func (s *Bookings) countAttempt(ctx context.Context, r booking.ReserveRequest) {
 	w := s.rateWindow(r)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: w.TableName, Key: w.Key, UpdateExpression: w.UpdateExpression,
 		ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues,
-		ReturnConsumedCapacity: consumedTotal,
 	})
 	if err != nil {
 		slog.WarnContext(ctx, "turned-away attempt not counted", "error", err)
@@ -242,7 +226,7 @@ func (s *Bookings) GetBooking(ctx context.Context, id string) (*booking.Booking,
 // ClaimConfirm marks the booking as being confirmed under a key; one UpdateItem that also
 // returns the booking, so a confirmation needs no separate read.
 func (s *Bookings) ClaimConfirm(ctx context.Context, r booking.ClaimRequest) (*booking.Booking, error) {
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: bookingKey(r.BookingID),
 		ConditionExpression: aws.String("user_id = :user AND (#status = :held OR #status = :expired)" +
 			" AND attribute_not_exists(confirm_answers.#key)" +
@@ -255,7 +239,6 @@ func (s *Bookings) ClaimConfirm(ctx context.Context, r booking.ClaimRequest) (*b
 		},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ReturnConsumedCapacity:              consumedTotal,
 	})
 	if ccf, failed := conditionFailed(err); failed {
 		if len(ccf.Item) == 0 {
@@ -371,11 +354,11 @@ func (s *Bookings) SettleClaim(ctx context.Context, b *booking.Booking, p *booki
 	in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: bookingKey(b.ID),
 		ConditionExpression:       aws.String("version = :version AND confirm_claim = :key"),
 		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + " REMOVE confirm_claim, confirm_claim_hash, confirm_claim_until"),
-		ExpressionAttributeValues: vals, ReturnConsumedCapacity: consumedTotal}
+		ExpressionAttributeValues: vals}
 	if len(names) > 0 {
 		in.ExpressionAttributeNames = names
 	}
-	_, err := s.db.UpdateItem(ctx, in)
+	_, err := s.update(ctx, in)
 	if _, failed := conditionFailed(err); failed {
 		return booking.ErrChanged
 	}
@@ -434,12 +417,12 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 
 // RecordRefund marks the booking's refund as paid.
 func (s *Bookings) RecordRefund(ctx context.Context, b *booking.Booking, refundID string, now time.Time) (*booking.Booking, error) {
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: bookingKey(b.ID),
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: bookingKey(b.ID),
 		ConditionExpression:       aws.String("attribute_exists(refund)"),
 		UpdateExpression:          aws.String("SET refund.refund_id = :id, refund.#status = :succeeded, updated_at = :now, version = version + :one"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: item{":id": str(refundID), ":succeeded": str("succeeded"), ":now": str(fmtBookingTime(now)), ":one": num(1)},
-		ReturnValues:              types.ReturnValueAllNew, ReturnConsumedCapacity: consumedTotal,
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil {
 		return nil, err
@@ -471,7 +454,7 @@ func (s *Bookings) page(ctx context.Context, in *dynamodb.QueryInput, f booking.
 		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		in.ExpressionAttributeValues[":status"] = str(string(f.Status))
 	}
-	items, next, err := s.list.query(ctx, in, max(f.Limit, 1), f.Cursor, names, valid)
+	items, next, err := s.query(ctx, in, max(f.Limit, 1), f.Cursor, names, valid)
 	if err != nil {
 		return booking.Page{}, err
 	}
@@ -545,26 +528,4 @@ func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, er
 		Offering:  e.Offering,
 		Revenue:   booking.Money{Amount: numAttr(st, "revenue"), Currency: e.Price.Currency},
 		CheckedIn: numAttr(st, "checked_in")}, nil
-}
-
-// reasons are a cancelled transaction's per-action reasons.
-type reasons []types.CancellationReason
-
-func cancellation(err error) (reasons, bool) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil, false
-	}
-	return reasons(tce.CancellationReasons), true
-}
-
-func (r reasons) failed(i int) bool {
-	return i < len(r) && aws.ToString(r[i].Code) == "ConditionalCheckFailed"
-}
-
-func (r reasons) item(i int) item {
-	if i < len(r) && len(r[i].Item) > 0 {
-		return r[i].Item
-	}
-	return nil
 }

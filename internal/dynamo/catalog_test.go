@@ -13,6 +13,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
@@ -23,7 +24,7 @@ type fixture struct {
 	ctx   context.Context
 	db    *dynamodb.Client
 	table string
-	store *dynamo.Store
+	store *dynamo.Catalog
 	svc   *catalog.Service
 	now   time.Time
 }
@@ -550,4 +551,72 @@ func TestWaitingMakesAnEventSoldOut(t *testing.T) {
 	if got.Waiting != 2 || !got.SoldOut() || got.ForSale() != 0 || a.Waiting != 2 || !a.SoldOut() {
 		t.Fatalf("event %+v, availability %+v", got, a)
 	}
+}
+
+// A catalogue write whose answer is lost after DynamoDB applied it (an internal error, or
+// a dropped connection) is retried by the write path; the retry fails its condition
+// against the write's own result, and the write_id tag turns that into the success it
+// was, not a 412 or a conflict. Each write is applied once.
+func TestLostAnswersOfCatalogueWritesAreSuccesses(t *testing.T) {
+	db, table := localtest.Table(t)
+	faults := &dynamotest.Faults{}
+	store := dynamo.New(dynamodb.New(db.Options(), dynamotest.WithFaults(faults)), table)
+	f := &fixture{t: t, ctx: context.Background(), db: db, table: table, store: store, now: time.Now().UTC(),
+		svc: catalog.NewService(store, time.Now)}
+	lose := func(op string) {
+		t.Helper()
+		faults.Fail(op, 1, true, dynamotest.InternalError())
+	}
+	applied := func() {
+		t.Helper()
+		if n := faults.Pending("UpdateItem") + faults.Pending("TransactWriteItems"); n != 0 {
+			t.Fatalf("%d injected failures never happened", n)
+		}
+	}
+
+	v := f.venue("Arena", "Austin", 1000)
+	lose("UpdateItem")
+	uv, err := f.svc.UpdateVenue(f.ctx, v.ID, v.Version, catalog.VenuePatch{Name: ptr("Renamed")})
+	applied()
+	if err != nil || uv.Version != v.Version+1 || uv.Name != "Renamed" {
+		t.Fatalf("venue update with a lost answer: %v %+v", err, uv)
+	}
+
+	e := f.event(v, "Show", "live-music", 48*time.Hour, 100)
+	lose("UpdateItem")
+	ue, err := f.svc.UpdateEvent(f.ctx, e.ID, e.Version, catalog.EventPatch{Capacity: ptr(int64(120))})
+	applied()
+	if err != nil || ue.Version != e.Version+1 || ue.Capacity != 120 || ue.Available != 120 {
+		t.Fatalf("event update with a lost answer: %v %+v", err, ue)
+	}
+
+	// A venue move is a transaction; its retry carries the same token (which moto does
+	// not honour), and the tag recognises it all the same.
+	other := f.venue("Other", "Austin", 500)
+	lose("TransactWriteItems")
+	moved, err := f.svc.UpdateEvent(f.ctx, e.ID, ue.Version, catalog.EventPatch{VenueID: &other.ID})
+	applied()
+	if err != nil || moved.Version != ue.Version+1 || moved.VenueID != other.ID {
+		t.Fatalf("venue move with a lost answer: %v %+v", err, moved)
+	}
+	if err := f.svc.DeleteVenue(f.ctx, v.ID); err != nil {
+		t.Fatalf("the old venue still counts the moved event: %v", err)
+	}
+
+	lose("UpdateItem")
+	p, err := f.svc.Publish(f.ctx, e.ID, moved.Version)
+	applied()
+	if err != nil || p.Status != catalog.Published || p.Version != moved.Version+1 {
+		t.Fatalf("publish with a lost answer: %v %+v", err, p)
+	}
+	lose("UpdateItem")
+	c, err := f.svc.Cancel(f.ctx, e.ID, p.Version)
+	applied()
+	if err != nil || c.Status != catalog.Cancelled || c.Version != p.Version+1 {
+		t.Fatalf("cancel with a lost answer: %v %+v", err, c)
+	}
+
+	// A stale write still fails as stale: the tag is only ever this call's own.
+	_, err = f.svc.UpdateVenue(f.ctx, other.ID, other.Version+1, catalog.VenuePatch{Name: ptr("Stale")})
+	wantCode(t, err, fault.VersionConflict)
 }

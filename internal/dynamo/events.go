@@ -105,24 +105,24 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 
 // CreateEvent puts the draft, checks its venue still exists with room for it, and counts
 // it against the venue, all in one transaction.
-func (s *Store) CreateEvent(ctx context.Context, e catalog.Event, requestHash string) (*catalog.Existing[catalog.Event], error) {
+func (s *Catalog) CreateEvent(ctx context.Context, e catalog.Event, requestHash string) (*catalog.Existing[catalog.Event], error) {
 	it, err := attributevalue.MarshalMap(toEventRecord(e, requestHash))
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	err = s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName: &s.table, Item: it,
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 		venueFits(s.table, e.VenueID, e.Capacity),
 		countUsage(s.table, e.VenueID, 1),
-	}})
-	codes, cancelled := cancellationReasons(err)
+	}, aws.String(newToken()))
+	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
 		return nil, err
-	case failedAt(codes, 0):
+	case reasons.failed(0):
 		old, err := s.get(ctx, eventKey(e.ID))
 		if err != nil {
 			return nil, err
@@ -135,10 +135,8 @@ func (s *Store) CreateEvent(ctx context.Context, e catalog.Event, requestHash st
 			return nil, err
 		}
 		return &catalog.Existing[catalog.Event]{Item: existing, RequestHash: hash}, nil
-	case failedAt(codes, 1):
+	case reasons.failed(1):
 		return nil, venueChanged()
-	case transactionConflict(codes):
-		return nil, busy()
 	}
 	return nil, err
 }
@@ -170,7 +168,7 @@ func venueChanged() error {
 }
 
 // GetEvent reads an event.
-func (s *Store) GetEvent(ctx context.Context, id string) (catalog.Event, error) {
+func (s *Catalog) GetEvent(ctx context.Context, id string) (catalog.Event, error) {
 	it, err := s.get(ctx, eventKey(id))
 	if err != nil {
 		return catalog.Event{}, err
@@ -183,7 +181,7 @@ func (s *Store) GetEvent(ctx context.Context, id string) (catalog.Event, error) 
 }
 
 // ListEvents lists every event newest first from gsi1.
-func (s *Store) ListEvents(ctx context.Context, f catalog.EventFilter) (catalog.Page[catalog.Event], error) {
+func (s *Catalog) ListEvents(ctx context.Context, f catalog.EventFilter) (catalog.Page[catalog.Event], error) {
 	in := &dynamodb.QueryInput{
 		IndexName:                 aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
@@ -202,7 +200,7 @@ func (s *Store) ListEvents(ctx context.Context, f catalog.EventFilter) (catalog.
 
 // ListPublished lists published events by start time from the sparse gsi2: from and to
 // bound the sort key, city and category filter.
-func (s *Store) ListPublished(ctx context.Context, f catalog.PublicFilter) (catalog.Page[catalog.Event], error) {
+func (s *Catalog) ListPublished(ctx context.Context, f catalog.PublicFilter) (catalog.Page[catalog.Event], error) {
 	lower := formatTime(f.From)
 	// '~' sorts after '#' and every id character, so the bound includes events starting at To.
 	upper := "~"
@@ -242,7 +240,7 @@ func (s *Store) ListPublished(ctx context.Context, f catalog.PublicFilter) (cata
 	})
 }
 
-func (s *Store) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
+func (s *Catalog) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
 	items, next, err := s.query(ctx, in, limit, cursor, names, valid)
 	if err != nil {
 		return catalog.Page[catalog.Event]{}, err
@@ -262,7 +260,7 @@ func (s *Store) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit in
 // Capacity and available move by the same delta with ADD, and a decrease also requires
 // available >= -delta, so the write itself guards the seat invariant. A venue change
 // (drafts only) also moves the usage counters and checks the new venue, in one transaction.
-func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (catalog.Event, error) {
+func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) (catalog.Event, error) {
 	delta := after.Capacity - before.Capacity
 	set := []string{
 		"#name = :name", "#description = :description", "#category = :category", "venue_id = :venue_id",
@@ -270,7 +268,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		"price_amount = :price_amount", "price_currency = :price_currency",
 		"max_tickets_per_booking = :max_tickets", "updated_at = :updated_at", "write_id = :write_id",
 	}
-	writeID := newWriteID()
+	token := newToken()
 	venue, err := attributevalue.Marshal(venueSummaryRecord{Name: after.Venue.Name, City: after.Venue.City, Address: after.Venue.Address})
 	if err != nil {
 		return catalog.Event{}, err
@@ -281,7 +279,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		":starts_at": str(formatTime(after.StartsAt)), ":ends_at": str(formatTime(after.EndsAt)),
 		":price_amount": num(after.Price.Amount), ":price_currency": str(after.Price.Currency),
 		":max_tickets": num(after.MaxTicketsPerBooking), ":updated_at": str(formatTime(after.UpdatedAt)),
-		":delta": num(delta), ":one": num(1), ":v": num(before.Version), ":write_id": str(writeID),
+		":delta": num(delta), ":one": num(1), ":v": num(before.Version), ":write_id": str(token),
 	}
 	if before.Status == catalog.Published {
 		set = append(set, "gsi2sk = :gsi2sk")
@@ -308,15 +306,15 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 	update := "SET " + strings.Join(set, ", ") + remove + " ADD #capacity :delta, #available :delta, #version :one"
 
 	if after.VenueID == before.VenueID {
-		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: eventKey(before.ID),
+		out, err := s.update(ctx, &dynamodb.UpdateItemInput{
+			Key:              eventKey(before.ID),
 			UpdateExpression: &update, ConditionExpression: &cond,
 			ExpressionAttributeNames: aliases(update, cond), ExpressionAttributeValues: values,
 			ReturnValues:                        types.ReturnValueAllNew,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if ccf, failed := conditionFailed(err); failed {
-			return s.whyUpdateFailed(ctx, ccf, before, after, writeID)
+			return s.whyUpdateFailed(ctx, ccf, before, after, token)
 		}
 		if err != nil {
 			return catalog.Event{}, err
@@ -327,7 +325,7 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 
 	// Only drafts move; the condition says so again in case the event was just published.
 	values[":draft"] = str(string(catalog.Draft))
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	err = s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: eventKey(before.ID),
 			UpdateExpression: &update, ConditionExpression: aws.String(cond + " AND #status = :draft"),
@@ -336,27 +334,26 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		venueFits(s.table, after.VenueID, after.Capacity),
 		countUsage(s.table, before.VenueID, -1),
 		countUsage(s.table, after.VenueID, 1),
-	}})
-	codes, cancelled := cancellationReasons(err)
+	}, &token)
+	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled && err != nil:
 		return catalog.Event{}, err
 	case !cancelled:
 		return s.GetEvent(ctx, before.ID)
-	case failedAt(codes, 0):
-		return s.whyUpdateFailed(ctx, nil, before, after, writeID)
-	case failedAt(codes, 1):
+	case reasons.failed(0):
+		return s.whyUpdateFailed(ctx, nil, before, after, token)
+	case reasons.failed(1):
 		return catalog.Event{}, venueChanged()
-	case transactionConflict(codes):
-		return catalog.Event{}, busy()
 	}
 	return catalog.Event{}, err
 }
 
 // whyUpdateFailed names the condition an event update failed: the event is gone, it was
 // changed since it was read, or (the version still matching) the seats it would cut are
-// taken; or it did not fail: the item carries this call's write.
-func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, before, after catalog.Event, writeID string) (catalog.Event, error) {
+// taken; or it did not fail: the item carries this call's write (a retry of an attempt
+// whose answer was lost).
+func (s *Catalog) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, before, after catalog.Event, token string) (catalog.Event, error) {
 	old, err := s.current(ctx, ccf, eventKey(before.ID))
 	if err != nil {
 		return catalog.Event{}, err
@@ -368,7 +365,7 @@ func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheck
 	if err != nil {
 		return catalog.Event{}, err
 	}
-	if wroteIt(old, writeID) {
+	if wroteIt(old, token) {
 		return now, nil
 	}
 	if now.Version != before.Version {
@@ -383,21 +380,21 @@ func (s *Store) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalCheck
 // Publish moves a draft to published and into the public index. The condition repeats
 // what the caller checked (status draft, the starts_at the sort key is built from, and
 // the version if the caller sent one), so a concurrent change cannot slip in between.
-func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (catalog.Event, error) {
+func (s *Catalog) Publish(ctx context.Context, e catalog.Event, version int64) (catalog.Event, error) {
 	cond := "#status = :draft AND starts_at = :starts_at"
-	writeID := newWriteID()
+	token := newToken()
 	values := item{
 		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
 		":starts_at": str(formatTime(e.StartsAt)), ":p": str(publishedPartition),
 		":sk": str(publicSortKey(e.StartsAt, e.ID)), ":updated_at": str(formatTime(e.UpdatedAt)), ":one": num(1),
-		":write_id": str(writeID),
+		":write_id": str(token),
 	}
 	if version > 0 {
 		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: eventKey(e.ID),
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
+		Key:                                 eventKey(e.ID),
 		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one"),
 		ConditionExpression:                 &cond,
 		ExpressionAttributeNames:            aliases("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one", cond),
@@ -406,7 +403,7 @@ func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (ca
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, failed := conditionFailed(err); failed {
-		return s.whyTransitionFailed(ctx, ccf, e.ID, version, catalog.Published, writeID)
+		return s.whyTransitionFailed(ctx, ccf, e.ID, version, catalog.Published, token)
 	}
 	if err != nil {
 		return catalog.Event{}, err
@@ -417,20 +414,20 @@ func (s *Store) Publish(ctx context.Context, e catalog.Event, version int64) (ca
 
 // Cancel moves a draft or published event to cancelled and removes it from the public
 // index, in one conditional write.
-func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.Time) (catalog.Event, error) {
+func (s *Catalog) Cancel(ctx context.Context, id string, version int64, now time.Time) (catalog.Event, error) {
 	cond := "#status IN (:draft, :published)"
-	writeID := newWriteID()
+	token := newToken()
 	values := item{
 		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
 		":cancelled": str(string(catalog.Cancelled)), ":updated_at": str(formatTime(now)), ":one": num(1),
-		":write_id": str(writeID),
+		":write_id": str(token),
 	}
 	if version > 0 {
 		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: eventKey(id),
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
+		Key:                                 eventKey(id),
 		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one"),
 		ConditionExpression:                 &cond,
 		ExpressionAttributeNames:            aliases("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one", cond),
@@ -439,7 +436,7 @@ func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.T
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, failed := conditionFailed(err); failed {
-		return s.whyTransitionFailed(ctx, ccf, id, version, catalog.Cancelled, writeID)
+		return s.whyTransitionFailed(ctx, ccf, id, version, catalog.Cancelled, token)
 	}
 	if err != nil {
 		return catalog.Event{}, err
@@ -450,7 +447,7 @@ func (s *Store) Cancel(ctx context.Context, id string, version int64, now time.T
 
 // whyTransitionFailed names the condition a status change failed, or recognises the
 // retried write that had in fact gone through.
-func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, id string, version int64, to catalog.Status, writeID string) (catalog.Event, error) {
+func (s *Catalog) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalCheckFailedException, id string, version int64, to catalog.Status, token string) (catalog.Event, error) {
 	old, err := s.current(ctx, ccf, eventKey(id))
 	if err != nil {
 		return catalog.Event{}, err
@@ -462,7 +459,7 @@ func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalC
 	if err != nil {
 		return catalog.Event{}, err
 	}
-	if wroteIt(old, writeID) {
+	if wroteIt(old, token) {
 		return e, nil
 	}
 	if version > 0 && e.Version != version {
@@ -476,7 +473,7 @@ func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalC
 
 // Availability reads the counters only, eventually consistent: the caller caches the
 // answer for longer than replication takes, and it costs half a strongly consistent read.
-func (s *Store) Availability(ctx context.Context, id string) (catalog.Availability, error) {
+func (s *Catalog) Availability(ctx context.Context, id string) (catalog.Availability, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: eventKey(id),
 		ProjectionExpression:     aws.String("event_id, #capacity, #available, waiting, #status, #version"),

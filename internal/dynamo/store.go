@@ -1,14 +1,12 @@
 // Package dynamo stores the product in the single DynamoDB table described in
-// docs/table-design.md. Every write is conditional; failed conditions become the
-// *fault.Error the domain expects. This file holds what every entity shares: the client,
-// cursors, and reading why a conditional write failed.
+// docs/table-design.md. Every write is conditional and goes through the one write path
+// (write.go); failed conditions become the errors the domain expects. This file holds the
+// catalogue store and what every entity shares: item helpers, cursors and paged queries.
 package dynamo
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,18 +20,16 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/tracing"
 )
 
-// Store is the table. Methods for each entity live in the file named after it.
-type Store struct {
-	db    *dynamodb.Client
-	table string
-}
+// Catalog is the catalogue store (catalog.Store): venues (venues.go) and events
+// (events.go).
+type Catalog struct{ tableClient }
 
-// New returns a Store on an existing client and table.
-func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, table: table} }
+// New returns the catalogue store on an existing client and table.
+func New(db *dynamodb.Client, table string) *Catalog { return &Catalog{newTableClient(db, table)} }
 
 // Open builds a traced client from the default AWS configuration, which honours
 // AWS_ENDPOINT_URL and friends, so the local stack needs no code here.
-func Open(ctx context.Context, table string) (*Store, error) {
+func Open(ctx context.Context, table string) (*Catalog, error) {
 	cfg, err := tracing.LoadAWSConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -64,81 +60,6 @@ func aliases(exprs ...string) map[string]string {
 		}
 	}
 	return names
-}
-
-// conditionFailed reports whether err is a failed condition on a single-item write.
-func conditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
-	var ccf *types.ConditionalCheckFailedException
-	ok := errors.As(err, &ccf)
-	return ccf, ok
-}
-
-// cancellationReasons returns, for a cancelled transaction, each action's reason code
-// ("None" for actions that were fine), in the order the actions were given.
-func cancellationReasons(err error) ([]string, bool) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil, false
-	}
-	codes := make([]string, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		codes[i] = aws.ToString(r.Code)
-	}
-	return codes, true
-}
-
-// failedAt reports whether the transaction action at index i failed its condition.
-func failedAt(codes []string, i int) bool {
-	return i < len(codes) && codes[i] == "ConditionalCheckFailed"
-}
-
-// transactionConflict reports a transaction that lost to another one on the same items;
-// the SDK has already retried it, so the caller is told to try again.
-func transactionConflict(codes []string) bool {
-	for _, c := range codes {
-		if c == "TransactionConflict" {
-			return true
-		}
-	}
-	return false
-}
-
-// busy is the answer when concurrent writers keep a transaction from going through.
-func busy() error {
-	return fault.New(fault.Conflict, "The item is being changed by another request; try again")
-}
-
-// current reads the item a conditional write failed on: the failure carries it when the
-// write asked for ALL_OLD, otherwise it is read again. nil means there is no item.
-func (s *Store) current(ctx context.Context, ccf *types.ConditionalCheckFailedException, k item) (item, error) {
-	if ccf != nil && len(ccf.Item) > 0 {
-		return ccf.Item, nil
-	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, err
-	}
-	return out.Item, nil
-}
-
-// newWriteID tags one catalogue write. The SDK retries a write whose response was lost;
-// the retry then fails its condition against the write's own result, and finding this tag
-// on the item tells that apart from a real conflict.
-func newWriteID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
-}
-
-// wroteIt reports whether the item carries the tag of this call's write.
-func wroteIt(it item, writeID string) bool {
-	v, ok := it["write_id"].(*types.AttributeValueMemberS)
-	return ok && v.Value == writeID
-}
-
-// get reads one item consistently; nil when absent.
-func (s *Store) get(ctx context.Context, k item) (item, error) {
-	return s.current(ctx, nil, k)
 }
 
 // Cursors are the base64url of the key attributes of the last item returned (all keys in
@@ -196,12 +117,12 @@ const (
 // of the next page ("" on the last). With a filter expression DynamoDB applies Limit
 // before filtering, so pages come back short; the cursor is therefore built from the last
 // item returned, not from DynamoDB's LastEvaluatedKey.
-func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) ([]item, string, error) {
+func (c *tableClient) query(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) ([]item, string, error) {
 	start, err := decodeCursor(cursor, names, valid)
 	if err != nil {
 		return nil, "", err
 	}
-	in.TableName = &s.table
+	in.TableName = &c.table
 	var items []item
 	for range maxQueryRounds {
 		want := limit - len(items) + 1 // one more than needed tells whether a next page exists
@@ -210,7 +131,7 @@ func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, limit int, c
 		}
 		in.Limit = aws.Int32(int32(want))
 		in.ExclusiveStartKey = start
-		out, err := s.db.Query(ctx, in)
+		out, err := c.db.Query(ctx, in)
 		if err != nil {
 			var ve interface{ ErrorCode() string }
 			if cursor != "" && errors.As(err, &ve) && ve.ErrorCode() == "ValidationException" {

@@ -87,13 +87,13 @@ func fromVenueItem(it item) (catalog.Venue, string, error) {
 }
 
 // CreateVenue puts the venue unless the id is taken.
-func (s *Store) CreateVenue(ctx context.Context, v catalog.Venue, requestHash string) (*catalog.Existing[catalog.Venue], error) {
+func (s *Catalog) CreateVenue(ctx context.Context, v catalog.Venue, requestHash string) (*catalog.Existing[catalog.Venue], error) {
 	it, err := attributevalue.MarshalMap(toVenueRecord(v, requestHash))
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: it,
+	err = s.put(ctx, &dynamodb.PutItemInput{
+		Item:                                it,
 		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
@@ -116,7 +116,7 @@ func (s *Store) CreateVenue(ctx context.Context, v catalog.Venue, requestHash st
 }
 
 // GetVenue reads a venue.
-func (s *Store) GetVenue(ctx context.Context, id string) (catalog.Venue, error) {
+func (s *Catalog) GetVenue(ctx context.Context, id string) (catalog.Venue, error) {
 	it, err := s.get(ctx, venueKey(id))
 	if err != nil {
 		return catalog.Venue{}, err
@@ -129,7 +129,7 @@ func (s *Store) GetVenue(ctx context.Context, id string) (catalog.Venue, error) 
 }
 
 // ListVenues lists venues by name from gsi1; city and q filter on the lower-cased copies.
-func (s *Store) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalog.Page[catalog.Venue], error) {
+func (s *Catalog) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalog.Page[catalog.Venue], error) {
 	in := &dynamodb.QueryInput{
 		IndexName:                 aws.String("gsi1"),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
@@ -165,21 +165,21 @@ func (s *Store) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalog.
 }
 
 // UpdateVenue writes every field of v if the stored version is still version.
-func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64) (catalog.Venue, error) {
+func (s *Catalog) UpdateVenue(ctx context.Context, v catalog.Venue, version int64) (catalog.Venue, error) {
 	update := "SET #name = :name, name_key = :name_key, gsi1sk = :gsi1sk, #address = :address, " +
 		"#city = :city, city_key = :city_key, #state = :state, #country = :country, postal_code = :postal_code, " +
 		"#capacity = :capacity, updated_at = :updated_at, write_id = :write_id ADD #version :one"
-	writeID := newWriteID()
+	token := newToken()
 	cond := "attribute_exists(pk) AND #version = :v"
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: venueKey(v.ID),
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
+		Key:              venueKey(v.ID),
 		UpdateExpression: &update, ConditionExpression: &cond, ExpressionAttributeNames: aliases(update, cond),
 		ExpressionAttributeValues: item{
 			":name": str(v.Name), ":name_key": str(fold(v.Name)), ":gsi1sk": str(venueSortKey(v)),
 			":address": str(v.Address), ":city": str(v.City), ":city_key": str(fold(v.City)),
 			":state": str(v.State), ":country": str(v.Country), ":postal_code": str(v.PostalCode),
 			":capacity": num(v.Capacity), ":updated_at": str(formatTime(v.UpdatedAt)),
-			":one": num(1), ":v": num(version), ":write_id": str(writeID),
+			":one": num(1), ":v": num(version), ":write_id": str(token),
 		},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -192,7 +192,7 @@ func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64)
 		if old == nil {
 			return catalog.Venue{}, catalog.VenueNotFound()
 		}
-		if wroteIt(old, writeID) {
+		if wroteIt(old, token) {
 			updated, _, err := fromVenueItem(old)
 			return updated, err
 		}
@@ -208,8 +208,8 @@ func (s *Store) UpdateVenue(ctx context.Context, v catalog.Venue, version int64)
 // DeleteVenue deletes the venue and its usage counter in one transaction, which fails if
 // an event references the venue. Event creation checks the venue inside its own
 // transaction, so the two cannot interleave into an event at a deleted venue.
-func (s *Store) DeleteVenue(ctx context.Context, id string) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+func (s *Catalog) DeleteVenue(ctx context.Context, id string) error {
+	err := s.transact(ctx, []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName: &s.table, Key: venueKey(id),
 			ConditionExpression: aws.String("attribute_exists(pk)"),
@@ -220,19 +220,17 @@ func (s *Store) DeleteVenue(ctx context.Context, id string) error {
 			ExpressionAttributeNames:  aliases("#events"),
 			ExpressionAttributeValues: item{":zero": num(0)},
 		}},
-	}})
-	codes, cancelled := cancellationReasons(err)
+	}, aws.String(newToken()))
+	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
 		return err
-	case failedAt(codes, 0):
+	case reasons.failed(0):
 		return catalog.VenueNotFound()
-	case failedAt(codes, 1):
+	case reasons.failed(1):
 		return catalog.VenueInUse()
-	case transactionConflict(codes):
-		return busy()
 	}
 	return err
 }
 
-var _ catalog.Store = (*Store)(nil)
+var _ catalog.Store = (*Catalog)(nil)

@@ -104,17 +104,9 @@ func fromEntryItem(it item) (waitlist.Entry, error) {
 		UpdatedAt: parseBookingTime(r.UpdatedAt), Version: r.Version}, nil
 }
 
-func (w *Waitlist) get(ctx context.Context, k item) (item, error) {
-	out, err := w.b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &w.b.table, Key: k, ConsistentRead: aws.Bool(true), ReturnConsumedCapacity: consumedTotal})
-	if err != nil {
-		return nil, err
-	}
-	return out.Item, nil
-}
-
 // Seats reads the event consistently: the worker decides from offering and waiting.
 func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, error) {
-	it, err := w.get(ctx, eventKey(eventID))
+	it, err := w.b.get(ctx, eventKey(eventID))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +118,7 @@ func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, e
 
 // Latest follows the user's pointer to their latest entry.
 func (w *Waitlist) Latest(ctx context.Context, eventID, userID string) (*waitlist.Entry, error) {
-	ptr, err := w.get(ctx, latestKey(eventID, userID))
+	ptr, err := w.b.get(ctx, latestKey(eventID, userID))
 	if err != nil || ptr == nil {
 		return nil, err
 	}
@@ -136,7 +128,7 @@ func (w *Waitlist) Latest(ctx context.Context, eventID, userID string) (*waitlis
 	if err := attributevalue.UnmarshalMap(ptr, &p); err != nil {
 		return nil, err
 	}
-	it, err := w.get(ctx, entryKey(eventID, p.EntryID))
+	it, err := w.b.get(ctx, entryKey(eventID, p.EntryID))
 	if err != nil || it == nil {
 		return nil, err
 	}
@@ -232,9 +224,9 @@ func (w *Waitlist) Leave(ctx context.Context, e waitlist.Entry, now time.Time) e
 
 // Ticket draws the next place in the event's line.
 func (w *Waitlist) Ticket(ctx context.Context, eventID string) (int64, error) {
-	out, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: ticketKey(eventID),
+	out, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: ticketKey(eventID),
 		UpdateExpression: aws.String("ADD seq :one"), ExpressionAttributeValues: item{":one": num(1)},
-		ReturnValues: types.ReturnValueUpdatedNew, ReturnConsumedCapacity: consumedTotal})
+		ReturnValues: types.ReturnValueUpdatedNew})
 	if err != nil {
 		return 0, err
 	}
@@ -368,11 +360,10 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 
 // Claim moves available seats to offering while someone waits.
 func (w *Waitlist) Claim(ctx context.Context, eventID string, available int64) error {
-	_, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+	_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("waiting > :zero AND available = :available"),
 		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
-		ExpressionAttributeValues: item{":zero": num(0), ":available": num(available), ":one": num(1)},
-		ReturnConsumedCapacity:    consumedTotal})
+		ExpressionAttributeValues: item{":zero": num(0), ":available": num(available), ":one": num(1)}})
 	if _, failed := conditionFailed(err); failed {
 		return waitlist.ErrChanged
 	}
@@ -381,12 +372,11 @@ func (w *Waitlist) Claim(ctx context.Context, eventID string, available int64) e
 
 // AddPassed records seats handed past a waiting entry.
 func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats int) error {
-	_, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: entryKey(eventID, entryID),
+	_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: entryKey(eventID, entryID),
 		ConditionExpression:       aws.String("#status = :waiting"),
 		UpdateExpression:          aws.String("ADD passed :seats, version :one"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":seats": num(int64(seats)), ":one": num(1)},
-		ReturnConsumedCapacity:    consumedTotal})
+		ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":seats": num(int64(seats)), ":one": num(1)}})
 	if _, failed := conditionFailed(err); failed {
 		return nil // no longer waiting: nothing to guard
 	}
@@ -396,21 +386,21 @@ func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats
 // Settle returns offering seats to available when nobody waits, and takes an event with
 // nothing offering out of the stranded-offering index.
 func (w *Waitlist) Settle(ctx context.Context, eventID string, now time.Time) (int64, error) {
-	out, err := w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+	out, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("(attribute_not_exists(waiting) OR waiting = :zero) AND offering > :zero"),
 		UpdateExpression:          aws.String("SET available = available + offering, offering = :zero, version = version + :one REMOVE gsi3pk, gsi3sk"),
 		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)},
-		ReturnValues:              types.ReturnValueUpdatedOld, ReturnConsumedCapacity: consumedTotal})
+		ReturnValues:              types.ReturnValueUpdatedOld})
 	if err == nil {
 		return numAttr(out.Attributes, "offering"), nil
 	}
 	if _, failed := conditionFailed(err); !failed {
 		return 0, err
 	}
-	_, err = w.b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+	_, err = w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("attribute_exists(gsi3pk) AND (attribute_not_exists(offering) OR offering = :zero)"),
 		UpdateExpression:          aws.String("SET version = version + :one REMOVE gsi3pk, gsi3sk"),
-		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)}, ReturnConsumedCapacity: consumedTotal})
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)}})
 	if _, failed := conditionFailed(err); failed {
 		return 0, nil
 	}
@@ -439,7 +429,7 @@ func (w *Waitlist) ListEvent(ctx context.Context, eventID string, limit int, cur
 }
 
 func (w *Waitlist) page(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (waitlist.Page, error) {
-	its, next, err := w.b.list.query(ctx, in, max(limit, 1), cursor, names, valid)
+	its, next, err := w.b.query(ctx, in, max(limit, 1), cursor, names, valid)
 	if err != nil {
 		return waitlist.Page{}, err
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
-	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 )
@@ -20,8 +20,8 @@ const transact = "TransactWriteItems"
 func TestConflictsAndThrottlingAreRetried(t *testing.T) {
 	h := newHarness(t, booking.Config{})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100})
-	h.faults.Fail(transact, 2, false, dynamo.Conflict(6))
-	h.faults.Fail(transact, 1, false, dynamo.Throttled())
+	h.faults.Fail(transact, 2, false, dynamotest.Conflict(6))
+	h.faults.Fail(transact, 1, false, dynamotest.Throttled())
 	h.meter.Reset()
 	a, err := h.svc.Reserve(context.Background(), "u", ev, 1, "k", time.Now())
 	if err != nil || a.Status != 201 {
@@ -40,7 +40,7 @@ func TestConflictsAndThrottlingAreRetried(t *testing.T) {
 func TestConflictsPastTheDeadline(t *testing.T) {
 	h := newHarness(t, booking.Config{})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100})
-	h.faults.Fail(transact, 1000, false, dynamo.Conflict(6))
+	h.faults.Fail(transact, 1000, false, dynamotest.Conflict(6))
 	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
 	defer cancel()
 	_, err := h.svc.Reserve(ctx, "u", ev, 1, "k", time.Now())
@@ -51,13 +51,17 @@ func TestConflictsPastTheDeadline(t *testing.T) {
 	}
 }
 
+// errLambdaDied is a failure after commit that nothing in the Lambda can retry: the
+// function died (timeout, crash) before answering.
+var errLambdaDied = errors.New("lambda died (injected, after commit)")
+
 // A Lambda that dies after its transaction committed, before answering: the client
 // retries with the same key and gets the same booking; no seat is taken twice.
 func TestReserveAnswerLost(t *testing.T) {
 	h := newHarness(t, booking.Config{})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100})
 	now := time.Now()
-	h.faults.Fail(transact, 1, true, errors.New("connection reset (injected, after commit)"))
+	h.faults.Fail(transact, 1, true, errLambdaDied)
 	if _, err := h.svc.Reserve(context.Background(), "u", ev, 2, "k", now); err == nil {
 		t.Fatal("the lost answer was not noticed")
 	}
@@ -67,6 +71,29 @@ func TestReserveAnswerLost(t *testing.T) {
 	}
 	st := h.invariant(ev)
 	if st.Held != 2 || st.Available != 3 {
+		t.Fatalf("stats %+v: a seat was lost or taken twice", st)
+	}
+	p, _ := h.svc.Mine(context.Background(), "u", booking.ListFilter{Limit: 10})
+	if len(p.Items) != 1 || p.Items[0].ID != decodeView(t, a).BookingID {
+		t.Fatalf("bookings %+v", p.Items)
+	}
+}
+
+// A connection reset after the transaction committed is retried by the write path with
+// the same ClientRequestToken (real DynamoDB answers success without applying it again;
+// moto ignores tokens, and the retry finds the idempotency record): one answer, one hold.
+func TestReserveConnectionResetAfterCommit(t *testing.T) {
+	h := newHarness(t, booking.Config{})
+	ev := h.seedEvent(eventSpec{capacity: 5, price: 100})
+	h.faults.Fail(transact, 1, true, errors.New("read: connection reset by peer (injected, after commit)"))
+	a, err := h.svc.Reserve(context.Background(), "u", ev, 2, "k", time.Now())
+	if err != nil || a.Status != 201 {
+		t.Fatalf("reserve = %v", err)
+	}
+	if left := h.faults.Pending(transact); left != 0 {
+		t.Fatalf("%d injected failures never happened", left)
+	}
+	if st := h.invariant(ev); st.Held != 2 || st.Available != 3 {
 		t.Fatalf("stats %+v: a seat was lost or taken twice", st)
 	}
 	p, _ := h.svc.Mine(context.Background(), "u", booking.ListFilter{Limit: 10})
@@ -90,7 +117,7 @@ func TestConfirmRecoversFromFaults(t *testing.T) {
 			h.faults.Fail(transact, 1, false, errors.New("connection refused (injected)"))
 		}},
 		{"lambda dies after the confirm transaction", func(h *harness) {
-			h.faults.Fail(transact, 1, true, errors.New("connection reset (injected, after commit)"))
+			h.faults.Fail(transact, 1, true, errLambdaDied)
 		}},
 	}
 	for _, c := range cases {

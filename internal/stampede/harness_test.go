@@ -13,6 +13,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
@@ -25,8 +26,8 @@ type harness struct {
 	raw    *dynamodb.Client
 	table  string
 	store  *dynamo.Bookings
-	meter  *dynamo.Meter
-	faults *dynamo.Faults
+	meter  *dynamotest.Meter
+	faults *dynamotest.Faults
 	ledger *dynamo.PaymentLedger
 	pay    *payments.Simulated
 	signer *tickets.Signer
@@ -36,8 +37,8 @@ type harness struct {
 func newHarness(t testing.TB, cfg booking.Config) *harness {
 	t.Helper()
 	raw, table := localtest.Table(t)
-	h := &harness{t: t, raw: raw, table: table, meter: &dynamo.Meter{}, faults: &dynamo.Faults{}}
-	client := dynamodb.New(raw.Options(), dynamo.WithMeter(h.meter), dynamo.WithFaults(h.faults))
+	h := &harness{t: t, raw: raw, table: table, meter: &dynamotest.Meter{}, faults: &dynamotest.Faults{}}
+	client := dynamodb.New(raw.Options(), dynamotest.WithMeter(h.meter), dynamotest.WithFaults(h.faults))
 	h.store = dynamo.NewBookings(client, table)
 	h.ledger = dynamo.NewPaymentLedger(raw, table)
 	h.pay = payments.NewSimulated(h.ledger)
