@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -33,6 +33,7 @@ type seats struct {
 	store   *dynamo.Bookings
 	wl      *dynamo.Waitlist
 	booking *booking.Service
+	onsale  *onsale.Service
 	waiting *waitlist.Service
 	sweeper *expiry.Sweeper
 	nudges  *nudges
@@ -50,31 +51,36 @@ func (n *nudges) Nudge(_ context.Context, eventID string) error {
 	return nil
 }
 
-func (n *nudges) Freed(ctx context.Context, eventID string) { _ = n.Nudge(ctx, eventID) }
-
 func (n *nudges) count() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return len(n.events)
 }
 
-func newSeats(t testing.TB) *seats {
+func newSeats(t testing.TB) *seats { return newSeatsFreeing(t, nil) }
+
+// newSeatsFreeing is newSeats with freed, when not nil, woken for the seats a
+// cancellation hands to the waitlist instead of the recorder.
+func newSeatsFreeing(t testing.TB, freed booking.Nudger) *seats {
 	t.Helper()
 	db, table := localtest.Table(t)
 	f := &seats{t: t, ctx: context.Background(), db: db, table: table, now: time.Now().UTC(), cat: catalog.NewService(dynamo.New(db, table), time.Now)}
 	store := dynamo.NewBookings(f.db, f.table)
 	n := &nudges{}
-	store.NotifyFreed(n)
+	if freed == nil {
+		freed = n
+	}
 	signer, err := tickets.NewSigner("test-signing-key-0123")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)), signer, nil, booking.Config{})
+	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)),
+		Signer: signer, Line: freed}, booking.Config{})
 	wl := dynamo.NewWaitlist(store)
 	wsvc := waitlist.NewService(wl, n, svc, nil, 30*time.Minute)
 	sw := expiry.New(store, store, n, nil, expiry.Config{Batch: 7})
-	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: sw, Waitlist: wsvc})
 	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges = store, wl, svc, wsvc, sw, n
+	f.onsale = onsale.New(svc, sw, wsvc)
 	return f
 }
 
@@ -110,11 +116,10 @@ func (s *seats) hold(eventID, user string, q int, now time.Time) string {
 	if err != nil {
 		s.t.Fatalf("reserve %s: %v", user, err)
 	}
-	var v booking.View
-	if err := json.Unmarshal(a.Body, &v); err != nil {
-		s.t.Fatal(err)
+	if a.Booking == nil {
+		s.t.Fatalf("reserve %s: replayed %+v, want a new hold", user, a.Replayed)
 	}
-	return v.BookingID
+	return a.Booking.ID
 }
 
 // invariant checks capacity = available + held + sold + offering against the bookings.
@@ -246,12 +251,12 @@ func TestSoldOutReleasesLapsedHoldsOnTheSpot(t *testing.T) {
 	lapsed := s.hold(ev, "gone", 4, s.now.Add(-20*time.Minute))
 	// No sweep ran: the buyer finds the event sold out, and the lapsed hold is released
 	// for them on the spot.
-	a, err := s.booking.ReserveOrWait(s.ctx, "buyer", ev, 3, "k1", true, s.now)
+	a, err := s.onsale.Reserve(s.ctx, "buyer", ev, 3, "k1", true, s.now)
 	if err != nil {
 		t.Fatalf("reserve: %v", err)
 	}
-	if a.Status != 201 {
-		t.Errorf("status = %d", a.Status)
+	if a.Booking == nil || a.Booking.Status != booking.Held {
+		t.Errorf("reserve = %+v, want a new hold", a)
 	}
 	if st := s.status(lapsed); st != booking.Expired {
 		t.Errorf("lapsed hold is %s", st)

@@ -30,7 +30,7 @@ type notDue struct{}
 func (notDue) GetBooking(context.Context, string) (*booking.Booking, error) {
 	return &booking.Booking{Status: booking.Held, ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
-func (notDue) Release(context.Context, *booking.Booking, booking.Status, *booking.Refund, time.Time) (*booking.Booking, error) {
+func (notDue) Release(context.Context, *booking.Booking, booking.Status, *booking.Refund, time.Time) (booking.Released, error) {
 	panic("a hold that is not due was released")
 }
 
