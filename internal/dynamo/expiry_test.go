@@ -15,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
@@ -37,6 +38,32 @@ type seats struct {
 	waiting *waitlist.Service
 	sweeper *expiry.Sweeper
 	nudges  *nudges
+	events  *published
+}
+
+// published records the domain events the services send.
+type published struct {
+	mu     sync.Mutex
+	events []notify.Event
+}
+
+func (p *published) Publish(_ context.Context, evs ...notify.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.events = append(p.events, evs...)
+	return nil
+}
+
+func (p *published) of(typ string) []notify.Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []notify.Event
+	for _, e := range p.events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 type nudges struct {
@@ -66,7 +93,7 @@ func newSeatsFreeing(t testing.TB, freed booking.Nudger) *seats {
 	db, table := localtest.Table(t)
 	f := &seats{t: t, ctx: context.Background(), db: db, table: table, now: time.Now().UTC(), cat: catalog.NewService(dynamo.New(db, table), time.Now)}
 	store := dynamo.NewBookings(f.db, f.table)
-	n := &nudges{}
+	n, bus := &nudges{}, &published{}
 	if freed == nil {
 		freed = n
 	}
@@ -75,11 +102,11 @@ func newSeatsFreeing(t testing.TB, freed booking.Nudger) *seats {
 		t.Fatal(err)
 	}
 	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)),
-		Signer: signer, Line: freed}, booking.Config{})
+		Signer: signer, Bus: bus, Line: freed}, booking.Config{})
 	wl := dynamo.NewWaitlist(store)
 	wsvc := waitlist.NewService(wl, n, svc, nil, 30*time.Minute)
 	sw := expiry.New(store, store, n, nil, expiry.Config{Batch: 7})
-	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges = store, wl, svc, wsvc, sw, n
+	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges, f.events = store, wl, svc, wsvc, sw, n, bus
 	f.onsale = onsale.New(svc, sw, wsvc)
 	return f
 }
@@ -263,5 +290,28 @@ func TestSoldOutReleasesLapsedHoldsOnTheSpot(t *testing.T) {
 	}
 	if c := s.invariant(ev); c.Available != 1 || c.Held != 3 {
 		t.Errorf("counters = %+v", c)
+	}
+}
+
+// booking.confirmed is published by the booking service once the confirm committed, and
+// only then: a declined payment and a replayed confirm publish nothing more.
+func TestConfirmPublishesBookingConfirmedOnce(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(4)
+	id := s.hold(ev, "buyer", 2, s.now)
+	if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodDeclines, "c0", s.now); !fault.Is(err, fault.PaymentDeclined) {
+		t.Fatalf("declined confirm = %v", err)
+	}
+	if got := s.events.of(notify.BookingConfirmed); len(got) != 0 {
+		t.Fatalf("a declined payment published %+v", got)
+	}
+	for range 2 { // the second is a replay
+		if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodSucceeds, "c1", s.now); err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+	}
+	got := s.events.of(notify.BookingConfirmed)
+	if len(got) != 1 || got[0].Detail["booking_id"] != id || got[0].Detail["event_id"] != ev || got[0].Detail["quantity"] != 2 {
+		t.Fatalf("booking.confirmed events = %+v", got)
 	}
 }
