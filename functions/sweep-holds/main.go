@@ -7,6 +7,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/app"
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
+	"github.com/bookmyevent/bookmyevent/internal/expiry/scheduled"
 )
 
-func main() { lambda.Start(expiry.Handler(app.Sweeper(), expiry.EveryHalfMinute, app.Clock)) }
+func main() { lambda.Start(scheduled.Handler(app.Sweeper(), expiry.EveryHalfMinute, app.Clock)) }

@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"time"
 
@@ -46,11 +45,13 @@ type Response struct {
 	Body   json.RawMessage
 }
 
-// Statuses a stored answer replays with, by what the first request did.
+// Statuses a stored answer replays with, by what the first request did. They are HTTP
+// numbers (like Storable's) so a stored answer means the same to every reader, but the
+// package stays free of net/http, as the domain packages that import it must.
 const (
-	Created  = http.StatusCreated         // it made something (a hold)
-	Changed  = http.StatusOK              // it changed something (a confirmation)
-	Declined = http.StatusPaymentRequired // a payment was declined (stored with its fault)
+	Created  = 201 // it made something (a hold)
+	Changed  = 200 // it changed something (a confirmation)
+	Declined = 402 // a payment was declined (stored with its fault)
 )
 
 // Stored returns the record's answer, for Replay.
