@@ -3,26 +3,11 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/bookmyevent/bookmyevent/internal/config"
+	"github.com/bookmyevent/bookmyevent/internal/app"
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
-	"github.com/bookmyevent/bookmyevent/internal/logging"
-	"github.com/bookmyevent/bookmyevent/internal/waitapp"
+	"github.com/bookmyevent/bookmyevent/internal/expiry/scheduled"
 )
 
-func main() {
-	cfg, err := config.LoadWaitlist(os.Getenv)
-	if err != nil {
-		logging.Fatal("config", err)
-	}
-	logging.Setup(cfg.LogLevel)
-	app, err := waitapp.Open(context.Background(), cfg)
-	if err != nil {
-		logging.Fatal("aws", err)
-	}
-	lambda.Start(expiry.Handler(app.Sweeper, expiry.EveryHalfMinute, app.Clock))
-}
+func main() { lambda.Start(scheduled.Handler(app.Sweeper(), expiry.EveryHalfMinute, app.Clock)) }

@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
 	"github.com/bookmyevent/bookmyevent/internal/metrics"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
 )
 
 // bookingPage is a page of bookings as the API shows it.
@@ -24,12 +26,19 @@ func viewPage(p booking.Page) bookingPage {
 	return out
 }
 
-func answer(a booking.Answer) (Response, error) { return Response{Status: a.Status, Body: a.Body}, nil }
+// answer renders a reservation's or confirmation's result: the booking with status, or
+// the first request's answer as stored under the Idempotency-Key, byte for byte.
+func answer(res booking.Result, status int) (Response, error) {
+	if res.Replayed != nil {
+		return Response{Status: res.Replayed.Status, Body: res.Replayed.Body}, nil
+	}
+	return Response{Status: status, Body: res.Booking.View()}, nil
+}
 
 // CreateBooking serves POST /events/{eventId}/bookings {"quantity": n} with an
 // Idempotency-Key: a hold on n seats. When the event is sold out the buyer joins its
 // waitlist unless the body says "waitlist": false.
-func CreateBooking(svc *booking.Service) Handler {
+func CreateBooking(svc *onsale.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
 		var in struct {
 			Quantity int   `json:"quantity"`
@@ -43,7 +52,7 @@ func CreateBooking(svc *booking.Service) Handler {
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
-		a, err := svc.ReserveOrWait(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
+		res, err := svc.Reserve(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
 		outcome := ReservationOutcome(err)
 		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
 		if outcome == "waitlisted" {
@@ -53,9 +62,12 @@ func CreateBooking(svc *booking.Service) Handler {
 		if err != nil {
 			return Response{}, err
 		}
-		id, _, _ := bookingFacts(a.Body)
-		r.Annotate("booking_id", id)
-		return answer(a)
+		if res.Booking != nil {
+			r.Annotate("booking_id", res.Booking.ID)
+		} else {
+			r.Annotate("replayed", true)
+		}
+		return answer(res, http.StatusCreated)
 	}
 }
 
@@ -70,7 +82,7 @@ func ConfirmBooking(svc *booking.Service) Handler {
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
-		a, err := svc.Confirm(ctx, r.Caller.UserID, r.Path("bookingId"), in.PaymentMethod, r.Header(idempotency.Header), r.Now)
+		res, err := svc.Confirm(ctx, r.Caller.UserID, r.Path("bookingId"), in.PaymentMethod, r.Header(idempotency.Header), r.Now)
 		if fault.Is(err, fault.PaymentDeclined) {
 			recorder.Count("PaymentDeclines", 1)
 			r.Annotate("outcome", "payment_declined")
@@ -78,13 +90,15 @@ func ConfirmBooking(svc *booking.Service) Handler {
 		if err != nil {
 			return Response{}, err
 		}
-		// A replayed answer (same Idempotency-Key) counts again: rare, and telling it
-		// apart would need the service to say so.
-		_, eventID, quantity := bookingFacts(a.Body)
+		if res.Replayed != nil {
+			// The first request counted the sale; a replay sold nothing.
+			r.Annotate("outcome", "replayed")
+			return answer(res, http.StatusOK)
+		}
 		recorder.Count("Confirmations", 1)
-		recorder.Count("SeatsSold", float64(quantity))
-		r.Annotate("event_id", eventID, "outcome", "confirmed")
-		return answer(a)
+		recorder.Count("SeatsSold", float64(res.Booking.Quantity))
+		r.Annotate("event_id", res.Booking.EventID, "outcome", "confirmed")
+		return answer(res, http.StatusOK)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 )
@@ -35,12 +36,12 @@ func newBookingRoutes(t *testing.T) bookingRoutes {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(db, table)), signer, nil, booking.Config{})
+	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(db, table)), Signer: signer}, booking.Config{})
 	return bookingRoutes{
 		createVenue:   api.Wrap(api.Admin, api.CreateVenue(cat)),
 		createEvent:   api.Wrap(api.Admin, api.CreateEvent(cat)),
 		publish:       api.Wrap(api.Admin, api.PublishEvent(cat)),
-		reserve:       api.Wrap(api.User, api.CreateBooking(svc)),
+		reserve:       api.Wrap(api.User, api.CreateBooking(onsale.New(svc, nil, nil))),
 		confirm:       api.Wrap(api.User, api.ConfirmBooking(svc)),
 		get:           api.Wrap(api.User, api.GetBooking(svc)),
 		mine:          api.Wrap(api.User, api.ListMyBookings(svc)),

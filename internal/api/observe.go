@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
@@ -43,15 +42,4 @@ func ReservationOutcome(err error) string {
 		return "invalid"
 	}
 	return "error"
-}
-
-// bookingFacts reads the fields the metrics and logs need from a booking answer's body.
-func bookingFacts(body json.RawMessage) (id, eventID string, quantity int) {
-	var b struct {
-		BookingID string `json:"booking_id"`
-		EventID   string `json:"event_id"`
-		Quantity  int    `json:"quantity"`
-	}
-	_ = json.Unmarshal(body, &b)
-	return b.BookingID, b.EventID, b.Quantity
 }

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 )
@@ -44,31 +44,50 @@ type Service struct {
 	payments payments.Provider
 	signer   *tickets.Signer
 	events   *EventCache
+	bus      notify.Publisher
+	line     Nudger
 	cfg      Config
-	soldOut  SoldOutHooks // see waitlist.go
-	lapsed   lapsedGate
 }
 
-// NewService wires the use cases. events may be nil to read every event from the store.
-func NewService(store Store, pay payments.Provider, signer *tickets.Signer, events *EventCache, cfg Config) *Service {
-	if events == nil {
-		events = NewEventCache(store, 0)
+// Nudger wakes the waitlist worker for an event (the waitlist queue).
+type Nudger interface {
+	Nudge(ctx context.Context, eventID string) error
+}
+
+// Deps are what the use cases work with. Store and Payments are required; Signer only
+// where tickets are issued or checked; Events nil reads every event from the store; Bus
+// hears of confirmations and Line of seats freed to a waitlist (either may be nil: the
+// sweeper nudges again for seats left in offering).
+type Deps struct {
+	Store    Store
+	Payments payments.Provider
+	Signer   *tickets.Signer
+	Events   *EventCache
+	Bus      notify.Publisher
+	Line     Nudger
+}
+
+// NewService wires the use cases.
+func NewService(d Deps, cfg Config) *Service {
+	if d.Events == nil {
+		d.Events = NewEventCache(d.Store, 0)
 	}
-	return &Service{store: store, payments: pay, signer: signer, events: events, cfg: cfg.Defaults()}
+	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, bus: d.Bus, line: d.Line, cfg: cfg.Defaults()}
 }
 
-// Answer is a response produced (or replayed) by an idempotent operation.
-type Answer struct {
-	Status int
-	Body   json.RawMessage
+// Result is what Reserve and Confirm answer: the booking as this request left it, or,
+// when the Idempotency-Key was answered before, that answer as stored (Replayed).
+type Result struct {
+	Booking  *Booking
+	Replayed *idempotency.Response
 }
 
 // replay turns a stored answer back into what the first request answered.
-func replay(a StoredAnswer) (Answer, error) {
+func replay(a StoredAnswer) (Result, error) {
 	if a.Code != "" {
-		return Answer{}, fault.New(fault.Code(a.Code), "%s", a.Message)
+		return Result{}, fault.New(fault.Code(a.Code), "%s", a.Message)
 	}
-	return Answer{Status: a.Status, Body: json.RawMessage(a.Body)}, nil
+	return Result{Replayed: &idempotency.Response{Status: a.Status, Body: json.RawMessage(a.Body)}}, nil
 }
 
 // maxReserveRounds bounds retries for a stale cached event or an id collision; both are
@@ -76,16 +95,16 @@ func replay(a StoredAnswer) (Answer, error) {
 const maxReserveRounds = 3
 
 // Reserve holds quantity seats of an event for a user.
-func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity int, key string, now time.Time) (Answer, error) {
+func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity int, key string, now time.Time) (Result, error) {
 	if err := idempotency.CheckKey(key); err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	ev, err := s.events.Get(ctx, eventID, now)
 	if err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	hash := idempotency.Hash("reserve", eventID, strconv.Itoa(quantity))
 	window := now.UTC().Truncate(time.Minute)
@@ -93,9 +112,9 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 		b := newHold(userID, ev, quantity, now, s.cfg.HoldFor)
 		body, err := json.Marshal(b.View())
 		if err != nil {
-			return Answer{}, err
+			return Result{}, err
 		}
-		answer := StoredAnswer{Hash: hash, Status: http.StatusCreated, Body: string(body)}
+		answer := StoredAnswer{Hash: hash, Status: idempotency.Created, Body: string(body)}
 		rec, err := s.store.Reserve(ctx, ReserveRequest{
 			Booking: b, Event: ev, UserLimit: ev.PerUserLimit(), Now: now, Key: key, Answer: answer,
 			RateLimit: s.cfg.RateLimit, Window: window.Format("2006-01-02T15:04"), WindowEnd: window.Add(time.Minute),
@@ -103,14 +122,14 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 		var stale *StaleEventError
 		switch {
 		case err == nil && rec == nil:
-			return Answer{Status: http.StatusCreated, Body: body}, nil
+			return Result{Booking: b}, nil
 		case err == nil:
 			return s.replayRecord(rec, hash, now)
 		case errors.As(err, &stale):
 			s.events.Put(stale.Event, now)
 			ev = stale.Event
 			if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
-				return Answer{}, err
+				return Result{}, err
 			}
 		case errors.Is(err, ErrReferenceTaken):
 			// Draw again: a new id and reference.
@@ -118,23 +137,23 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 			if fe, ok := fault.As(err); ok && fe.Code == fault.RateLimited && fe.RetryAfter == 0 {
 				fe.RetryAfter = max(1, int(window.Add(time.Minute).Sub(now).Seconds()+0.999))
 			}
-			return Answer{}, err
+			return Result{}, err
 		}
 	}
-	return Answer{}, fault.New(fault.Unavailable, "Could not reserve right now; retry with the same Idempotency-Key")
+	return Result{}, fault.New(fault.Unavailable, "Could not reserve right now; retry with the same Idempotency-Key")
 }
 
-func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Time) (Answer, error) {
+func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Time) (Result, error) {
 	action, err := idempotency.Decide(rec, hash, now)
 	if err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	if action == idempotency.Replay {
-		return Answer{Status: rec.Status, Body: json.RawMessage(rec.Body)}, nil
+		return Result{Replayed: rec.Stored()}, nil
 	}
 	// The record expired (24 h): the key may be used again, but this store keeps one
 	// record per key, so ask for a new one rather than silently overwrite history.
-	return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key has expired; use a new one")
+	return Result{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key has expired; use a new one")
 }
 
 func newHold(userID string, ev *Event, quantity int, now time.Time, holdFor time.Duration) *Booking {
@@ -166,16 +185,16 @@ func (s *Service) Get(ctx context.Context, userID, id string) (*Booking, error) 
 func notFound() error { return fault.New(fault.NotFound, "Booking not found") }
 
 // Confirm takes payment for a hold and turns it into a confirmed booking.
-func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, now time.Time) (Answer, error) {
+func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, now time.Time) (Result, error) {
 	if err := idempotency.CheckKey(key); err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	if method == "" {
-		return Answer{}, &fault.Error{Code: fault.Validation, Message: "payment_method is required",
+		return Result{}, &fault.Error{Code: fault.Validation, Message: "payment_method is required",
 			Fields: map[string]string{"payment_method": "required, e.g. pm_card_visa"}}
 	}
 	if !ValidID(id) {
-		return Answer{}, notFound()
+		return Result{}, notFound()
 	}
 	hash := idempotency.Hash("confirm", id, method)
 	b, err := s.store.ClaimConfirm(ctx, ClaimRequest{BookingID: id, UserID: userID, Key: key, Hash: hash, Now: now, Until: now.Add(s.cfg.ClaimFor)})
@@ -183,24 +202,24 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 		return s.unclaimed(b, userID, key, hash, now)
 	}
 	if err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
 	charge, err := s.payments.Charge(ctx, payments.ChargeRequest{Key: b.ID, Amount: b.Total.Amount, Currency: b.Total.Currency, Method: method})
 	if err != nil {
 		// Not charged as far as we know; a retry with the same key charges under the same
 		// provider key, so even a charge that did go through is never taken twice.
 		s.settle(ctx, b, nil, nil, key, nil, now)
-		return Answer{}, fault.New(fault.Unavailable, "The payment provider did not answer; retry with the same Idempotency-Key")
+		return Result{}, fault.New(fault.Unavailable, "The payment provider did not answer; retry with the same Idempotency-Key")
 	}
 	pay := Payment{Provider: s.payments.Name(), ChargeID: charge.ID, Method: method, Status: charge.Status,
 		Amount: Money{Amount: charge.Amount, Currency: charge.Currency}, At: charge.At.UTC().Truncate(time.Millisecond)}
 	if charge.Status != payments.Succeeded {
 		fe := fault.New(fault.PaymentDeclined, "The payment was declined (%s); the hold stays until it expires", charge.DeclineCode)
-		ans := StoredAnswer{Hash: hash, Status: http.StatusPaymentRequired, Code: string(fe.Code), Message: fe.Message}
+		ans := StoredAnswer{Hash: hash, Status: idempotency.Declined, Code: string(fe.Code), Message: fe.Message}
 		if err := s.store.SettleClaim(ctx, b, &pay, nil, key, &ans, now); err != nil && !errors.Is(err, ErrChanged) {
-			return Answer{}, err
+			return Result{}, err
 		}
-		return Answer{}, fe
+		return Result{}, fe
 	}
 	from := b.Status
 	confirmed := *b
@@ -208,53 +227,53 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 	confirmed.Status, confirmed.ConfirmedAt, confirmed.UpdatedAt, confirmed.Payment = Confirmed, at, at, &pay
 	body, err := json.Marshal(confirmed.View())
 	if err != nil {
-		return Answer{}, err
+		return Result{}, err
 	}
-	err = s.store.Confirm(ctx, b, pay, key, StoredAnswer{Hash: hash, Status: http.StatusOK, Body: string(body)}, now)
+	err = s.store.Confirm(ctx, b, pay, key, StoredAnswer{Hash: hash, Status: idempotency.Changed, Body: string(body)}, now)
 	switch {
 	case err == nil:
-		return Answer{Status: http.StatusOK, Body: body}, nil
+		s.publishConfirmed(ctx, b, now)
+		return Result{Booking: &confirmed}, nil
 	case errors.Is(err, ErrSeatsGone), errors.Is(err, ErrChanged):
 		// The money was taken but the seats cannot be: give it back and say why.
 		refund := s.refundAll(ctx, b, "confirm_failed", now)
 		if from == Expired || errors.Is(err, ErrSeatsGone) {
 			s.settle(ctx, b, &pay, refund, key, nil, now)
-			return Answer{}, fault.New(fault.HoldExpired, "The hold expired and its seats were taken; the payment was refunded")
+			return Result{}, fault.New(fault.HoldExpired, "The hold expired and its seats were taken; the payment was refunded")
 		}
-		return Answer{}, fault.New(fault.InvalidTransition, "The booking changed while paying (e.g. it was cancelled); the payment was refunded")
+		return Result{}, fault.New(fault.InvalidTransition, "The booking changed while paying (e.g. it was cancelled); the payment was refunded")
 	default:
 		s.settle(ctx, b, nil, nil, key, nil, now)
-		return Answer{}, err
+		return Result{}, err
 	}
 }
 
 // unclaimed answers a confirm that could not claim the booking, from the booking as stored.
-func (s *Service) unclaimed(b *Booking, userID, key, hash string, now time.Time) (Answer, error) {
+func (s *Service) unclaimed(b *Booking, userID, key, hash string, now time.Time) (Result, error) {
 	if b == nil || b.UserID != userID {
-		return Answer{}, notFound()
+		return Result{}, notFound()
 	}
 	if a, ok := b.ConfirmAnswers[key]; ok {
 		if a.Hash != hash {
-			return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
+			return Result{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
 		}
 		return replay(a)
 	}
 	if b.ConfirmClaim != "" && now.Before(b.ConfirmClaimUntil) {
 		if b.ConfirmClaim == key && b.ConfirmClaimHash != hash {
-			return Answer{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
+			return Result{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key was used with a different request")
 		}
 		_, err := idempotency.Decide(&idempotency.Record{Hash: hash, LockedUntil: b.ConfirmClaimUntil}, hash, now)
-		return Answer{}, err
+		return Result{}, err
 	}
 	switch b.Status {
 	case Confirmed:
 		// Confirmed already (by another key): the same result, never a second charge.
-		body, err := json.Marshal(b.View())
-		return Answer{Status: http.StatusOK, Body: body}, err
+		return Result{Booking: b}, nil
 	case Cancelled:
-		return Answer{}, fault.New(fault.InvalidTransition, "The booking was cancelled")
+		return Result{}, fault.New(fault.InvalidTransition, "The booking was cancelled")
 	}
-	return Answer{}, fault.New(fault.Unavailable, "The booking is being changed; retry with the same Idempotency-Key")
+	return Result{}, fault.New(fault.Unavailable, "The booking is being changed; retry with the same Idempotency-Key")
 }
 
 // settle ends a claim after a failure. It is best effort: if it fails too, the claim
@@ -300,13 +319,15 @@ func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) 
 				refund.Status = "none"
 			}
 		}
-		out, err := s.store.Release(ctx, b, Cancelled, refund, now)
+		rel, err := s.store.Release(ctx, b, Cancelled, refund, now)
 		if errors.Is(err, ErrChanged) {
 			continue // confirmed or expired meanwhile: decide again on the new state
 		}
 		if err != nil {
 			return nil, err
 		}
+		s.Freed(ctx, rel)
+		out := rel.Booking
 		if refund != nil && refund.Status == "pending" {
 			return s.payRefund(ctx, out, now)
 		}
@@ -332,11 +353,36 @@ func (s *Service) Expire(ctx context.Context, b *Booking, now time.Time) error {
 	if b.Status != Held || now.Before(b.ExpiresAt) || (b.ConfirmClaim != "" && now.Before(b.ConfirmClaimUntil)) {
 		return nil
 	}
-	_, err := s.store.Release(ctx, b, Expired, nil, now)
+	rel, err := s.store.Release(ctx, b, Expired, nil, now)
 	if errors.Is(err, ErrChanged) {
 		return nil
 	}
+	if err == nil {
+		s.Freed(ctx, rel)
+	}
 	return err
+}
+
+// Freed wakes the waitlist worker when a committed release handed its seats to the
+// event's line. Best effort: the sweeper nudges again for seats left in offering, so a
+// lost nudge delays an offer but never strands the seats.
+func (s *Service) Freed(ctx context.Context, rel Released) {
+	if !rel.ToWaitlist || s.line == nil {
+		return
+	}
+	if err := s.line.Nudge(context.WithoutCancel(ctx), rel.Booking.EventID); err != nil {
+		slog.WarnContext(ctx, "waitlist nudge lost", "event_id", rel.Booking.EventID, "error", err)
+	}
+}
+
+// publishConfirmed sends booking.confirmed for b (as claimed), once its confirm committed.
+func (s *Service) publishConfirmed(ctx context.Context, b *Booking, now time.Time) {
+	detail := map[string]any{"event_id": b.EventID, "booking_id": b.ID, "user_id": b.UserID, "quantity": b.Quantity,
+		"total": b.Total}
+	if b.WaitlistEntry != "" {
+		detail["source"], detail["entry_id"] = b.Source, b.WaitlistEntry
+	}
+	notify.Send(ctx, s.bus, notify.Event{Type: notify.BookingConfirmed, At: now, Detail: detail})
 }
 
 // Mine lists a user's bookings.
@@ -375,6 +421,9 @@ func (s *Service) Tickets(ctx context.Context, userID, id string) ([]tickets.Tic
 	if b.Status != Confirmed {
 		return nil, fault.New(fault.InvalidTransition, "Tickets are issued once the booking is confirmed (it is %s)", b.Status)
 	}
+	if s.signer == nil {
+		return nil, errNoSigner()
+	}
 	return s.signer.Issue(b.EventID, b.ID, b.Quantity), nil
 }
 
@@ -389,6 +438,9 @@ type CheckIn struct {
 
 // CheckIn admits the holder of a ticket code at eventID's door, once.
 func (s *Service) CheckIn(ctx context.Context, eventID, code string, now time.Time) (CheckIn, error) {
+	if s.signer == nil {
+		return CheckIn{}, errNoSigner()
+	}
 	t, ok := s.signer.Verify(code)
 	if !ok || t.EventID != eventID {
 		return CheckIn{}, fault.New(fault.NotFound, "Not a ticket for this event")
@@ -402,4 +454,10 @@ func (s *Service) CheckIn(ctx context.Context, eventID, code string, now time.Ti
 // Stats returns an event's admin numbers.
 func (s *Service) Stats(ctx context.Context, eventID string) (Stats, error) {
 	return s.store.Stats(ctx, eventID)
+}
+
+// errNoSigner answers a ticket use case in a function deployed without the signing key:
+// only the functions that sign or verify tickets are given it.
+func errNoSigner() error {
+	return fault.New(fault.Unavailable, "Tickets are not issued by this function")
 }

@@ -38,8 +38,10 @@ type Store interface {
 	SettleClaim(ctx context.Context, b *Booking, p *Payment, r *Refund, key string, answer *StoredAnswer, now time.Time) error
 	// Release moves b from held or confirmed to cancelled or expired (to), returning its
 	// seats to the event and to the user's limit, recording refund (may be nil) and
-	// taking its amount off the revenue. ErrChanged when b is no longer as read.
-	Release(ctx context.Context, b *Booking, to Status, refund *Refund, now time.Time) (*Booking, error)
+	// taking its amount off the revenue; when someone waits for the event, the seats go
+	// to its waitlist (offering) instead of back on sale. ErrChanged when b is no longer
+	// as read.
+	Release(ctx context.Context, b *Booking, to Status, refund *Refund, now time.Time) (Released, error)
 	// RecordRefund marks b's refund as paid by the provider.
 	RecordRefund(ctx context.Context, b *Booking, refundID string, now time.Time) (*Booking, error)
 	// ListUserBookings and ListEventBookings list newest first, optionally by status.
@@ -66,6 +68,13 @@ var (
 type StaleEventError struct{ Event *Event }
 
 func (e *StaleEventError) Error() string { return "booking: cached event is stale" }
+
+// Released is a committed release: the booking as it now stands, and whether its seats
+// went to the event's waitlist, whose worker must then be woken.
+type Released struct {
+	Booking    *Booking
+	ToWaitlist bool
+}
 
 // ReserveRequest is everything the reservation transaction writes and checks.
 type ReserveRequest struct {

@@ -22,11 +22,6 @@ type Booking struct {
 	HoldFor       time.Duration // HOLD_DURATION, 1m..24h
 	RateLimit     int           // RATE_LIMIT_PER_MINUTE, reservation attempts per user, 1..1000
 	EventCacheTTL time.Duration // EVENT_CACHE_TTL: staleness bound of the cached event, 0s..1m
-	// TicketKey signs ticket codes; required, as unsigned tickets could be forged. Deployed
-	// functions get TICKET_SIGNING_KEY_PARAM, the name of an SSM SecureString read once here
-	// at start, so the key is not in their configuration; TICKET_SIGNING_KEY (the key
-	// itself) serves tests and tools that run without SSM, and wins when both are set.
-	TicketKey string
 }
 
 // LoadBooking reads the catalogue settings and the booking ones.
@@ -36,7 +31,7 @@ func LoadBooking(getenv Getenv) (Booking, error) {
 		return Booking{}, err
 	}
 	b := Booking{Catalog: c, HoldFor: DefaultHoldDuration, RateLimit: DefaultRateLimitPerMinute,
-		EventCacheTTL: DefaultEventCacheTTL, TicketKey: getenv("TICKET_SIGNING_KEY")}
+		EventCacheTTL: DefaultEventCacheTTL}
 	if v := getenv("HOLD_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute || d > 24*time.Hour {
@@ -58,15 +53,36 @@ func LoadBooking(getenv Getenv) (Booking, error) {
 		}
 		b.EventCacheTTL = d
 	}
-	if b.TicketKey == "" {
+	return b, nil
+}
+
+// Tickets is the booking settings plus the key that signs ticket codes: what the
+// functions that issue or check tickets need, and only they are given the key.
+type Tickets struct {
+	Booking
+	// TicketKey signs ticket codes; required, as unsigned tickets could be forged. Deployed
+	// functions get TICKET_SIGNING_KEY_PARAM, the name of an SSM SecureString read once here
+	// at start, so the key is not in their configuration; TICKET_SIGNING_KEY (the key
+	// itself) serves tests and tools that run without SSM, and wins when both are set.
+	TicketKey string
+}
+
+// LoadTickets reads the booking settings and the ticket signing key.
+func LoadTickets(getenv Getenv) (Tickets, error) {
+	b, err := LoadBooking(getenv)
+	if err != nil {
+		return Tickets{}, err
+	}
+	t := Tickets{Booking: b, TicketKey: getenv("TICKET_SIGNING_KEY")}
+	if t.TicketKey == "" {
 		if name := getenv("TICKET_SIGNING_KEY_PARAM"); name != "" {
-			if b.TicketKey, err = secrets.Parameter(context.Background(), name); err != nil {
-				return Booking{}, fmt.Errorf("TICKET_SIGNING_KEY_PARAM: %w", err)
+			if t.TicketKey, err = secrets.Parameter(context.Background(), name); err != nil {
+				return Tickets{}, fmt.Errorf("TICKET_SIGNING_KEY_PARAM: %w", err)
 			}
 		}
 	}
-	if len(b.TicketKey) < 16 {
-		return Booking{}, fmt.Errorf("TICKET_SIGNING_KEY: want at least 16 characters")
+	if len(t.TicketKey) < 16 {
+		return Tickets{}, fmt.Errorf("TICKET_SIGNING_KEY: want at least 16 characters")
 	}
-	return b, nil
+	return t, nil
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
-// TestLoadBookingReadsKeyFromSSM runs against moto's SSM, found the way a deployed
+// TestLoadTicketsReadsKeyFromSSM runs against moto's SSM, found the way a deployed
 // function finds the real one: through the environment the SDK reads.
-func TestLoadBookingReadsKeyFromSSM(t *testing.T) {
+func TestLoadTicketsReadsKeyFromSSM(t *testing.T) {
 	for _, kv := range localtest.AWS(t).Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
@@ -41,7 +41,7 @@ func TestLoadBookingReadsKeyFromSSM(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := LoadBooking(env(c.env))
+			got, err := LoadTickets(env(c.env))
 			if (err != nil) != c.wantErr || got.TicketKey != c.want {
 				t.Errorf("TicketKey = %q, err %v; want %q, error %v", got.TicketKey, err, c.want, c.wantErr)
 			}

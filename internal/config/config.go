@@ -27,6 +27,9 @@ type Catalog struct {
 	LogLevel  slog.Level // LOG_LEVEL: DEBUG, INFO, WARN or ERROR
 }
 
+// Level is LOG_LEVEL, for every function's logging set-up.
+func (c Catalog) Level() slog.Level { return c.LogLevel }
+
 // LoadCatalog reads TABLE_NAME and LOG_LEVEL.
 func LoadCatalog(getenv Getenv) (Catalog, error) {
 	c := Catalog{TableName: strings.TrimSpace(getenv("TABLE_NAME"))}

@@ -6,7 +6,7 @@ import (
 )
 
 func TestLoadWaitlist(t *testing.T) {
-	base := map[string]string{"TABLE_NAME": "t", "TICKET_SIGNING_KEY": "0123456789abcdef"}
+	base := map[string]string{"TABLE_NAME": "t"}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{k: v}
 		for a, b := range base {
@@ -24,7 +24,7 @@ func TestLoadWaitlist(t *testing.T) {
 		{"set", with("OFFER_DURATION", "10m"), 10 * time.Minute, false},
 		{"too short", with("OFFER_DURATION", "5s"), 0, true},
 		{"junk", with("OFFER_DURATION", "soon"), 0, true},
-		{"no booking settings", map[string]string{"TABLE_NAME": "t"}, 0, true},
+		{"bad booking settings", with("HOLD_DURATION", "10s"), 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := LoadWaitlist(env(c.env))

@@ -14,7 +14,6 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
-	"github.com/bookmyevent/bookmyevent/internal/notify"
 )
 
 // Bookings is the booking store: the reservation transaction, status changes that move
@@ -23,8 +22,6 @@ import (
 // (internal/dynamo/dynamotest).
 type Bookings struct {
 	tableClient
-	freed FreedNotifier    // told when a release hands seats to the waitlist (may be nil)
-	bus   notify.Publisher // hears of confirmations (may be nil)
 }
 
 // NewBookings returns the booking store on a client (built with dynamotest's options
@@ -324,7 +321,6 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 	}
 	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
-	s.confirmed(ctx, b, err, now)
 	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
@@ -366,10 +362,10 @@ func (s *Bookings) SettleClaim(ctx context.Context, b *booking.Booking, p *booki
 }
 
 // Release returns a held or confirmed booking's seats in one transaction with its status.
-func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (*booking.Booking, error) {
+func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (booking.Released, error) {
 	move, err := booking.Transition(b.Status, to, b.Quantity)
 	if err != nil {
-		return nil, err
+		return booking.Released{}, err
 	}
 	ts := fmtBookingTime(now)
 	set := []string{"#status = :to", "updated_at = :now", "version = version + :one"}
@@ -396,15 +392,15 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
-	err = s.transactRelease(ctx, items, 1, b.EventID, move, "release", b.ID, string(to), itoa64(b.Version))
+	toWaitlist, err := s.transactRelease(ctx, items, 1, b.EventID, move, "release", b.ID, string(to), itoa64(b.Version))
 	if reasons, cancelled := cancellation(err); cancelled {
 		if reasons.failed(0) {
-			return nil, booking.ErrChanged
+			return booking.Released{}, booking.ErrChanged
 		}
-		return nil, err
+		return booking.Released{}, err
 	}
 	if err != nil {
-		return nil, err
+		return booking.Released{}, err
 	}
 	out := *b
 	out.Status, out.UpdatedAt, out.Version, out.Refund = to, now.UTC(), b.Version+1, refund
@@ -412,7 +408,7 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 	if to == booking.Cancelled {
 		out.CancelledAt = now.UTC()
 	}
-	return &out, nil
+	return booking.Released{Booking: &out, ToWaitlist: toWaitlist}, nil
 }
 
 // RecordRefund marks the booking's refund as paid.

@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,6 +15,8 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/notify"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -33,9 +34,36 @@ type seats struct {
 	store   *dynamo.Bookings
 	wl      *dynamo.Waitlist
 	booking *booking.Service
+	onsale  *onsale.Service
 	waiting *waitlist.Service
 	sweeper *expiry.Sweeper
 	nudges  *nudges
+	events  *published
+}
+
+// published records the domain events the services send.
+type published struct {
+	mu     sync.Mutex
+	events []notify.Event
+}
+
+func (p *published) Publish(_ context.Context, evs ...notify.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.events = append(p.events, evs...)
+	return nil
+}
+
+func (p *published) of(typ string) []notify.Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []notify.Event
+	for _, e := range p.events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 type nudges struct {
@@ -50,31 +78,36 @@ func (n *nudges) Nudge(_ context.Context, eventID string) error {
 	return nil
 }
 
-func (n *nudges) Freed(ctx context.Context, eventID string) { _ = n.Nudge(ctx, eventID) }
-
 func (n *nudges) count() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return len(n.events)
 }
 
-func newSeats(t testing.TB) *seats {
+func newSeats(t testing.TB) *seats { return newSeatsFreeing(t, nil) }
+
+// newSeatsFreeing is newSeats with freed, when not nil, woken for the seats a
+// cancellation hands to the waitlist instead of the recorder.
+func newSeatsFreeing(t testing.TB, freed booking.Nudger) *seats {
 	t.Helper()
 	db, table := localtest.Table(t)
 	f := &seats{t: t, ctx: context.Background(), db: db, table: table, now: time.Now().UTC(), cat: catalog.NewService(dynamo.New(db, table), time.Now)}
 	store := dynamo.NewBookings(f.db, f.table)
-	n := &nudges{}
-	store.NotifyFreed(n)
+	n, bus := &nudges{}, &published{}
+	if freed == nil {
+		freed = n
+	}
 	signer, err := tickets.NewSigner("test-signing-key-0123")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := booking.NewService(store, payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)), signer, nil, booking.Config{})
+	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(f.db, f.table)),
+		Signer: signer, Bus: bus, Line: freed}, booking.Config{})
 	wl := dynamo.NewWaitlist(store)
 	wsvc := waitlist.NewService(wl, n, svc, nil, 30*time.Minute)
 	sw := expiry.New(store, store, n, nil, expiry.Config{Batch: 7})
-	svc.WithSoldOut(booking.SoldOutHooks{Lapsed: sw, Waitlist: wsvc})
-	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges = store, wl, svc, wsvc, sw, n
+	f.store, f.wl, f.booking, f.waiting, f.sweeper, f.nudges, f.events = store, wl, svc, wsvc, sw, n, bus
+	f.onsale = onsale.New(svc, sw, wsvc)
 	return f
 }
 
@@ -110,11 +143,10 @@ func (s *seats) hold(eventID, user string, q int, now time.Time) string {
 	if err != nil {
 		s.t.Fatalf("reserve %s: %v", user, err)
 	}
-	var v booking.View
-	if err := json.Unmarshal(a.Body, &v); err != nil {
-		s.t.Fatal(err)
+	if a.Booking == nil {
+		s.t.Fatalf("reserve %s: replayed %+v, want a new hold", user, a.Replayed)
 	}
-	return v.BookingID
+	return a.Booking.ID
 }
 
 // invariant checks capacity = available + held + sold + offering against the bookings.
@@ -246,17 +278,40 @@ func TestSoldOutReleasesLapsedHoldsOnTheSpot(t *testing.T) {
 	lapsed := s.hold(ev, "gone", 4, s.now.Add(-20*time.Minute))
 	// No sweep ran: the buyer finds the event sold out, and the lapsed hold is released
 	// for them on the spot.
-	a, err := s.booking.ReserveOrWait(s.ctx, "buyer", ev, 3, "k1", true, s.now)
+	a, err := s.onsale.Reserve(s.ctx, "buyer", ev, 3, "k1", true, s.now)
 	if err != nil {
 		t.Fatalf("reserve: %v", err)
 	}
-	if a.Status != 201 {
-		t.Errorf("status = %d", a.Status)
+	if a.Booking == nil || a.Booking.Status != booking.Held {
+		t.Errorf("reserve = %+v, want a new hold", a)
 	}
 	if st := s.status(lapsed); st != booking.Expired {
 		t.Errorf("lapsed hold is %s", st)
 	}
 	if c := s.invariant(ev); c.Available != 1 || c.Held != 3 {
 		t.Errorf("counters = %+v", c)
+	}
+}
+
+// booking.confirmed is published by the booking service once the confirm committed, and
+// only then: a declined payment and a replayed confirm publish nothing more.
+func TestConfirmPublishesBookingConfirmedOnce(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSale(4)
+	id := s.hold(ev, "buyer", 2, s.now)
+	if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodDeclines, "c0", s.now); !fault.Is(err, fault.PaymentDeclined) {
+		t.Fatalf("declined confirm = %v", err)
+	}
+	if got := s.events.of(notify.BookingConfirmed); len(got) != 0 {
+		t.Fatalf("a declined payment published %+v", got)
+	}
+	for range 2 { // the second is a replay
+		if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodSucceeds, "c1", s.now); err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+	}
+	got := s.events.of(notify.BookingConfirmed)
+	if len(got) != 1 || got[0].Detail["booking_id"] != id || got[0].Detail["event_id"] != ev || got[0].Detail["quantity"] != 2 {
+		t.Fatalf("booking.confirmed events = %+v", got)
 	}
 }

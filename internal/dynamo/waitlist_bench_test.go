@@ -29,8 +29,7 @@ func BenchmarkCancelToOffer(b *testing.B) {
 	c, url := localtest.Queue(b, "WaitlistQueue")
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		s := newSeats(b)
-		s.store.NotifyFreed(waitqueue.New(c, url))
+		s := newSeatsFreeing(b, waitqueue.New(c, url))
 		ev, holds := s.soldOutWithLine(1, 1)
 		worker := waitqueue.Handler(s.waiting, time.Now)
 		ctx := context.Background()

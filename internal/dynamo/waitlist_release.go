@@ -9,19 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
-	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
-
-// FreedNotifier hears that seats of an event went to the waitlist, after the transaction
-// that moved them committed. It is best effort: the sweeper nudges again for seats left
-// in offering, so a lost notice delays an offer but never strands the seats.
-type FreedNotifier interface {
-	Freed(ctx context.Context, eventID string)
-}
-
-// NotifyFreed sets who hears of seats freed to the waitlist.
-func (s *Bookings) NotifyFreed(n FreedNotifier) { s.freed = n }
 
 // releaseUpdate is the event update of a release (a move that gives seats back). When
 // toWaitlist, the seats go to offering, conditioned on someone waiting, and the event
@@ -51,15 +40,13 @@ func (s *Bookings) releaseUpdate(eventID string, m booking.Move, toWaitlist bool
 
 // transactRelease runs a release transaction whose event update is items[at]. Most
 // releases find nobody waiting, so that branch is tried first; a failed event condition
-// tries the other branch (bounded: waiting may change between tries). When seats went to
-// the waitlist the notifier hears of it.
-func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, token ...string) error {
+// tries the other branch (bounded: waiting may change between tries). toWaitlist says
+// the committed release gave the seats to the waitlist, whose worker the caller wakes.
+func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, token ...string) (toWaitlist bool, err error) {
 	if m.Available <= 0 {
 		items[at] = types.TransactWriteItem{Update: s.seatUpdate(eventID, m)}
-		return s.transact(ctx, items, requestToken(token...))
+		return false, s.transact(ctx, items, requestToken(token...))
 	}
-	toWaitlist := false
-	var err error
 	for range 3 {
 		items[at] = types.TransactWriteItem{Update: s.releaseUpdate(eventID, m, toWaitlist)}
 		err = s.transact(ctx, items, requestToken(append(token, strconv.FormatBool(toWaitlist))...))
@@ -67,12 +54,9 @@ func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWr
 			toWaitlist = !toWaitlist
 			continue
 		}
-		if err == nil && toWaitlist && s.freed != nil {
-			s.freed.Freed(context.WithoutCancel(ctx), eventID)
-		}
-		return err
+		return toWaitlist && err == nil, err
 	}
-	return err
+	return false, err
 }
 
 // offerSettled are the extra writes when an offer (a hold made for a waitlist entry)
@@ -95,20 +79,4 @@ func (s *Bookings) offerSettled(b *booking.Booking, to booking.Status, now time.
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: item{":status": str(string(status)), ":now": str(fmtBookingTime(now)), ":one": num(1)},
 	}}}
-}
-
-// Publish sets who hears of confirmations (booking.confirmed domain events).
-func (s *Bookings) Publish(p notify.Publisher) { s.bus = p }
-
-// confirmed publishes booking.confirmed once the confirm transaction committed (err nil).
-func (s *Bookings) confirmed(ctx context.Context, b *booking.Booking, err error, now time.Time) {
-	if err != nil || s.bus == nil {
-		return
-	}
-	detail := map[string]any{"event_id": b.EventID, "booking_id": b.ID, "user_id": b.UserID, "quantity": b.Quantity,
-		"total": b.Total}
-	if b.WaitlistEntry != "" {
-		detail["source"], detail["entry_id"] = b.Source, b.WaitlistEntry
-	}
-	notify.Send(ctx, s.bus, notify.Event{Type: notify.BookingConfirmed, At: now, Detail: detail})
 }

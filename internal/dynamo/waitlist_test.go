@@ -10,6 +10,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -24,12 +25,12 @@ func (s *seats) soldOutWithLine(capacity, waiters int) (string, []string) {
 	}
 	for i := range waiters {
 		user := fmt.Sprintf("waiter-%02d", i)
-		_, err := s.booking.ReserveOrWait(s.ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
+		_, err := s.onsale.Reserve(s.ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
 		fe, ok := fault.As(err)
 		if !ok || fe.Code != fault.SoldOut {
 			s.t.Fatalf("reserve %s: %v, want sold_out", user, err)
 		}
-		ref, ok := fe.Extra["waitlist"].(booking.WaitlistRef)
+		ref, ok := fe.Extra["waitlist"].(onsale.Place)
 		if !ok || ref.Position != i+1 || ref.EntryID == "" {
 			s.t.Fatalf("sold_out answer for %s carries %+v, want position %d", user, fe.Extra["waitlist"], i+1)
 		}
@@ -65,7 +66,7 @@ func TestFreedSeatsGoToTheFirstTenInOrder(t *testing.T) {
 		t.Fatal("the worker was never nudged")
 	}
 	// A late buyer cannot jump the line.
-	_, err := s.booking.ReserveOrWait(s.ctx, "late", ev, 1, "k-late", false, s.now)
+	_, err := s.onsale.Reserve(s.ctx, "late", ev, 1, "k-late", false, s.now)
 	wantCode(t, err, fault.SoldOut)
 
 	r, err := s.waiting.OfferSeats(s.ctx, ev, s.now)
@@ -264,12 +265,12 @@ func TestCapacityIncreaseGoesToTheLineFirst(t *testing.T) {
 	}
 	// Two seats appeared while three people wait: a newcomer cannot take them, and joins
 	// behind the others; the seats go to the first two in line.
-	_, err = s.booking.ReserveOrWait(s.ctx, "newcomer", ev, 1, "k-new", true, s.now.Add(time.Second))
+	_, err = s.onsale.Reserve(s.ctx, "newcomer", ev, 1, "k-new", true, s.now.Add(time.Second))
 	fe, ok := fault.As(err)
 	if !ok || fe.Code != fault.SoldOut {
 		t.Fatalf("newcomer: %v, want sold_out", err)
 	}
-	if ref, _ := fe.Extra["waitlist"].(booking.WaitlistRef); ref.Position != 4 {
+	if ref, _ := fe.Extra["waitlist"].(onsale.Place); ref.Position != 4 {
 		t.Errorf("newcomer in line at %+v, want position 4", fe.Extra["waitlist"])
 	}
 	if c := s.invariant(ev); c.Available != 0 || c.Offering != 2 {

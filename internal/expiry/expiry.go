@@ -32,7 +32,7 @@ type Index interface {
 // Holds reads and releases bookings (the part of booking.Store expiry uses).
 type Holds interface {
 	GetBooking(ctx context.Context, id string) (*booking.Booking, error)
-	Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (*booking.Booking, error)
+	Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (booking.Released, error)
 }
 
 // Nudger wakes the waitlist worker for an event.
@@ -200,11 +200,18 @@ func (s *Sweeper) expire(ctx context.Context, id string, now time.Time) (int, er
 	if !Due(b, now) {
 		return 0, nil
 	}
-	if _, err := s.holds.Release(ctx, b, booking.Expired, nil, now); err != nil {
+	rel, err := s.holds.Release(ctx, b, booking.Expired, nil, now)
+	if err != nil {
 		if errors.Is(err, booking.ErrChanged) {
 			return 0, nil // confirmed, cancelled or expired by someone else meanwhile
 		}
 		return 0, err
+	}
+	if rel.ToWaitlist && s.nudger != nil {
+		// Best effort: nudgeStranded wakes the worker again for seats left in offering.
+		if err := s.nudger.Nudge(context.WithoutCancel(ctx), b.EventID); err != nil {
+			slog.WarnContext(ctx, "waitlist nudge lost", "event_id", b.EventID, "error", err)
+		}
 	}
 	detail := map[string]any{"event_id": b.EventID, "booking_id": b.ID, "user_id": b.UserID, "quantity": b.Quantity,
 		"expires_at": b.ExpiresAt.UTC().Format(time.RFC3339)}
@@ -219,7 +226,7 @@ func (s *Sweeper) expire(ctx context.Context, id string, now time.Time) (int, er
 const lapsedPerShard = 25
 
 // ReleaseLapsed expires eventID's holds that are already due, for a reservation that
-// found the event sold out (booking.SoldOutHooks), and returns the seats released.
+// found the event sold out (onsale), and returns the seats released.
 func (s *Sweeper) ReleaseLapsed(ctx context.Context, eventID string, now time.Time) (int, error) {
 	ids, err := s.index.LapsedHolds(ctx, eventID, now, lapsedPerShard)
 	if err != nil || len(ids) == 0 {

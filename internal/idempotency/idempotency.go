@@ -11,6 +11,7 @@ package idempotency
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -34,6 +35,28 @@ type Record struct {
 	Body        string    // stored response body (JSON)
 	LockedUntil time.Time // while not Done: the first request may still be running until then
 	ExpiresAt   time.Time // the record is ignored after this
+}
+
+// Response is an answer kept under a key, replayed byte for byte: the one place a
+// use case's answer is bytes rather than a typed value, since a replay must repeat the
+// first answer even after the types that produced it changed.
+type Response struct {
+	Status int
+	Body   json.RawMessage
+}
+
+// Statuses a stored answer replays with, by what the first request did. They are HTTP
+// numbers (like Storable's) so a stored answer means the same to every reader, but the
+// package stays free of net/http, as the domain packages that import it must.
+const (
+	Created  = 201 // it made something (a hold)
+	Changed  = 200 // it changed something (a confirmation)
+	Declined = 402 // a payment was declined (stored with its fault)
+)
+
+// Stored returns the record's answer, for Replay.
+func (r *Record) Stored() *Response {
+	return &Response{Status: r.Status, Body: json.RawMessage(r.Body)}
 }
 
 // Action is what the request may do.

@@ -24,7 +24,7 @@ func BenchmarkReserve(b *testing.B) {
 			if warm {
 				ttl = time.Hour
 			}
-			svc := booking.NewService(h.store, h.pay, h.signer, booking.NewEventCache(h.store, ttl), booking.Config{RateLimit: 1 << 30})
+			svc := booking.NewService(booking.Deps{Store: h.store, Payments: h.pay, Signer: h.signer, Events: booking.NewEventCache(h.store, ttl)}, booking.Config{RateLimit: 1 << 30})
 			if _, err := svc.Reserve(ctx, "warmup", ev, 1, "w", time.Now()); err != nil {
 				b.Fatal(err)
 			}

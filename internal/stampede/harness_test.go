@@ -46,7 +46,7 @@ func newHarness(t testing.TB, cfg booking.Config) *harness {
 	if h.signer, err = tickets.NewSigner("test-signing-key"); err != nil {
 		t.Fatal(err)
 	}
-	h.svc = booking.NewService(h.store, h.pay, h.signer, booking.NewEventCache(h.store, time.Second), cfg)
+	h.svc = booking.NewService(booking.Deps{Store: h.store, Payments: h.pay, Signer: h.signer, Events: booking.NewEventCache(h.store, time.Second)}, cfg)
 	return h
 }
 
@@ -163,6 +163,6 @@ func (h *harness) editName(id, name string) bool {
 func (h *harness) withoutFaults() *harness {
 	c := *h
 	c.store = dynamo.NewBookings(h.raw, h.table)
-	c.svc = booking.NewService(c.store, h.pay, h.signer, nil, booking.Config{})
+	c.svc = booking.NewService(booking.Deps{Store: c.store, Payments: h.pay, Signer: h.signer}, booking.Config{})
 	return &c
 }

@@ -171,15 +171,6 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 	return View{}, false, fault.New(fault.Conflict, "Your waitlist entry is being changed by another request; try again")
 }
 
-// Enrol is Join for a reservation that found the event sold out (booking.Waitlist).
-func (s *Service) Enrol(ctx context.Context, userID, eventID string, quantity int, now time.Time) (booking.WaitlistRef, error) {
-	v, _, err := s.Join(ctx, userID, eventID, quantity, now)
-	if err != nil {
-		return booking.WaitlistRef{}, err
-	}
-	return booking.WaitlistRef{EntryID: v.EntryID, Position: v.Position, Status: string(v.Status)}, nil
-}
-
 func (s *Service) view(ctx context.Context, e Entry) (View, error) {
 	pos := 0
 	if e.Status == Waiting {

@@ -51,14 +51,6 @@ func (q *Queue) Nudge(ctx context.Context, eventID string) error {
 	return err
 }
 
-// Freed is Nudge for the booking store's release hook; a failure is only logged (the
-// sweeper nudges again for seats left in offering).
-func (q *Queue) Freed(ctx context.Context, eventID string) {
-	if err := q.Nudge(ctx, eventID); err != nil {
-		slog.WarnContext(ctx, "waitlist nudge lost", "event_id", eventID, "error", err)
-	}
-}
-
 // Offerer hands out an event's offering seats (waitlist.Service).
 type Offerer interface {
 	OfferSeats(ctx context.Context, eventID string, now time.Time) (waitlist.Result, error)

@@ -15,6 +15,10 @@ import (
 // with retention and a place in the dashboard's cold-start query per function, the
 // signing key by reference only, no wildcard IAM, encrypted queues, an alarm on every
 // dead-letter queue, and every alarm notifying the alarm topic.
+// signsTickets are the functions that sign or verify ticket codes (app.Tickets): the only
+// ones given the signing key.
+var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction": true}
+
 func TestTemplateIsOperable(t *testing.T) {
 	tm := localtest.Template(t)
 	dashboard := fmt.Sprint(tm.Resources["Dashboard"].Properties["DashboardBody"])
@@ -46,6 +50,10 @@ func TestTemplateIsOperable(t *testing.T) {
 			policies, _ := props["Policies"].([]any)
 			if _, ok := vars["TICKET_SIGNING_KEY_PARAM"]; ok && !strings.Contains(fmt.Sprint(policies), "TicketSigningKeyReadPolicy") {
 				t.Error("reads the signing key's parameter without TicketSigningKeyReadPolicy")
+			}
+			_, reads := vars["TICKET_SIGNING_KEY_PARAM"]
+			if granted := strings.Contains(fmt.Sprint(policies), "TicketSigningKeyReadPolicy"); (reads || granted) && !signsTickets[id] {
+				t.Error("given the signing key, which only the functions that sign or verify tickets may read")
 			}
 			for _, st := range statements(policies) {
 				if a := fmt.Sprint(st["Action"]); strings.Contains(a, "*") {

@@ -1,4 +1,6 @@
-package expiry
+// Package scheduled runs the hold expiry sweep as the scheduled Lambda: the EventBridge
+// adapter of expiry, kept apart so the expiry rules import no Lambda or HTTP types.
+package scheduled
 
 import (
 	"context"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/metrics"
 )
 
@@ -15,11 +18,11 @@ import (
 const stopMargin = 2 * time.Second
 
 // Handler is the scheduled sweeper: each EventBridge invocation (rate(1 minute)) sweeps
-// at every offset of sch after the schedule's own time, so with EveryHalfMinute holds are
+// at every offset of sch after the schedule's own time, so with expiry.EveryHalfMinute holds are
 // swept every 30 seconds although schedules fire at most once a minute. Sweeps at once are
-// safe (see Sweep), so an invocation overlapping the next one costs only reads.
-func Handler(s *Sweeper, sch Schedule, clock func() time.Time) func(context.Context, events.EventBridgeEvent) ([]Result, error) {
-	return func(ctx context.Context, ev events.EventBridgeEvent) ([]Result, error) {
+// safe (see expiry.Sweeper.Sweep), so an invocation overlapping the next one costs only reads.
+func Handler(s *expiry.Sweeper, sch expiry.Schedule, clock func() time.Time) func(context.Context, events.EventBridgeEvent) ([]expiry.Result, error) {
+	return func(ctx context.Context, ev events.EventBridgeEvent) ([]expiry.Result, error) {
 		start := ev.Time
 		if start.IsZero() || clock().Sub(start) > time.Minute {
 			start = clock() // a late or hand-made invocation sweeps from now

@@ -1,4 +1,4 @@
-package expiry
+package scheduled
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/expiry"
 )
 
 // endless is an index whose every batch has another (a backlog bigger than one
@@ -30,12 +31,12 @@ type notDue struct{}
 func (notDue) GetBooking(context.Context, string) (*booking.Booking, error) {
 	return &booking.Booking{Status: booking.Held, ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
-func (notDue) Release(context.Context, *booking.Booking, booking.Status, *booking.Refund, time.Time) (*booking.Booking, error) {
+func (notDue) Release(context.Context, *booking.Booking, booking.Status, *booking.Refund, time.Time) (booking.Released, error) {
 	panic("a hold that is not due was released")
 }
 
 func TestHandlerEndsACutShortSweepWithoutError(t *testing.T) {
-	h := Handler(New(endless{}, notDue{}, nil, nil, Config{}), Schedule{Offsets: []time.Duration{0}}, time.Now)
+	h := Handler(expiry.New(endless{}, notDue{}, nil, nil, expiry.Config{}), expiry.Schedule{Offsets: []time.Duration{0}}, time.Now)
 	ctx, cancel := context.WithTimeout(context.Background(), stopMargin+200*time.Millisecond)
 	defer cancel()
 	rs, err := h(ctx, events.EventBridgeEvent{Time: time.Now()})
