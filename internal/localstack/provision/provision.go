@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/bookmyevent/bookmyevent/internal/localstack/stripemock"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 )
 
@@ -141,10 +142,14 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		return err
 	}
 	names := map[string]bool{}
+	known := map[string]string{}
 	for _, f := range fns {
 		for k, v := range f.Environment {
 			if strings.HasSuffix(k, "_PARAM") && v != "" {
 				names[v] = true
+				if lv, ok := localValues[k]; ok {
+					known[v] = lv
+				}
 			}
 		}
 	}
@@ -166,7 +171,11 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		if _, err := rand.Read(b); err != nil {
 			return err
 		}
-		_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(hex.EncodeToString(b)),
+		value := hex.EncodeToString(b)
+		if lv, ok := known[name]; ok {
+			value = lv
+		}
+		_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value),
 			Type: ssmtypes.ParameterTypeSecureString})
 		var exists *ssmtypes.ParameterAlreadyExists
 		if err != nil && !errors.As(err, &exists) {
@@ -175,6 +184,14 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", name, "SSM SecureString (random)", name)
 	}
 	return nil
+}
+
+// localValues are the values of the parameters whose local value must be known, by the
+// variable naming them: stripe-mock takes only sk_test_ keys, and the project's own signed
+// test webhooks are signed with the local signing secret.
+var localValues = map[string]string{
+	"STRIPE_SECRET_KEY_PARAM":     stripemock.SecretKey,
+	"STRIPE_WEBHOOK_SECRET_PARAM": stripemock.WebhookSecret,
 }
 
 // FunctionPhysical is what a function resolves to: its name, and an ARN in the local

@@ -70,7 +70,8 @@ func New(cfg Config) (*Provider, error) {
 		HTTPClient:        cfg.HTTPClient,
 		MaxNetworkRetries: &retries,
 		EnableTelemetry:   &noTelemetry,
-		LeveledLogger:     &sdk.LeveledLogger{Level: sdk.LevelError},
+		// Declines are answers, not errors worth a log line; the caller logs what matters.
+		LeveledLogger: &sdk.LeveledLogger{Level: sdk.LevelNull},
 	})
 	backends := &sdk.Backends{API: backend, Connect: backend, Uploads: backend, MeterEvents: backend}
 	return &Provider{client: sdk.NewClient(cfg.SecretKey, sdk.WithBackends(backends))}, nil
@@ -95,7 +96,11 @@ func (p *Provider) Charge(ctx context.Context, r payments.ChargeRequest) (paymen
 	params.SetIdempotencyKey(r.Key)
 	params.Context = ctx
 	c := payments.Charge{Key: r.Key, Amount: r.Amount, Currency: r.Currency, Method: r.Method, At: time.Now().UTC()}
-	pi, err := p.client.V1PaymentIntents.Create(ctx, params)
+	var pi *sdk.PaymentIntent
+	err := whileKeyBusy(ctx, func() (err error) {
+		pi, err = p.client.V1PaymentIntents.Create(ctx, params)
+		return err
+	})
 	if err != nil {
 		var se *sdk.Error
 		if errors.As(err, &se) && se.Type == sdk.ErrorTypeCard {
@@ -139,7 +144,11 @@ func (p *Provider) Refund(ctx context.Context, r payments.RefundRequest) (paymen
 	}
 	params.SetIdempotencyKey(RefundKey(r))
 	params.Context = ctx
-	re, err := p.client.V1Refunds.Create(ctx, params)
+	var re *sdk.Refund
+	err := whileKeyBusy(ctx, func() (err error) {
+		re, err = p.client.V1Refunds.Create(ctx, params)
+		return err
+	})
 	if err != nil {
 		return payments.Refund{}, mapErr(err)
 	}
@@ -153,6 +162,26 @@ func RefundKey(r payments.RefundRequest) string {
 		return "refund:" + r.Key
 	}
 	return "refund:" + r.Key + ":" + r.RefundID
+}
+
+// whileKeyBusy calls create again while Stripe answers 409 (another request under the same
+// Idempotency-Key is in flight: a racing confirm of the same booking) so that the caller
+// gets the first request's answer, not an error; the context bounds the wait.
+func whileKeyBusy(ctx context.Context, create func() error) error {
+	wait := 20 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := create()
+		var se *sdk.Error
+		if !errors.As(err, &se) || se.HTTPStatusCode != http.StatusConflict || attempt == 12 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 func declineCode(se *sdk.Error) string {
