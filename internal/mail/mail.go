@@ -140,7 +140,7 @@ func Render(m Message) (Rendered, error) {
 
 func ticketCID(booking string, i int) string {
 	return fmt.Sprintf("ticket-%d.%s@bookmyevent", i+1, strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
 			return r
 		}
 		return '-'
