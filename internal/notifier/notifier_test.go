@@ -46,7 +46,7 @@ func (o *outbox) Send(_ context.Context, to string, raw []byte) (string, error) 
 type done map[string]bool
 
 func (d done) Handled(_ context.Context, id string) (bool, error) { return d[id], nil }
-func (d done) Record(_ context.Context, id, _ string) error      { d[id] = true; return nil }
+func (d done) Record(_ context.Context, id, _ string) error       { d[id] = true; return nil }
 
 func record(t *testing.T, msgID, evID, typ string, detail map[string]any) events.SQSMessage {
 	t.Helper()
