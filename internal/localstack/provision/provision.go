@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -39,6 +40,7 @@ type Clients struct {
 	Cognito     *cip.Client
 	EventBridge *eventbridge.Client
 	SSM         *ssm.Client
+	SES         *sesv2.Client
 }
 
 // NewClients builds every client from one configuration.
@@ -49,6 +51,7 @@ func NewClients(cfg aws.Config) Clients {
 		Cognito:     cip.NewFromConfig(cfg),
 		EventBridge: eventbridge.NewFromConfig(cfg),
 		SSM:         ssm.NewFromConfig(cfg),
+		SES:         sesv2.NewFromConfig(cfg),
 	}
 }
 
@@ -128,7 +131,10 @@ func Stack(ctx context.Context, c Clients, s *template.Stack, log io.Writer) err
 		s.SetPhysical(id, p)
 		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", id, r.Type, p.Ref)
 	}
-	return Parameters(ctx, c.SSM, s, log)
+	if err := Parameters(ctx, c.SSM, s, log); err != nil {
+		return err
+	}
+	return MailIdentities(ctx, c.SES, s, log)
 }
 
 // Parameters creates, for every function variable ending in _PARAM, the SSM parameter it
