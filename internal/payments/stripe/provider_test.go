@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -157,4 +159,28 @@ func TestSlowOrFailingStripeIsATimeout(t *testing.T) {
 	if _, err := p.Charge(context.Background(), payments.ChargeRequest{Key: "b-5xx", Amount: 100, Currency: "USD", Method: payments.MethodSucceeds}); !errors.Is(err, payments.ErrTimeout) {
 		t.Fatalf("5xx charge err = %v, want ErrTimeout", err)
 	}
+}
+
+// BenchmarkCharge confirms one booking per iteration against the local stripe-mock and
+// reports the latency percentiles: go test -run X -bench Charge -benchtime 100x.
+func BenchmarkCharge(b *testing.B) {
+	base := stripemock.ForTest(b)
+	p, err := New(Config{SecretKey: stripemock.SecretKey, APIBase: base})
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := time.Now().Format("150405.000000")
+	lat := make([]time.Duration, 0, b.N)
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		c, err := p.Charge(context.Background(), payments.ChargeRequest{Key: "bench-" + run + "-" + strconv.Itoa(i),
+			Amount: 5000, Currency: "USD", Method: payments.MethodSucceeds})
+		if err != nil || c.Status != payments.Succeeded {
+			b.Fatalf("charge %d: %+v %v", i, c, err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 }
