@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/moto"
@@ -65,7 +66,9 @@ func mailCmd(args []string) error {
 		if msg, err := mail.ReadMessage(strings.NewReader(m.Raw)); err == nil {
 			subject, _ = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 		}
-		fmt.Printf("%s  to %s  %q\n  %s\n", m.ID, strings.Join(m.Destinations, ","), subject, path)
+		// moto lists a recipient once from the call and once from the To header.
+		to := slices.Compact(slices.Sorted(slices.Values(m.Destinations)))
+		fmt.Printf("%s  to %s  %q\n  %s\n", m.ID, strings.Join(to, ","), subject, path)
 	}
 	fmt.Printf("%d message(s)\n", len(sent))
 	return nil
