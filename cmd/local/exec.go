@@ -12,6 +12,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/moto"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/opensearch"
+	"github.com/bookmyevent/bookmyevent/internal/localstack/stripemock"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 )
 
@@ -39,13 +40,20 @@ func execCmd(args []string) error {
 	defer search.Stop()
 	fmt.Fprintf(os.Stderr, "local: OpenSearch %s at %s\n", opensearch.Version, search.URL)
 
+	stripe, err := stripemock.Start(ctx, stripemock.Options{})
+	if err != nil {
+		return err
+	}
+	defer stripe.Stop()
+	fmt.Fprintf(os.Stderr, "local: stripe-mock %s at %s\n", stripemock.Version, stripe.URL)
+
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), ep.Env()...)
 	cmd.Env = append(cmd.Env, "AWS_REGION="+template.Region, "AWS_DEFAULT_REGION="+template.Region,
 		"AWS_ACCESS_KEY_ID="+endpoints.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+endpoints.SecretAccessKey,
 		"AWS_SESSION_TOKEN="+endpoints.SessionToken)
-	cmd.Env = append(cmd.Env, "OPENSEARCH_URL="+search.URL)
+	cmd.Env = append(cmd.Env, "OPENSEARCH_URL="+search.URL, stripemock.EnvURL+"="+stripe.URL)
 	// The command shares our process group, so a terminal's Ctrl-C reaches it directly;
 	// we only keep running long enough to stop moto after it.
 	signal.Ignore(syscall.SIGINT)
@@ -62,6 +70,7 @@ func execCmd(args []string) error {
 	err = cmd.Wait()
 	stop()
 	search.Stop()
+	stripe.Stop()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		os.Exit(exit.ExitCode())

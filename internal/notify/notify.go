@@ -22,6 +22,9 @@ const (
 	WaitlistLeft     = "waitlist.left"
 	BookingExpired   = "booking.expired"
 	BookingConfirmed = "booking.confirmed"
+	// BookingCancelled is published once a cancellation's refund went through (detail:
+	// event_id, booking_id, user_id, refund: {amount, currency}).
+	BookingCancelled = "booking.cancelled"
 )
 
 // Event is one domain event. Detail carries the event's own fields (snake_case JSON).

@@ -10,17 +10,23 @@ import (
 	"time"
 )
 
-// Test payment methods understood by the simulated provider.
+// Test payment methods. pm_card_visa, pm_card_chargeDeclined and
+// pm_card_authenticationRequired are Stripe's own; pm_card_declined (the name the load
+// tool and older tests use) and pm_card_timeout are understood by the simulated provider.
 const (
-	MethodSucceeds = "pm_card_visa"
-	MethodDeclines = "pm_card_declined"
-	MethodTimesOut = "pm_card_timeout"
+	MethodSucceeds       = "pm_card_visa"
+	MethodDeclines       = "pm_card_declined"
+	MethodChargeDeclined = "pm_card_chargeDeclined"
+	MethodNeedsAction    = "pm_card_authenticationRequired"
+	MethodTimesOut       = "pm_card_timeout"
 )
 
-// Outcome of a charge.
+// Outcome of a charge. RequiresAction means the buyer must finish (3-D Secure, a delayed
+// method) with the charge's ClientSecret; the final outcome arrives later by webhook.
 const (
-	Succeeded = "succeeded"
-	Declined  = "declined"
+	Succeeded      = "succeeded"
+	Declined       = "declined"
+	RequiresAction = "requires_action"
 )
 
 // ErrTimeout means the provider did not answer in time. Callers treat the charge as not
@@ -40,12 +46,14 @@ type ChargeRequest struct {
 type Charge struct {
 	Key         string
 	ID          string
-	Status      string // succeeded | declined
+	Status      string // succeeded | declined | requires_action
 	DeclineCode string
-	Amount      int64
-	Currency    string
-	Method      string
-	At          time.Time
+	// ClientSecret lets the buyer's browser finish a requires_action charge; empty otherwise.
+	ClientSecret string
+	Amount       int64
+	Currency     string
+	Method       string
+	At           time.Time
 }
 
 // RefundRequest gives back Amount of the charge made under Key.
@@ -53,6 +61,11 @@ type RefundRequest struct {
 	Key      string // the charge's key; one refund per key
 	Amount   int64
 	Currency string
+	// ChargeID is the provider's id of the charge (Charge.ID); Stripe refunds need it.
+	ChargeID string
+	// RefundID tells apart several refunds of one charge (partial refunds); the provider's
+	// idempotency key is Key plus RefundID. Empty means the charge's one refund.
+	RefundID string
 }
 
 // Refund is the provider's answer to a refund.

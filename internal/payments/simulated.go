@@ -20,7 +20,7 @@ type Ledger interface {
 }
 
 // Simulated is a provider that decides by payment method: pm_card_visa succeeds,
-// pm_card_declined declines, pm_card_timeout times out without charging; any other
+// pm_card_declined and pm_card_chargeDeclined decline, pm_card_timeout times out without charging; any other
 // method declines as unknown.
 type Simulated struct {
 	ledger Ledger
@@ -50,7 +50,7 @@ func (s *Simulated) Charge(ctx context.Context, r ChargeRequest) (Charge, error)
 	switch r.Method {
 	case MethodTimesOut:
 		return Charge{}, ErrTimeout
-	case MethodDeclines:
+	case MethodDeclines, MethodChargeDeclined:
 		c.Status, c.DeclineCode = Declined, "card_declined"
 		return c, nil
 	case MethodSucceeds:

@@ -23,11 +23,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/bookmyevent/bookmyevent/internal/localstack/stripemock"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/template"
 )
 
@@ -38,6 +40,7 @@ type Clients struct {
 	Cognito     *cip.Client
 	EventBridge *eventbridge.Client
 	SSM         *ssm.Client
+	SES         *sesv2.Client
 }
 
 // NewClients builds every client from one configuration.
@@ -48,6 +51,7 @@ func NewClients(cfg aws.Config) Clients {
 		Cognito:     cip.NewFromConfig(cfg),
 		EventBridge: eventbridge.NewFromConfig(cfg),
 		SSM:         ssm.NewFromConfig(cfg),
+		SES:         sesv2.NewFromConfig(cfg),
 	}
 }
 
@@ -127,7 +131,10 @@ func Stack(ctx context.Context, c Clients, s *template.Stack, log io.Writer) err
 		s.SetPhysical(id, p)
 		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", id, r.Type, p.Ref)
 	}
-	return Parameters(ctx, c.SSM, s, log)
+	if err := Parameters(ctx, c.SSM, s, log); err != nil {
+		return err
+	}
+	return MailIdentities(ctx, c.SES, s, log)
 }
 
 // Parameters creates, for every function variable ending in _PARAM, the SSM parameter it
@@ -141,10 +148,14 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		return err
 	}
 	names := map[string]bool{}
+	known := map[string]string{}
 	for _, f := range fns {
 		for k, v := range f.Environment {
 			if strings.HasSuffix(k, "_PARAM") && v != "" {
 				names[v] = true
+				if lv, ok := localValues[k]; ok {
+					known[v] = lv
+				}
 			}
 		}
 	}
@@ -166,7 +177,11 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		if _, err := rand.Read(b); err != nil {
 			return err
 		}
-		_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(hex.EncodeToString(b)),
+		value := hex.EncodeToString(b)
+		if lv, ok := known[name]; ok {
+			value = lv
+		}
+		_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value),
 			Type: ssmtypes.ParameterTypeSecureString})
 		var exists *ssmtypes.ParameterAlreadyExists
 		if err != nil && !errors.As(err, &exists) {
@@ -175,6 +190,14 @@ func Parameters(ctx context.Context, c *ssm.Client, s *template.Stack, log io.Wr
 		fmt.Fprintf(log, "provision: %-24s %-30s %s\n", name, "SSM SecureString (random)", name)
 	}
 	return nil
+}
+
+// localValues are the values of the parameters whose local value must be known, by the
+// variable naming them: stripe-mock takes only sk_test_ keys, and the project's own signed
+// test webhooks are signed with the local signing secret.
+var localValues = map[string]string{
+	"STRIPE_SECRET_KEY_PARAM":     stripemock.SecretKey,
+	"STRIPE_WEBHOOK_SECRET_PARAM": stripemock.WebhookSecret,
 }
 
 // FunctionPhysical is what a function resolves to: its name, and an ARN in the local

@@ -107,6 +107,11 @@ func Start(ctx context.Context, opts Options) (sys *System, err error) {
 			return nil, err
 		}
 	}
+	if _, ok := tmpl.Parameters[stripeParam]; ok {
+		if err := sys.startStripe(ctx, &opts, out); err != nil {
+			return nil, err
+		}
+	}
 	if sys.Stack, err = tmpl.NewStack(opts.StackName, opts.Params); err != nil {
 		return nil, err
 	}
