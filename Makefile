@@ -18,7 +18,7 @@ lint: tools ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint, sam vali
 	$(GO) vet ./...
 	.local/bin/staticcheck ./...
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
-	$(TOOLS)/cfn-lint template.yaml
+	$(TOOLS)/cfn-lint template.yaml infra/*.yaml
 	$(SAM) validate --lint --region us-east-1
 	$(SAM) build --parallel --no-cached --build-in-source --build-dir .aws-sam/build
 

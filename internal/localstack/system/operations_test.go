@@ -10,37 +10,42 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
-// TestTemplateIsOperable holds template.yaml to the operations conventions
-// (docs/operations.md), so a function or queue added later cannot miss them: a log group
-// with retention and a place in the dashboard's cold-start query per function, the
-// signing key by reference only, no wildcard IAM, encrypted queues, an alarm on every
-// dead-letter queue, and every alarm notifying the alarm topic.
 // signsTickets are the functions that sign or verify ticket codes (app.Tickets): the only
 // ones given the signing key.
 var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction": true}
 
+// TestTemplateIsOperable holds template.yaml and its monitoring application
+// (infra/monitoring.yaml) to the operations conventions (docs/operations.md), so a
+// function or queue added later cannot miss them: every function logging to a log group
+// of the stack with retention that the dashboard's cold-start query reads, the signing
+// key by reference only, no wildcard IAM, encrypted queues, an alarm on every dead-letter
+// queue, and every alarm notifying the alarm topic. The monitoring template is read in
+// the parent's terms (Application.Inline), so its parameters may be renamed freely.
 func TestTemplateIsOperable(t *testing.T) {
 	tm := localtest.Template(t)
-	dashboard := fmt.Sprint(tm.Resources["Dashboard"].Properties["DashboardBody"])
-	logGroups := map[string]template.Resource{}
-	for _, id := range tm.IDs("AWS::Logs::LogGroup") {
-		r := tm.Resources[id]
-		logGroups[fmt.Sprint(r.Properties["LogGroupName"])] = r
+	mon, ok := tm.Applications["Monitoring"]
+	if !ok {
+		t.Fatal("template.yaml has no Monitoring application with a template file")
+	}
+	dashboard := fmt.Sprint(mon.Inline(mon.Template.Resources["Dashboard"].Properties["DashboardBody"]))
+	if !strings.Contains(dashboard, `parse @logStream \"*/*/*/*[\" as year, month, day, function`) || !strings.Contains(dashboard, "by function") {
+		t.Error("the dashboard's cold-start query does not count cold starts per function (parsed from each log stream name)")
 	}
 	topic := fmt.Sprint(map[string]any{"Ref": "AlarmTopic"})
 
 	for _, id := range tm.IDs(template.TypeFunction) {
-		props := tm.Resources[id].Properties
+		props, _ := tm.FunctionProperties(id)
 		t.Run(id, func(t *testing.T) {
-			name := "/aws/lambda/${" + id + "}"
-			lg, ok := logGroups[fmt.Sprint(map[string]any{"Fn::Sub": name})]
-			if !ok {
-				t.Errorf("no AWS::Logs::LogGroup named !Sub %s", name)
+			logging, _ := props["LoggingConfig"].(map[string]any)
+			group, _ := logging["LogGroup"].(map[string]any)
+			name, _ := group["Ref"].(string)
+			if lg, ok := tm.Resources[name]; !ok || lg.Type != "AWS::Logs::LogGroup" {
+				t.Errorf("LoggingConfig.LogGroup = %v, want !Ref of an AWS::Logs::LogGroup of the template", logging["LogGroup"])
 			} else if got := fmt.Sprint(lg.Properties["RetentionInDays"]); got != fmt.Sprint(map[string]any{"Ref": "LogRetentionDays"}) {
-				t.Errorf("log group retention = %s, want !Ref LogRetentionDays", got)
+				t.Errorf("log group %s retention = %s, want !Ref LogRetentionDays", name, got)
 			}
-			if !strings.Contains(dashboard, "SOURCE '"+name+"'") {
-				t.Errorf("the dashboard's cold-start query does not read %s", name)
+			if name != "" && !strings.Contains(dashboard, "SOURCE '${"+name+"}'") {
+				t.Errorf("the dashboard's cold-start query does not read log group %s", name)
 			}
 			env, _ := props["Environment"].(map[string]any)
 			vars, _ := env["Variables"].(map[string]any)
@@ -67,8 +72,14 @@ func TestTemplateIsOperable(t *testing.T) {
 	}
 
 	var alarmed []string // Dimensions of queue depth alarms
+	alarms := map[string]map[string]any{}
 	for _, id := range tm.IDs("AWS::CloudWatch::Alarm") {
-		props := tm.Resources[id].Properties
+		alarms[id] = tm.Resources[id].Properties
+	}
+	for _, id := range mon.Template.IDs("AWS::CloudWatch::Alarm") {
+		alarms[mon.LogicalID+"."+id], _ = mon.Inline(mon.Template.Resources[id].Properties).(map[string]any)
+	}
+	for id, props := range alarms {
 		if !strings.Contains(fmt.Sprint(props["AlarmActions"]), topic) {
 			t.Errorf("%s: AlarmActions do not include !Ref AlarmTopic", id)
 		}
@@ -129,7 +140,11 @@ func statements(policies []any) []map[string]any {
 // TestDashboardBodyIsJSON checks the dashboard body parses once its ${...} references are
 // substituted, as CloudWatch will parse it after CloudFormation's !Sub.
 func TestDashboardBodyIsJSON(t *testing.T) {
-	body := localtest.Template(t).Resources["Dashboard"].Properties["DashboardBody"]
+	mon, ok := localtest.Template(t).Applications["Monitoring"]
+	if !ok {
+		t.Fatal("template.yaml has no Monitoring application with a template file")
+	}
+	body := mon.Template.Resources["Dashboard"].Properties["DashboardBody"]
 	m, ok := body.(map[string]any)
 	if !ok {
 		t.Fatalf("DashboardBody is %T, want !Sub of a JSON string", body)

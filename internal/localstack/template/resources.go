@@ -20,6 +20,7 @@ const (
 	TypeUserPoolGroup  = "AWS::Cognito::UserPoolGroup"
 	TypeEventBus       = "AWS::Events::EventBus"
 	TypePipe           = "AWS::Pipes::Pipe"
+	TypeApplication    = "AWS::Serverless::Application"
 )
 
 // Int decodes a number written as a number or as a string ("10"), as parameters give.
@@ -501,11 +502,10 @@ func (s *Stack) Functions() ([]Function, error) {
 
 // Function resolves one AWS::Serverless::Function.
 func (s *Stack) Function(id string) (Function, error) {
-	r, ok := s.Template.Resources[id]
-	if !ok || r.Type != TypeFunction {
+	merged, ok := s.Template.FunctionProperties(id)
+	if !ok {
 		return Function{}, fmt.Errorf("template has no function %s", id)
 	}
-	merged := mergeGlobals(s.Template.GlobalFunction, r.Properties)
 	events := mapOf(merged["Events"])
 	delete(merged, "Events")
 	delete(merged, "Policies") // IAM is not emulated; policies may name unresolvable ARNs.
@@ -553,6 +553,17 @@ func (s *Stack) Function(id string) (Function, error) {
 		f.Events = append(f.Events, ev)
 	}
 	return f, nil
+}
+
+// FunctionProperties returns an AWS::Serverless::Function's properties merged with
+// Globals.Function, unresolved: what SAM makes of them (a LoggingConfig set in Globals
+// only is every function's).
+func (t *Template) FunctionProperties(id string) (map[string]any, bool) {
+	r, ok := t.Resources[id]
+	if !ok || r.Type != TypeFunction {
+		return nil, false
+	}
+	return mergeGlobals(t.GlobalFunction, r.Properties), true
 }
 
 // mergeGlobals applies SAM's Globals rules: the function's value wins, maps (such as

@@ -2,12 +2,15 @@
 // routes, tables, queues and schedules, and resolves its intrinsic functions (!Ref,
 // !GetAtt, !Sub, !If, ...) against parameters, pseudo parameters, conditions and the
 // physical ids of the resources the local stack created. Resource types the local stack
-// does not emulate (alarms, dashboards, roles, topics) are kept but never interpreted.
+// does not emulate (alarms, dashboards, roles, topics) are kept but never interpreted; the
+// templates of nested applications kept in files are parsed too, for the checks that read
+// them (the local stack deploys nothing of theirs).
 package template
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -24,8 +27,22 @@ type Template struct {
 	// GlobalFunction is Globals.Function, merged into every AWS::Serverless::Function.
 	GlobalFunction map[string]any
 	Resources      map[string]Resource
+	// Applications holds the AWS::Serverless::Application resources whose Location is a
+	// template file, by logical id.
+	Applications map[string]*Application
 	// order lists resource ids in document order.
 	order []string
+}
+
+// Application is an AWS::Serverless::Application whose template is a file (Location is a
+// path relative to the parent template's folder, as sam build takes it).
+type Application struct {
+	LogicalID string
+	Location  string
+	Template  *Template
+	// Parameters are the parent's values for the nested template's parameters, unresolved
+	// and in the parent's terms.
+	Parameters map[string]any
 }
 
 // Parameter is one template parameter.
@@ -49,15 +66,18 @@ func Load(path string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := Parse(data)
+	t, err := parse(data, filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }
 
-// Parse parses template YAML.
-func Parse(data []byte) (*Template, error) {
+// Parse parses template YAML. The files of nested applications are read relative to the
+// working directory.
+func Parse(data []byte) (*Template, error) { return parse(data, "") }
+
+func parse(data []byte, dir string) (*Template, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -71,9 +91,10 @@ func Parse(data []byte) (*Template, error) {
 		return nil, fmt.Errorf("template is not a mapping")
 	}
 	t := &Template{
-		Parameters: map[string]Parameter{},
-		Conditions: mapOf(top["Conditions"]),
-		Resources:  map[string]Resource{},
+		Parameters:   map[string]Parameter{},
+		Conditions:   mapOf(top["Conditions"]),
+		Resources:    map[string]Resource{},
+		Applications: map[string]*Application{},
 	}
 	t.GlobalFunction = mapOf(mapOf(top["Globals"])["Function"])
 	for name, raw := range mapOf(top["Parameters"]) {
@@ -101,7 +122,113 @@ func Parse(data []byte) (*Template, error) {
 		t.Resources[id] = r
 	}
 	t.order = documentOrder(&doc)
+	for _, id := range t.IDs(TypeApplication) {
+		app, err := loadApplication(t.Resources[id], dir)
+		if err != nil {
+			return nil, fmt.Errorf("resource %s: %w", id, err)
+		}
+		if app != nil {
+			t.Applications[id] = app
+		}
+	}
 	return t, nil
+}
+
+// loadApplication parses an application's template file and checks the parameters it is
+// given, as CloudFormation would when it creates the nested stack. An application from
+// the Serverless Application Repository or S3 is not read (nil, no error).
+func loadApplication(r Resource, dir string) (*Application, error) {
+	loc, ok := r.Properties["Location"].(string)
+	if !ok || strings.Contains(loc, "://") {
+		return nil, nil
+	}
+	nested, err := Load(filepath.Join(dir, loc))
+	if err != nil {
+		return nil, err
+	}
+	app := &Application{LogicalID: r.LogicalID, Location: loc, Template: nested, Parameters: mapOf(r.Properties["Parameters"])}
+	if app.Parameters == nil {
+		app.Parameters = map[string]any{}
+	}
+	for name := range app.Parameters {
+		if _, ok := nested.Parameters[name]; !ok {
+			return nil, fmt.Errorf("parameter %s is not declared in %s", name, loc)
+		}
+	}
+	for name, p := range nested.Parameters {
+		if _, ok := app.Parameters[name]; !ok && p.Default == nil {
+			return nil, fmt.Errorf("%s needs parameter %s, which has no default", loc, name)
+		}
+	}
+	return app, nil
+}
+
+// Inline returns v, a value of the nested template, with every reference to a parameter
+// the parent passes replaced by the parent's expression: !Ref P becomes the parent's value
+// of P, and ${P} in a !Sub becomes ${X} or ${X.Attr} when that value is !Ref X or
+// !GetAtt X.Attr. Checks can then read the nested template in the parent's terms
+// (an alarm notifies the parent's !Ref AlarmTopic).
+func (a *Application) Inline(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			if r, ok := x["Ref"].(string); ok {
+				if pv, ok := a.Parameters[r]; ok {
+					return pv
+				}
+				return x
+			}
+			if sub, ok := x["Fn::Sub"]; ok {
+				return map[string]any{"Fn::Sub": a.inlineSub(sub)}
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = a.Inline(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = a.Inline(e)
+		}
+		return out
+	}
+	return v
+}
+
+func (a *Application) inlineSub(sub any) any {
+	tmpl, vars := sub, map[string]any{}
+	if l, ok := sub.([]any); ok && len(l) == 2 {
+		tmpl, vars = l[0], mapOf(l[1])
+	}
+	s, ok := tmpl.(string)
+	if !ok {
+		return sub
+	}
+	s = subVar.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		if _, shadowed := vars[name]; shadowed {
+			return m
+		}
+		pv, ok := a.Parameters[name].(map[string]any)
+		if !ok || len(pv) != 1 {
+			return m
+		}
+		if r, ok := pv["Ref"].(string); ok {
+			return "${" + r + "}"
+		}
+		if g, ok := pv["Fn::GetAtt"]; ok {
+			if res, attr, err := getAttParts(g); err == nil {
+				return "${" + res + "." + attr + "}"
+			}
+		}
+		return m
+	})
+	if l, ok := sub.([]any); ok && len(l) == 2 {
+		return []any{s, a.Inline(l[1])}
+	}
+	return s
 }
 
 // documentOrder lists the resource ids as they appear in the file, so everything built
