@@ -29,15 +29,28 @@ var (
 	browser     *Browser
 )
 
-func setup(t *testing.T) (*localtest.LocalStack, *Browser) {
+// stack is what a scenario needs of the local stack: the site's origin and tokens.
+type stack struct {
+	BaseURL string
+	token   func(t testing.TB, user string, admin bool) string
+}
+
+func (s stack) Token(t testing.TB, user string, admin bool) string { return s.token(t, user, admin) }
+
+func setup(t *testing.T) (stack, *Browser) {
 	t.Helper()
 	ensureBuilt(t)
 	st := localtest.Stack(t, localtest.StackOptions{})
+	return stack{st.BaseURL, st.Token}, sharedBrowser(t)
+}
+
+func sharedBrowser(t *testing.T) *Browser {
+	t.Helper()
 	browserOnce.Do(func() { browser = NewBrowser(&onceTB{t}) })
 	if browser == nil {
 		t.Fatal("webtest: no browser")
 	}
-	return st, browser
+	return browser
 }
 
 // onceTB keeps the shared browser alive past the test that started it.
@@ -160,6 +173,10 @@ func signIn(p *Page, email string) {
 
 func TestBuyerSignsUpFindsAMisspeltEventAndBuysTwoTickets(t *testing.T) {
 	st, b := setup(t)
+	buyerBuysTwoTickets(t, st, b)
+}
+
+func buyerBuysTwoTickets(t *testing.T, st stack, b *Browser) {
 	admin := api{t, st.BaseURL, st.Token(t, "web-admin-1", true)}
 	name := "Moonlight Symphony " + suffix()
 	eventID := publishedEvent(t, admin, name, 50)
@@ -228,6 +245,10 @@ func TestBuyerSignsUpFindsAMisspeltEventAndBuysTwoTickets(t *testing.T) {
 
 func TestSecondBuyerMeetsSoldOutWaitsAndConfirmsAnOffer(t *testing.T) {
 	st, b := setup(t)
+	secondBuyerWaits(t, st, b)
+}
+
+func secondBuyerWaits(t *testing.T, st stack, b *Browser) {
 	admin := api{t, st.BaseURL, st.Token(t, "web-admin-2", true)}
 	eventID := publishedEvent(t, admin, "Tiny Club Night "+suffix(), 2)
 	first := api{t, st.BaseURL, st.Token(t, "web-first-"+suffix(), false)}
@@ -263,6 +284,10 @@ func TestSecondBuyerMeetsSoldOutWaitsAndConfirmsAnOffer(t *testing.T) {
 
 func TestOrganiserSetsUpAnOnSaleWatchesItAndChecksInTwice(t *testing.T) {
 	st, b := setup(t)
+	organiserRunsAnOnSale(t, st, b)
+}
+
+func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	user := "web-organiser-" + suffix()
 	adminToken := st.Token(t, user, true)
 	admin := api{t, st.BaseURL, adminToken}
@@ -298,7 +323,7 @@ func TestOrganiserSetsUpAnOnSaleWatchesItAndChecksInTwice(t *testing.T) {
 	p.WaitJS("reloaded", `document.querySelector("input[name=postal_code]")?.value === "69001"`, 30*time.Second)
 
 	p.Go("/console/events/new")
-	p.WaitJS("venues listed", fmt.Sprintf(`!!document.querySelector("select[name=venue_id] option[value=%q]")`, venueID), 30*time.Second)
+	p.WaitJS("venues listed", fmt.Sprintf(`!!document.querySelector("select[name=venue_id] option[value='%s']")`, venueID), 30*time.Second)
 	name := "Autumn Jazz " + suffix()
 	start := time.Now().Add(60 * 24 * time.Hour).UTC().Truncate(time.Hour)
 	p.Fill("input[name=name]", name)

@@ -266,10 +266,10 @@ func (p *Page) WaitJS(what, expr string, timeout time.Duration) {
 	Run(p, "wait for "+what, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(200*time.Millisecond)))
 }
 
-// WaitText waits until the page shows text.
+// WaitText waits until the page shows text, in any case (CSS may capitalise it).
 func (p *Page) WaitText(text string, timeout time.Duration) {
 	p.t.Helper()
-	p.WaitJS(fmt.Sprintf("text %q", text), fmt.Sprintf(`document.body && document.body.innerText.includes(%s)`, js(text)), timeout)
+	p.WaitJS(fmt.Sprintf("text %q", text), fmt.Sprintf(`document.body && document.body.innerText.toLowerCase().includes(%s)`, js(strings.ToLower(text))), timeout)
 }
 
 // WaitPath waits until the location's path starts with prefix.
@@ -295,10 +295,12 @@ func (p *Page) Fill(selector, value string) {
 	Eval[bool](p, expr)
 }
 
-// Click clicks the enabled button or link whose text is text.
+// Click clicks the enabled button whose text is text, or else the link.
 func (p *Page) Click(text string) {
 	p.t.Helper()
-	find := fmt.Sprintf(`[...document.querySelectorAll("button, a")].find(e => e.textContent.trim() === %s && !e.disabled)`, js(text))
+	find := fmt.Sprintf(`(() => { const m = e => e.textContent.trim() === %s && !e.disabled;
+		return [...document.querySelectorAll("main button")].find(m) || [...document.querySelectorAll("main a")].find(m) ||
+			[...document.querySelectorAll("button, a")].find(m); })()`, js(text))
 	p.WaitJS("control "+text, "!!"+find, 30*time.Second)
 	Eval[bool](p, `(() => { const e = `+find+`; e.click(); return true })()`)
 }

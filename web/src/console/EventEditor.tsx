@@ -64,7 +64,11 @@ export function EventEditor({ id }: { id?: string }) {
   const [saved, setSaved] = useState("");
   const key = useRef(newKey());
 
-  if (id && ev.data && !form) setForm(toForm(ev.data));
+  const [base, setBase] = useState<number>();
+  if (id && ev.data && ev.data.version !== base) {
+    setBase(ev.data.version);
+    setForm(toForm(ev.data));
+  }
   if (!id && form && !form.venue_id && venues.data?.items[0]) setForm({ ...form, venue_id: venues.data.items[0].venue_id });
   if (id && ev.loading && !ev.data) return <Loading />;
   if (!form) return <ErrorBox error={ev.error} />;
@@ -93,7 +97,6 @@ export function EventEditor({ id }: { id?: string }) {
       if (Object.keys(patch).length === 0) return setSaved("Nothing changed.");
       const r = await request<Show>("/admin/events/" + id, { method: "PATCH", body: patch, headers: { "If-Match": String(ev.data!.version) } });
       ev.set(r.data);
-      setForm(toForm(r.data));
       setSaved("Saved.");
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) setStale(true);
@@ -145,7 +148,7 @@ export function EventEditor({ id }: { id?: string }) {
         </fieldset>
         {stale && (
           <p class="error" role="alert">{staleMessage}{" "}
-            <button type="button" onClick={() => { setForm(undefined); setStale(false); ev.reload(); }}>Reload</button></p>
+            <button type="button" onClick={() => { setStale(false); ev.reload(); }}>Reload</button></p>
         )}
         <ErrorBox error={error} />
         {saved && <Notice kind="ok">{saved}</Notice>}

@@ -88,12 +88,13 @@ export function Sales({ id }: { id: string }) {
 function Chart({ points, capacity }: { points: Point[]; capacity: number }) {
   const W = 600, H = 200, P = 30;
   if (points.length === 0) return <p class="muted">No sales yet.</p>;
-  const t0 = points[0]!.t, t1 = Math.max(points[points.length - 1]!.t, t0 + 60_000);
+  const t0 = points[0]!.t, t1 = Math.max(Date.now(), points[points.length - 1]!.t, t0 + 60_000);
   const top = Math.max(capacity, points[points.length - 1]!.sold, 1);
   const x = (t: number) => P + ((t - t0) / (t1 - t0)) * (W - 2 * P);
   const y = (n: number) => H - P - (n / top) * (H - 2 * P);
   let d = `M${x(t0)} ${y(0)}`;
   for (const p of points) d += ` H${x(p.t).toFixed(1)} V${y(p.sold).toFixed(1)}`;
+  d += ` H${x(t1).toFixed(1)}`;
   const last = points[points.length - 1]!;
   return (
     <figure class="chart">

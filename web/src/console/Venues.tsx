@@ -37,6 +37,10 @@ export function Venues() {
 const empty = { name: "", address: "", city: "", state: "", country: "", postal_code: "", capacity: 0 };
 type Form = typeof empty;
 
+function pick(v: Venue): Form {
+  return { name: v.name, address: v.address, city: v.city, state: v.state, country: v.country, postal_code: v.postal_code, capacity: v.capacity };
+}
+
 // staleMessage is what an If-Match conflict says: someone saved in between.
 export const staleMessage = "This was changed by someone else since you opened it. Reload to see their changes, then edit again.";
 
@@ -47,7 +51,12 @@ export function VenueEditor({ id }: { id?: string }) {
   const [stale, setStale] = useState(false);
   const [saved, setSaved] = useState(false);
   const key = useRef(newKey());
-  if (id && v.data && !form) setForm({ ...empty, ...v.data });
+  // The form follows the venue as read: on opening and after a reload (a new version).
+  const [base, setBase] = useState<number>();
+  if (id && v.data && v.data.version !== base) {
+    setBase(v.data.version);
+    setForm(pick(v.data));
+  }
   if (id && v.loading && !v.data) return <Loading />;
   if (!form) return <ErrorBox error={v.error} />;
   const f = form;
@@ -67,11 +76,13 @@ export function VenueEditor({ id }: { id?: string }) {
         navigate("/console/venues/" + created.venue_id, true);
         return;
       }
+      const before = pick(v.data!);
+      const patch = Object.fromEntries(Object.entries(f).filter(([k, x]) => before[k as keyof Form] !== x));
+      if (Object.keys(patch).length === 0) return setSaved(true);
       const r = await request<Venue>("/admin/venues/" + id, {
-        method: "PATCH", body: f, headers: { "If-Match": String(v.data!.version) },
+        method: "PATCH", body: patch, headers: { "If-Match": String(v.data!.version) },
       });
       v.set(r.data);
-      setForm({ ...empty, ...r.data });
       setSaved(true);
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) setStale(true);
@@ -93,7 +104,7 @@ export function VenueEditor({ id }: { id?: string }) {
         <Field label="Capacity" name="capacity" type="number" min={1} required value={f.capacity || ""} onInput={set("capacity")} />
         {stale && (
           <p class="error" role="alert">{staleMessage}{" "}
-            <button type="button" onClick={() => { setForm(undefined); setStale(false); v.reload(); }}>Reload</button></p>
+            <button type="button" onClick={() => { setStale(false); v.reload(); }}>Reload</button></p>
         )}
         <ErrorBox error={error} />
         {saved && <Notice kind="ok">Saved.</Notice>}

@@ -43,8 +43,8 @@ export function Events({ query }: { query: URLSearchParams }) {
       return;
     }
     const h = setTimeout(() => {
-      get<{ items: { name: string }[] }>("/events/suggest" + qs({ q: t, limit: 5 }), { auth: false })
-        .then((r) => setSuggestions(r.items.map((i) => i.name)), () => setSuggestions([]));
+      get<{ suggestions: { name: string }[] }>("/events/suggest" + qs({ q: t, limit: 5 }), { auth: false })
+        .then((r) => setSuggestions([...new Set(r.suggestions.map((i) => i.name))]), () => setSuggestions([]));
     }, 200);
     return () => clearTimeout(h);
   }, [text]);
