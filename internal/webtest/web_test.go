@@ -103,6 +103,15 @@ type api struct {
 
 func (c api) call(want int, method, path string, body any, headers ...string) map[string]any {
 	c.t.Helper()
+	status, out, raw := c.try(method, path, body, headers...)
+	if status != want {
+		c.t.Fatalf("%s %s = %d %s, want %d", method, path, status, raw, want)
+	}
+	return out
+}
+
+func (c api) try(method, path string, body any, headers ...string) (int, map[string]any, []byte) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -129,10 +138,7 @@ func (c api) call(want int, method, path string, body any, headers ...string) ma
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
-	if resp.StatusCode != want {
-		c.t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, raw, want)
-	}
-	return out
+	return resp.StatusCode, out, raw
 }
 
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
@@ -183,8 +189,9 @@ func buyerBuysTwoTickets(t *testing.T, st stack, b *Browser) {
 	// The index is fed by the table's stream; wait until the misspelt word finds it.
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		res := api{t, st.BaseURL, ""}.call(200, "GET", "/events/search?q=symphny", nil)
-		if strings.Contains(fmt.Sprint(res["items"]), eventID) {
+		// A search node still warming up answers 503 search_unavailable; wait it out too.
+		status, res, _ := api{t, st.BaseURL, ""}.try("GET", "/events/search?q=symphny", nil)
+		if status == http.StatusOK && strings.Contains(fmt.Sprint(res["items"]), eventID) {
 			break
 		}
 		if time.Now().After(deadline) {
