@@ -96,9 +96,10 @@ export function EventPage({ params }: { params: Params }) {
         {!soldOut && !cancelled && (
           <form onSubmit={(ev) => { ev.preventDefault(); reserve(); }}>
             <TicketTypePicker types={types} value={q} onChange={setQ} disabled={busy} />
+            {/* TODO(issue 10): a promo code field here once promo codes exist. */}
             <p class="total">Total <strong>{money(total)}</strong></p>
             <button type="submit" disabled={busy || count === 0}>{s ? "Reserve tickets" : "Sign in to buy"}</button>
-            <p class="muted">Seats are held for you for 15 minutes while you pay.</p>
+            <p class="muted">Seats are held for you while you pay; checkout shows for how long.</p>
           </form>
         )}
         {soldOut && !cancelled && (
