@@ -24,10 +24,19 @@ import (
 // The scenarios of issue 13 in a real browser against the whole local stack: the site
 // comes from web/dist through the gateway, sign-up and sign-in go to the local Cognito.
 
+// One browser serves every test of the binary (a tab each); TestMain stops it.
 var (
-	browserOnce sync.Once
-	browser     *Browser
+	browserMu sync.Mutex
+	browser   *Browser
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser != nil {
+		browser.Close()
+	}
+	os.Exit(code)
+}
 
 // stack is what a scenario needs of the local stack: the site's origin and tokens.
 type stack struct {
@@ -46,24 +55,12 @@ func setup(t *testing.T) (stack, *Browser) {
 
 func sharedBrowser(t *testing.T) *Browser {
 	t.Helper()
-	browserOnce.Do(func() { browser = NewBrowser(&onceTB{t}) })
+	browserMu.Lock()
+	defer browserMu.Unlock()
 	if browser == nil {
-		t.Fatal("webtest: no browser")
+		browser = NewBrowser(t)
 	}
 	return browser
-}
-
-// onceTB keeps the shared browser alive past the test that started it.
-type onceTB struct{ *testing.T }
-
-func (o *onceTB) Cleanup(func()) {}
-
-func (o *onceTB) TempDir() string {
-	dir, err := os.MkdirTemp("", "bme-chromium-")
-	if err != nil {
-		o.Fatal(err)
-	}
-	return dir
 }
 
 var buildOnce sync.Once

@@ -56,11 +56,16 @@ func Chromium(t testing.TB) string {
 type Browser struct {
 	ctx    context.Context
 	cancel context.CancelFunc
+	dir    string
 }
 
-// NewBrowser starts Chromium; it stops when the test ends.
+// NewBrowser starts Chromium with a profile of its own; Close stops it.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
+	dir, err := os.MkdirTemp("", "bme-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(Chromium(t)),
 		chromedp.Flag("headless", true),
@@ -72,19 +77,23 @@ func NewBrowser(t testing.TB) *Browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
+	b := &Browser{ctx: ctx, cancel: func() { cancel(); acancel() }, dir: dir}
 	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		acancel()
+		b.Close()
 		t.Fatalf("webtest: start chromium: %v", err)
 	}
-	b := &Browser{ctx: ctx, cancel: func() { cancel(); acancel() }}
-	t.Cleanup(b.cancel)
 	return b
+}
+
+// Close stops the browser and removes its profile.
+func (b *Browser) Close() {
+	b.cancel()
+	_ = os.RemoveAll(b.dir)
 }
 
 // Page is one tab, with its own sessionStorage (so its own signed-in user).
