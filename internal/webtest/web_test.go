@@ -277,13 +277,30 @@ func secondBuyerWaits(t *testing.T, st stack, b *Browser) {
 	p.Click("Confirm offer")
 	p.WaitPath("/checkout/")
 	p.Check("offer-checkout")
+	// A declined card says so and keeps the hold; another card then pays.
+	p.ClickSelector("input[value=pm_card_declined]")
+	p.Allow(402, "/confirm")
+	p.Click("Pay $45.00")
+	p.WaitText("Your card was declined", 30*time.Second)
+	p.Check("declined")
+	p.ClickSelector("input[value=pm_card_visa]")
 	p.Click("Pay $45.00")
 	p.WaitPath("/orders/")
 	p.WaitJS("a QR code", `document.querySelectorAll("svg.qr").length === 1`, 30*time.Second)
+	order := p.Path()
 	p.Check("offer-order")
 	p.Go("/account/waitlist")
 	p.WaitText("fulfilled", 30*time.Second)
 	p.Check("waitlist-done")
+
+	// Cancelling shows the refund first: a month before the start, all of it.
+	p.Go(order)
+	p.Click("Cancel booking…")
+	p.WaitText("You get back $45.00 (100% of $45.00)", 10*time.Second)
+	p.Check("cancel-preview")
+	p.Click("Cancel and refund $45.00")
+	p.WaitText("Cancelled: $45.00 (100%) refunded", 30*time.Second)
+	p.Check("cancelled")
 }
 
 func TestOrganiserSetsUpAnOnSaleWatchesItAndChecksInTwice(t *testing.T) {

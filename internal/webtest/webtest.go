@@ -241,6 +241,12 @@ func Run[T any](p *Page, what string, a chromedp.Action[T]) T {
 	return v
 }
 
+// ClickSelector clicks the element a CSS selector finds (a radio button, a checkbox).
+func (p *Page) ClickSelector(selector string) {
+	p.t.Helper()
+	p.Do("click "+selector, chromedp.WaitVisible(chromedp.CSS(selector)), chromedp.Click(chromedp.CSS(selector)))
+}
+
 // Eval evaluates a JavaScript expression, awaiting a promise, into a T.
 func Eval[T any](p *Page, expr string) T {
 	p.t.Helper()
