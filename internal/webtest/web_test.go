@@ -31,6 +31,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Each run's screenshots replace the last run's.
+	if dir, err := workspace.Local("screens"); err == nil {
+		_ = os.RemoveAll(dir)
+	}
 	code := m.Run()
 	if browser != nil {
 		browser.Close()
