@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, newKey, post } from "../api";
 import { cfg } from "../config";
 import { ErrorBox, Loading, Notice, Title, useAsync, useNow } from "../components/ui";
@@ -23,13 +23,15 @@ export function Checkout({ params }: { params: Params }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 
+  const paid = b.data?.status === "confirmed";
+  useEffect(() => {
+    if (paid) navigate("/orders/" + id, true);
+  }, [paid]);
+
   if (b.loading && !b.data) return <Loading />;
   if (!b.data) return (<><Title>Checkout</Title><ErrorBox error={b.error} /></>);
   const booking = b.data;
-  if (booking.status === "confirmed") {
-    navigate("/orders/" + id, true);
-    return null;
-  }
+  if (paid) return null;
   const left = booking.expires_at ? new Date(booking.expires_at).getTime() - now : 0;
   const expired = booking.status === "expired" || (booking.status === "held" && left <= 0);
   const eventLink = "/e/" + booking.event_id;

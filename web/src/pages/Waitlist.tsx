@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { get, request } from "../api";
 import { ErrorBox, Loading, Notice, Title, useAsync, useNow, usePoll } from "../components/ui";
 import { mmss, when } from "../format";
@@ -14,8 +14,8 @@ export function MyWaitlist() {
 
   const asked = useRef(new Set<string>());
   usePoll(() => list.reload(), 5000, [], false);
-  const ids = [...new Set((list.data?.items ?? []).map((e) => e.event_id))].filter((id) => !asked.current.has(id));
-  if (ids.length) {
+  useEffect(() => {
+    const ids = [...new Set((list.data?.items ?? []).map((e) => e.event_id))].filter((id) => !asked.current.has(id));
     ids.forEach((id) => asked.current.add(id));
     Promise.all(ids.map((id) => get<Event>("/events/" + id, { auth: false }).catch(() => undefined))).then((evs) => {
       setNames((names) => {
@@ -24,7 +24,7 @@ export function MyWaitlist() {
         return next;
       });
     });
-  }
+  }, [list.data]);
 
   async function leave(eventId: string) {
     try {
