@@ -5,13 +5,51 @@ GO       ?= go
 SHELL    := /bin/bash
 LOCAL    := $(GO) run ./cmd/local
 
-.PHONY: run test lint invoke clean tools
+.PHONY: run test lint invoke clean tools web chromium deploy-web
 
-run: ## start the whole system on 127.0.0.1 (API on :3000); Ctrl-C stops it all
+run: web ## start the whole system on 127.0.0.1 (site and API on :3000); Ctrl-C stops it all
 	$(LOCAL) run
 
-test: ## unit, integration (against moto) and end-to-end tests
+test: web chromium ## unit, integration (against moto), end-to-end and browser tests
 	$(LOCAL) exec -- $(GO) test -count=1 -parallel 4 -timeout 30m ./...
+
+# The web app (web/): npm ci from the committed lockfile when it changed, vite build when
+# anything under web/ did. The local gateway serves web/dist; deploy-web uploads it.
+WEB_SRC := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+
+web: web/dist/index.html ## build the web app into web/dist
+
+web/node_modules/.ci-stamp: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.ci-stamp $(WEB_SRC)
+	cd web && npm run build
+
+# The browser tests drive Debian's chromium; install it when missing.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# Upload the site to the stack's bucket: hashed assets cached for a year, index.html and
+# config.json never, config.json written from the stack's outputs; then invalidate the
+# two uncached names. Old hashed assets stay: a page loaded before the deploy still finds
+# its chunks. STACK defaults to samconfig's stack name.
+STACK ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
+AWS   ?= aws
+deploy-web: web ## upload web/dist to the deployed stack's site bucket
+	@test -n "$(STACK)" || { echo "usage: make deploy-web STACK=<stack name>"; exit 2; }
+	@out() { $(AWS) cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	bucket=$$(out SiteBucketName); dist=$$(out SiteDistributionId); url=$$(out SiteUrl); \
+	region=$$(out Region); client=$$(out UserPoolClientId); \
+	test -n "$$bucket" -a "$$bucket" != None || { echo "stack $(STACK) has no SiteBucketName output"; exit 1; }; \
+	printf '{"apiBase":"","cognito":{"region":"%s","endpoint":"https://cognito-idp.%s.amazonaws.com/","clientId":"%s"}}\n' \
+		"$$region" "$$region" "$$client" > web/dist/config.json; \
+	$(AWS) s3 sync web/dist/assets "s3://$$bucket/assets" --cache-control 'public, max-age=31536000, immutable' && \
+	$(AWS) s3 sync web/dist "s3://$$bucket" --exclude 'assets/*' --exclude index.html --exclude config.json --cache-control 'public, max-age=3600' && \
+	$(AWS) s3 cp web/dist/config.json "s3://$$bucket/config.json" --cache-control no-cache --content-type application/json && \
+	$(AWS) s3 cp web/dist/index.html "s3://$$bucket/index.html" --cache-control no-cache --content-type 'text/html; charset=utf-8' && \
+	$(AWS) cloudfront create-invalidation --distribution-id "$$dist" --paths /index.html /config.json >/dev/null && \
+	echo "deployed the site to $$url"; rm -f web/dist/config.json
 
 lint: tools ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint, sam validate --lint, sam build
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -37,7 +75,7 @@ tools:
 	@test -x $(TOOLS)/sam || { python3 -m venv .local/tools-venv && $(TOOLS)/pip install -q 'aws-sam-cli==1.170.0' 'cfn-lint==1.58.0'; }
 
 clean:
-	rm -rf .aws-sam bin
+	rm -rf .aws-sam bin web/dist
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set. One
 # pattern rule serves every function: CreateVenueFunction builds ./functions/create-venue.

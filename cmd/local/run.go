@@ -54,6 +54,7 @@ func runCmd(args []string) error {
 
 	st := sys.State()
 	fmt.Printf("\nBookMyEvent local stack ready in %.1fs\n", time.Since(start).Seconds())
+	fmt.Printf("  web app      %s/  (web/dist; make run rebuilds it when web/ changed)\n", st.APIURL)
 	fmt.Printf("  API          %s\n", st.APIURL)
 	fmt.Printf("  moto         %s  (DynamoDB, DynamoDB Streams, Cognito, EventBridge)\n", st.Endpoints.Main)
 	fmt.Printf("  moto SQS     %s\n", st.Endpoints.SQS)

@@ -29,7 +29,9 @@ func TestGatewayEndToEnd(t *testing.T) {
 		{"protected route, bad token", "GET", "/admin/venues", "not-a-jwt", 401, `{"message":"Unauthorized"}`},
 		{"admin route, user token", "GET", "/admin/venues", user, 403, `"forbidden"`},
 		{"admin route, admin token", "GET", "/admin/venues", admin, 200, `"items"`},
-		{"no route", "GET", "/nowhere", admin, 404, `{"message":"Not Found"}`},
+		// Paths outside the API's prefixes are the web app's (internal/localstack/site).
+		{"no route", "GET", "/admin/nowhere", admin, 404, `{"message":"Not Found"}`},
+		{"no route, other method", "POST", "/nowhere", admin, 404, `{"message":"Not Found"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, st.BaseURL+tc.path, nil)

@@ -177,7 +177,7 @@ func Start(ctx context.Context, opts Options) (sys *System, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
-		srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: sys.withSite(root, gw), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		sys.BaseURL = "http://" + ln.Addr().String()
 		sys.stops = append(sys.stops, func() {
