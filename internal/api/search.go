@@ -2,14 +2,9 @@ package api
 
 import (
 	"context"
-	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/search"
 )
-
-// searchTimeout bounds a search or suggest call, so an unhealthy cluster answers 503
-// search_unavailable quickly instead of holding the Lambda until its own timeout.
-const searchTimeout = 2 * time.Second
 
 // SearchEvents serves GET /events/search.
 func SearchEvents(ix *search.Index) Handler {
@@ -18,7 +13,7 @@ func SearchEvents(ix *search.Index) Handler {
 		if err != nil {
 			return Response{}, err
 		}
-		ctx, cancel := context.WithTimeout(ctx, searchTimeout)
+		ctx, cancel := context.WithTimeout(ctx, ix.CallTimeout())
 		defer cancel()
 		res, err := ix.Search(ctx, q)
 		if err != nil {
@@ -35,7 +30,7 @@ func SuggestEvents(ix *search.Index) Handler {
 		if err != nil {
 			return Response{}, err
 		}
-		ctx, cancel := context.WithTimeout(ctx, searchTimeout)
+		ctx, cancel := context.WithTimeout(ctx, ix.CallTimeout())
 		defer cancel()
 		s, err := ix.Suggest(ctx, prefix, limit)
 		if err != nil {

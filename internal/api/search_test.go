@@ -32,7 +32,10 @@ func newSearchRoutes(t *testing.T) searchRoutes {
 	t.Helper()
 	db, table := localtest.Table(t)
 	store := dynamo.New(db, table)
-	ix, err := search.New(search.Config{URL: opensearch.ForTest(t), Alias: strings.ToLower(localtest.UniqueName(t, 60))})
+	// A loaded test machine can take longer than the deployed 2 s bound; the bound itself is
+	// tested below against a node that does not answer.
+	ix, err := search.New(search.Config{URL: opensearch.ForTest(t), Alias: strings.ToLower(localtest.UniqueName(t, 60)),
+		Timeout: 15 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func Reindex() (*search.Index, *dynamo.Catalog) {
 }
 
 func index(c config.Search) *search.Index {
-	ix, err := search.New(search.Config{URL: c.OpenSearchURL, Alias: c.Index})
+	ix, err := search.New(search.Config{URL: c.OpenSearchURL, Alias: c.Index, Timeout: c.Timeout})
 	if err != nil {
 		logging.Fatal("opensearch", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -78,6 +79,15 @@ func startStack(opts StackOptions) (*LocalStack, error) {
 	}
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
+	}
+	// Tests share a loaded machine with OpenSearch: a search may take longer than the
+	// deployed 2 s bound without being wrong (internal/api tests the bound itself).
+	if _, set := opts.Params["SearchTimeout"]; !set {
+		opts.Params = maps.Clone(opts.Params)
+		if opts.Params == nil {
+			opts.Params = map[string]string{}
+		}
+		opts.Params["SearchTimeout"] = "15s"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -25,12 +25,20 @@ import (
 type Config struct {
 	URL   string // e.g. https://search-domain.eu-west-1.es.amazonaws.com
 	Alias string // empty: DefaultAlias
+	// Timeout bounds one search or suggest call, so an unhealthy cluster answers 503
+	// search_unavailable quickly instead of holding the Lambda until its own timeout.
+	// Zero: DefaultTimeout.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is a search or suggest call's bound unless the deployment sets one.
+const DefaultTimeout = 2 * time.Second
 
 // Index is the event index behind its alias.
 type Index struct {
-	api   *opensearchapi.Client
-	alias string
+	api     *opensearchapi.Client
+	alias   string
+	timeout time.Duration
 
 	ensureMu sync.Mutex
 	ensured  bool
@@ -40,6 +48,9 @@ type Index struct {
 // under a second instead of hanging the Lambda until its own timeout.
 const dialTimeout = 300 * time.Millisecond
 
+// CallTimeout is how long one search or suggest call may take.
+func (ix *Index) CallTimeout() time.Duration { return ix.timeout }
+
 // New returns an Index client; requests to an AWS endpoint are SigV4-signed. It makes no
 // request: a node that is down at cold start must not fail the Lambda's init.
 func New(cfg Config) (*Index, error) {
@@ -48,6 +59,9 @@ func New(cfg Config) (*Index, error) {
 	}
 	if cfg.Alias == "" {
 		cfg.Alias = DefaultAlias
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
 	}
 	transport := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -70,7 +84,7 @@ func New(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: client: %w", err)
 	}
-	return &Index{api: api, alias: cfg.Alias}, nil
+	return &Index{api: api, alias: cfg.Alias, timeout: cfg.Timeout}, nil
 }
 
 // Alias is the name readers and writers use.
