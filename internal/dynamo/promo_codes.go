@@ -168,7 +168,7 @@ func (s *Store) UpdatePromoCode(ctx context.Context, before, after promo.Code) (
 	r := toPromoRecord(after, "")
 	values := item{
 		":kind": str(r.Kind), ":bp": num(r.BasisPoints), ":max_uses": num(r.MaxUses),
-		":unlocks": &types.AttributeValueMemberBOOL{Value: r.UnlocksHidden},
+		":unlocks":    &types.AttributeValueMemberBOOL{Value: r.UnlocksHidden},
 		":updated_at": str(r.UpdatedAt), ":rev": num(before.Rev), ":one": num(1),
 	}
 	set := []string{"discount_type = :kind", "percent_off_bp = :bp", "max_uses = :max_uses",
@@ -249,8 +249,8 @@ func (s *Store) DeletePromoCode(ctx context.Context, c promo.Code, now time.Time
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: promoKey(c.EventID, c.Code),
 		UpdateExpression: &update, ConditionExpression: &cond,
-		ExpressionAttributeNames: aliases(update, cond),
-		ExpressionAttributeValues: item{":now": str(formatTime(now)), ":rev": num(c.Rev), ":one": num(1)},
+		ExpressionAttributeNames:            aliases(update, cond),
+		ExpressionAttributeValues:           item{":now": str(formatTime(now)), ":rev": num(c.Rev), ":one": num(1)},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -237,7 +238,7 @@ func newTypeWrite(read []catalog.TicketType, after []catalog.TicketType) typeWri
 	for i, t := range read {
 		v := fmt.Sprintf(":rev_%s", typeAlias(i)[4:])
 		w.values[v] = num(t.Version)
-		w.conds = append(w.conds, fmt.Sprintf("tt.%s.rev = %s", w.alias[t.ID], v))
+		w.conds = append(w.conds, fmt.Sprintf("tt.%s.#rev = %s", w.alias[t.ID], v))
 	}
 	lo, hi, ok := catalog.PriceRange(after)
 	if ok {
@@ -269,14 +270,25 @@ func publicPrices(ts []catalog.TicketType) []int64 {
 }
 
 func (w typeWrite) update(table, eventID, cond, update string) *types.Update {
+	// DynamoDB refuses names and values an expression does not use.
+	exprs := update + " " + cond
+	used := func(k string) bool { return regexp.MustCompile(regexp.QuoteMeta(k) + `\b`).MatchString(exprs) }
 	names := aliases(update, cond)
 	for k, v := range w.names {
-		names[k] = v
+		if used(k) {
+			names[k] = v
+		}
+	}
+	values := item{}
+	for k, v := range w.values {
+		if used(k) {
+			values[k] = v
+		}
 	}
 	return &types.Update{
 		TableName: &table, Key: eventKey(eventID),
 		UpdateExpression: &update, ConditionExpression: &cond,
-		ExpressionAttributeNames: names, ExpressionAttributeValues: w.values,
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	}
 }
 
@@ -405,17 +417,17 @@ func (s *Store) UpdateTicketType(ctx context.Context, e catalog.Event, before, a
 	w.values[":delta"], w.values[":new_rev"] = num(delta), num(after.Version)
 	cond := strings.Join(w.conds, " AND ")
 	if delta < 0 {
-		cond += " AND tt." + a + ".available >= :min_available"
+		cond += " AND tt." + a + ".#available >= :min_available"
 		w.values[":min_available"] = num(-delta)
 	}
-	sets := append([]string{"tt." + a + ".rev = :new_rev"}, w.sets...)
+	sets := append([]string{"tt." + a + ".#rev = :new_rev"}, w.sets...)
 	if delta > 0 {
 		// New seats may belong to a waitlist, as an event capacity increase does.
 		sets = append(sets, "gsi3pk = :offering_pk", "gsi3sk = if_not_exists(gsi3sk, :since)")
 		w.values[":offering_pk"], w.values[":since"] = str(offeringGSI3PK), str(formatTime(after.UpdatedAt))
 	}
 	update := w.update(s.table, e.ID, cond, "SET "+strings.Join(sets, ", ")+
-		" ADD tt."+a+".capacity :delta, tt."+a+".available :delta, #version :one")
+		" ADD tt."+a+".#capacity :delta, tt."+a+".#available :delta, #version :one")
 	// The item is replaced whole on its version: every field of after is the new definition.
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: it, ConditionExpression: aws.String("#version = :v"),
@@ -471,7 +483,7 @@ func (s *Store) DeleteTicketType(ctx context.Context, e catalog.Event, t catalog
 	w := newTypeWrite(e.Types, rest)
 	a := w.alias[t.ID]
 	w.values[":zero"] = num(0)
-	cond := strings.Join(w.conds, " AND ") + fmt.Sprintf(" AND size(tt) > :one AND tt.%[1]s.held = :zero AND tt.%[1]s.sold = :zero AND tt.%[1]s.offering = :zero AND tt.%[1]s.waiting = :zero", a)
+	cond := strings.Join(w.conds, " AND ") + fmt.Sprintf(" AND size(tt) > :one AND tt.%[1]s.#held = :zero AND tt.%[1]s.#sold = :zero AND tt.%[1]s.#offering = :zero AND tt.%[1]s.#waiting = :zero", a)
 	update := w.update(s.table, e.ID, cond, "SET "+strings.Join(w.sets, ", ")+" REMOVE tt."+a+" ADD #version :one")
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.table, Key: typeKey(e.ID, t.ID), ConditionExpression: aws.String("#version = :v"),
