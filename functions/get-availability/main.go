@@ -15,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/config"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
 )
 
 func main() {
@@ -27,6 +28,6 @@ func main() {
 	if err != nil {
 		logging.Fatal("dynamodb", err)
 	}
-	reader := catalog.NewAvailabilityReader(store, cfg.CacheTTL, time.Now)
+	reader := catalog.NewAvailabilityReader(store, cfg.CacheTTL, time.Now).WithCodes(promo.Lookup(store, cfg.CacheTTL, time.Now))
 	lambda.Start(api.Wrap(api.Public, api.GetAvailability(reader, cfg.CacheTTL)))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/config"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
 )
 
 func main() {
@@ -25,6 +26,6 @@ func main() {
 	if err != nil {
 		logging.Fatal("dynamodb", err)
 	}
-	svc := catalog.NewService(store, time.Now)
+	svc := catalog.NewService(store, time.Now).WithCodes(promo.Lookup(store, config.DefaultAvailabilityCacheTTL, time.Now))
 	lambda.Start(api.Wrap(api.Public, api.GetEvent(svc)))
 }

@@ -86,6 +86,9 @@ type Event struct {
 	Types []TicketType `json:"-"`
 	// WaitingAny counts waitlist entries for any type of a typed event.
 	WaitingAny int64 `json:"-"`
+	// Unlock names the hidden types a promo code sent with a public read unlocks (nil:
+	// none); the public view lists them.
+	Unlock func(typeID string) bool `json:"-"`
 	// Prices are the distinct prices of the public types (typed events only), ascending:
 	// what search documents filter a budget on.
 	Prices []int64 `json:"-"`
@@ -166,7 +169,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Available   int64        `json:"available"`
 		SoldOut     bool         `json:"sold_out"`
 		TicketTypes []PublicType `json:"ticket_types,omitempty"`
-	}{plain(e), e.ForSale(), e.SoldOut(), e.PublicTicketTypes(time.Now(), nil)})
+	}{plain(e), e.ForSale(), e.SoldOut(), e.PublicTicketTypes(time.Now(), e.Unlock)})
 }
 
 // AdminType is a ticket type as the admin sees it: every type, hidden and paused ones
@@ -212,10 +215,44 @@ type Availability struct {
 	Status    Status    `json:"status"`
 	Version   int64     `json:"version"`
 	AsOf      time.Time `json:"as_of"`
+	// TicketTypes are the types on sale with what each has for sale, filled by the
+	// reader per request (a promo code may unlock hidden ones).
+	TicketTypes []PublicType `json:"ticket_types,omitempty"`
+	// What the types are read from: the default type needs the event's price and limit.
+	Price                Money                   `json:"-"`
+	MaxTicketsPerBooking int64                   `json:"-"`
+	TypeCounts           map[string]TypeCounters `json:"-"`
+	Types                []TicketType            `json:"-"`
+	WaitingAny           int64                   `json:"-"`
+	// CodeRev is the rev of the promo code that unlocked types (0: none): it is part of
+	// the ETag, so an edit of the code changes the answer's tag.
+	CodeRev int64 `json:"-"`
+}
+
+// event is the part of an Event availability knows, for the type rules.
+func (a Availability) event() Event {
+	return Event{ID: a.EventID, Capacity: a.Capacity, Available: a.Available, Waiting: a.Waiting, Status: a.Status,
+		Version: a.Version, Price: a.Price, MaxTicketsPerBooking: a.MaxTicketsPerBooking,
+		TypeCounts: a.TypeCounts, Types: a.Types, WaitingAny: a.WaitingAny}
+}
+
+// AvailabilityOf is the availability view of an event read whole.
+func AvailabilityOf(e Event) Availability {
+	return Availability{EventID: e.ID, Capacity: e.Capacity, Available: e.Available, Waiting: e.Waiting,
+		Status: e.Status, Version: e.Version, Price: e.Price, MaxTicketsPerBooking: e.MaxTicketsPerBooking,
+		TypeCounts: e.TypeCounts, Types: e.Types, WaitingAny: e.WaitingAny}
 }
 
 // SoldOut is Event.SoldOut for the counters availability reads.
-func (a Availability) SoldOut() bool { return soldOut(a.Status, a.Available, a.Waiting) }
+func (a Availability) SoldOut() bool {
+	if a.Typed() {
+		return a.event().SoldOut()
+	}
+	return soldOut(a.Status, a.Available, a.Waiting)
+}
+
+// Typed reports whether the event has stored ticket types.
+func (a Availability) Typed() bool { return a.TypeCounts != nil }
 
 // MarshalJSON adds the derived sold_out and shows only the seats for sale.
 func (a Availability) MarshalJSON() ([]byte, error) {

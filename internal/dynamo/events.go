@@ -494,26 +494,13 @@ func (s *Store) whyTransitionFailed(ctx context.Context, ccf *types.ConditionalC
 	return catalog.Event{}, fault.New(fault.Conflict, "The event changed while it was being %s; read it again", to)
 }
 
-// Availability reads the counters only, eventually consistent: the caller caches the
-// answer for longer than replication takes, and it costs half a strongly consistent read.
+// Availability reads the counters and the type definitions (one Query of the event's
+// partition from EVENT to TYPE#~), eventually consistent: the caller caches the answer
+// for longer than replication takes, and it costs half a strongly consistent read.
 func (s *Store) Availability(ctx context.Context, id string) (catalog.Availability, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: eventKey(id),
-		ProjectionExpression:     aws.String("event_id, #capacity, #available, waiting, #status, #version"),
-		ExpressionAttributeNames: aliases("#capacity, #available, #status, #version"),
-	})
+	e, err := s.readEvent(ctx, id, false)
 	if err != nil {
 		return catalog.Availability{}, err
 	}
-	if out.Item == nil {
-		return catalog.Availability{}, catalog.EventNotFound()
-	}
-	var r eventRecord
-	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
-		return catalog.Availability{}, fmt.Errorf("event item: %w", err)
-	}
-	return catalog.Availability{
-		EventID: r.ID, Capacity: r.Capacity, Available: r.Available, Waiting: r.Waiting,
-		Status: catalog.Status(r.Status), Version: r.Version,
-	}, nil
+	return catalog.AvailabilityOf(e), nil
 }

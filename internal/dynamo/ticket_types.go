@@ -142,12 +142,16 @@ func (s *Store) typePuts(ts []catalog.TicketType) ([]types.TransactWriteItem, er
 // eventWithTypes reads the event, its stats and its type items in one consistent Query
 // (sk from EVENT to TYPE#~ holds exactly those), and joins each type with its counters.
 func (s *Store) eventWithTypes(ctx context.Context, id string) (catalog.Event, error) {
+	return s.readEvent(ctx, id, true)
+}
+
+func (s *Store) readEvent(ctx context.Context, id string, consistent bool) (catalog.Event, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: item{
 			":pk": str(eventPrefix + id), ":from": str(eventSK), ":to": str(typePrefix + "~")},
-		ConsistentRead: aws.Bool(true),
+		ConsistentRead: aws.Bool(consistent),
 	})
 	if err != nil {
 		return catalog.Event{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/cache"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
@@ -154,4 +155,31 @@ func (s *Service) Delete(ctx context.Context, eventID, code string, rev int64) e
 	}
 	_, err = s.store.DeletePromoCode(ctx, c, catalog.Timestamp(s.now()))
 	return err
+}
+
+// maxCachedCodes bounds the lookup cache of one instance.
+const maxCachedCodes = 10_000
+
+// Lookup answers public reads' ?promo_code= from store, caching each answer (misses too,
+// so guessing codes cannot hammer the table) for ttl, as availability is cached.
+func Lookup(store Store, ttl time.Duration, now func() time.Time) catalog.CodeLookup {
+	type key struct{ event, code string }
+	c := cache.New[key, *Code](ttl, maxCachedCodes, now)
+	return func(ctx context.Context, eventID, code string) (catalog.Unlock, bool, error) {
+		norm, ok := Normalize(code)
+		if !ok {
+			return catalog.Unlock{}, false, nil
+		}
+		found, _, err := c.Get(ctx, key{eventID, norm}, func(ctx context.Context) (*Code, error) {
+			got, err := store.GetPromoCode(ctx, eventID, norm)
+			if fault.Is(err, fault.NotFound) {
+				return nil, nil
+			}
+			return &got, err
+		})
+		if err != nil || found == nil || found.DeletedAt != nil || found.Usable(now()) != nil {
+			return catalog.Unlock{}, false, err
+		}
+		return catalog.Unlock{Rev: found.Rev, Types: found.Unlocks}, true, nil
+	}
 }
