@@ -89,7 +89,6 @@ func TestTypedEventPatchRefusesEventPriceAndLimit(t *testing.T) {
 	}
 }
 
-
 // The public views list the types on sale, hidden ones only when unlocked, and a typed
 // event is sold out when every public type is.
 func TestPublicTypesOfATypedEvent(t *testing.T) {
@@ -152,7 +151,9 @@ type typedAvailabilityStore struct {
 	a Availability
 }
 
-func (s typedAvailabilityStore) Availability(context.Context, string) (Availability, error) { return s.a, nil }
+func (s typedAvailabilityStore) Availability(context.Context, string) (Availability, error) {
+	return s.a, nil
+}
 
 func TestAvailabilityWithPromoCode(t *testing.T) {
 	v := venue(500)
