@@ -32,14 +32,14 @@ type Document struct {
 	// The public ticket types' price range and every distinct price among them (minor
 	// units, in price's currency); an event without types has its one price in each.
 	// A budget filter matches when any price is in range.
-	MinPrice *int64  `json:"min_price,omitempty"`
-	MaxPrice *int64  `json:"max_price,omitempty"`
-	Prices   []int64 `json:"prices,omitempty"`
-	Capacity     int64          `json:"capacity,omitempty"`
-	Available    int64          `json:"available"`
-	SoldOut      bool           `json:"sold_out"`
-	UpdatedAt    *time.Time     `json:"updated_at,omitempty"`
-	Suggest      []string       `json:"suggest,omitempty"`
+	MinPrice  *int64     `json:"min_price,omitempty"`
+	MaxPrice  *int64     `json:"max_price,omitempty"`
+	Prices    []int64    `json:"prices,omitempty"`
+	Capacity  int64      `json:"capacity,omitempty"`
+	Available int64      `json:"available"`
+	SoldOut   bool       `json:"sold_out"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Suggest   []string   `json:"suggest,omitempty"`
 }
 
 // Change is one write the index must make: the event's document, or its tombstone.
