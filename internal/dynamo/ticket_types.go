@@ -432,10 +432,8 @@ func (s *Store) UpdateTicketType(ctx context.Context, e catalog.Event, before, a
 	}
 	update := w.update(s.table, e.ID, cond, "SET "+strings.Join(sets, ", ")+
 		" ADD tt."+a+".#capacity :delta, tt."+a+".#available :delta, #version :one")
-	// The item is replaced whole on its version: every field of after is the new definition.
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: it, ConditionExpression: aws.String("#version = :v"),
-			ExpressionAttributeNames: aliases("#version"), ExpressionAttributeValues: item{":v": num(before.Version)}}},
+		{Update: s.typeDefinitionUpdate(it, before)},
 		{Update: update},
 	}})
 	codes, cancelled := cancellationReasons(err)
@@ -472,6 +470,37 @@ func (s *Store) UpdateTicketType(ctx context.Context, e catalog.Event, before, a
 		}
 	}
 	return catalog.TicketType{}, catalog.ErrTypesChanged
+}
+
+// typeDefinitionUpdate rewrites every definition attribute of the type item on before's
+// version, keeping what only its creation wrote (created_at, request_hash, so a replayed
+// create still recognises its type).
+func (s *Store) typeDefinitionUpdate(after item, before catalog.TicketType) *types.Update {
+	values := item{":v": num(before.Version)}
+	var set []string
+	names := aliases("#version")
+	for _, attr := range []string{"ticket_type_id", "event_id", "name", "description", "price_amount", "price_currency",
+		"max_per_order", "sale_starts_at", "sale_ends_at", "hidden", "status", "sort_order", "version", "updated_at", "write_id"} {
+		if v, ok := after[attr]; ok {
+			set = append(set, "#"+attr+" = :"+attr)
+			values[":"+attr] = v
+			names["#"+attr] = attr
+		}
+	}
+	var remove []string
+	for _, attr := range []string{"description", "sale_starts_at", "sale_ends_at"} {
+		if _, ok := after[attr]; !ok {
+			remove = append(remove, "#"+attr)
+			names["#"+attr] = attr
+		}
+	}
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return &types.Update{TableName: &s.table, Key: typeKey(before.EventID, before.ID),
+		UpdateExpression: &update, ConditionExpression: aws.String("#version = :v"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values}
 }
 
 // DeleteTicketType deletes t (as read from e) on its version and removes its entry from

@@ -123,6 +123,13 @@ func TestAddTypeMaterialisesTheDefault(t *testing.T) {
 	if len(got.Types) != 2 || got.Price.Amount != 2500 {
 		t.Fatalf("types %+v price %d", got.Types, got.Price.Amount)
 	}
+	// An edit keeps what the create recorded: its replay still finds its type.
+	if _, err := types.UpdateTicketType(f.ctx, e.ID, vip.ID, vip.Version, catalog.TicketTypePatch{Description: ptr("Front rows")}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := types.CreateTicketType(f.ctx, "admin-1", "k1", e.ID, typeInput("VIP", 9000, 20)); err != nil || again.ID != vip.ID {
+		t.Fatalf("replay after an edit: %v %+v", err, again)
+	}
 	// The default type cannot go: seats of it are taken.
 	err = types.DeleteTicketType(f.ctx, e.ID, def.ID, def.Version)
 	wantCode(t, err, fault.Conflict)
@@ -294,4 +301,29 @@ func (f *fixture) useCode(eventID, code string, n int64) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+// Editing the default type of an event without stored types materialises it first; its
+// id and version 1 (what the admin read) carry over.
+func TestPatchTheDefaultTypeMaterialisesIt(t *testing.T) {
+	f := newFixture(t)
+	types := catalog.NewTypeService(f.store, time.Now)
+	e := f.event(f.venue("Hall", "Lisbon", 500), "Plain", "live-music", 48*time.Hour, 100)
+	f.takeSeats(e.ID, 0, 30, 0)
+	def := catalog.DefaultTypeID(e.ID)
+	up, err := types.UpdateTicketType(f.ctx, e.ID, def, 1, catalog.TicketTypePatch{Name: ptr("Standing"), Capacity: ptr(int64(80))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.ID != def || up.Version != 2 || up.Counters.Capacity != 80 || up.Counters.Available != 50 {
+		t.Fatalf("patched default %+v", up)
+	}
+	got, _ := f.store.GetEvent(f.ctx, e.ID)
+	if !got.Typed() || len(got.Types) != 1 || got.Types[0].Name != "Standing" || got.Capacity != 100 {
+		t.Fatalf("after materialising %+v", got)
+	}
+	// The event's own price is the type's now.
+	_, err = f.svc.UpdateEvent(f.ctx, e.ID, got.Version, catalog.EventPatch{MaxTicketsPerBooking: ptr(int64(2))})
+	wantCode(t, err, fault.Validation)
+	wantCode(t, types.DeleteTicketType(f.ctx, e.ID, def, 2), fault.Conflict) // the last type
 }
