@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
@@ -140,15 +141,37 @@ func ListEvents(svc *catalog.Service) Handler {
 	}
 }
 
-// GetEvent serves GET /events/{eventId}: published and cancelled events; drafts are 404.
+// GetEvent serves GET /events/{eventId}?promo_code=: published and cancelled events;
+// drafts are 404. A code lists the hidden types it unlocks, and its rev joins the ETag.
 func GetEvent(svc *catalog.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
-		e, err := svc.PublicEvent(ctx, r.Path("eventId"))
+		e, rev, err := svc.PublicEventWithCode(ctx, r.Path("eventId"), r.Query("promo_code"))
 		if err != nil {
 			return Response{}, err
 		}
-		return withVersion(e, e.Version)
+		return Response{Status: http.StatusOK, Body: e, Headers: map[string]string{"ETag": codeETag(e.Version, rev)}}, nil
 	}
+}
+
+// codeETag is the ETag of a public read: the event's version, and the rev of the promo
+// code that unlocked types, so the tag differs per code and moves when the code is edited.
+func codeETag(version, codeRev int64) string {
+	if codeRev == 0 {
+		return ETag(version)
+	}
+	return fmt.Sprintf(`"%d-%d"`, version, codeRev)
+}
+
+// ifNoneMatch reports whether If-None-Match names the tag (or is *).
+func ifNoneMatch(r *Request, tag string) bool {
+	want := strings.Trim(tag, `"`)
+	for _, t := range strings.Split(r.Header("If-None-Match"), ",") {
+		t = strings.Trim(strings.TrimPrefix(strings.TrimSpace(t), "W/"), `"`)
+		if t == want || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // GetAvailability serves GET /events/{eventId}/availability from the per-instance cache.
@@ -158,12 +181,13 @@ func GetEvent(svc *catalog.Service) Handler {
 func GetAvailability(reader *catalog.AvailabilityReader, maxAge time.Duration) Handler {
 	cacheControl := fmt.Sprintf("public, max-age=%d", max(int(maxAge/time.Second), 1))
 	return func(ctx context.Context, r *Request) (Response, error) {
-		a, err := reader.Get(ctx, r.Path("eventId"))
+		a, err := reader.GetWithCode(ctx, r.Path("eventId"), r.Query("promo_code"))
 		if err != nil {
 			return Response{}, err
 		}
-		headers := map[string]string{"ETag": ETag(a.Version), "Cache-Control": cacheControl}
-		if r.IfNoneMatch(a.Version) {
+		tag := codeETag(a.Version, a.CodeRev)
+		headers := map[string]string{"ETag": tag, "Cache-Control": cacheControl}
+		if ifNoneMatch(r, tag) {
 			return Response{Status: http.StatusNotModified, Headers: headers}, nil
 		}
 		return Response{Status: http.StatusOK, Body: a, Headers: headers}, nil

@@ -28,6 +28,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
 	"github.com/bookmyevent/bookmyevent/internal/search"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/tracing"
@@ -59,14 +60,16 @@ func awsConfig() aws.Config {
 // Catalog is the catalogue service: venues and events, for admins and the public.
 func Catalog() *catalog.Service {
 	c := load(config.LoadCatalog)
-	return catalog.NewService(dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName), Clock)
+	store := dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName)
+	// Public reads show hidden ticket types to a code that unlocks them.
+	return catalog.NewService(store, Clock).WithCodes(promo.Lookup(store, config.DefaultAvailabilityCacheTTL, Clock))
 }
 
 // Availability is the cached seat counts of events and how stale they may be.
 func Availability() (*catalog.AvailabilityReader, time.Duration) {
 	c := load(config.LoadAvailability)
 	store := dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName)
-	return catalog.NewAvailabilityReader(store, c.CacheTTL, Clock), c.CacheTTL
+	return catalog.NewAvailabilityReader(store, c.CacheTTL, Clock).WithCodes(promo.Lookup(store, c.CacheTTL, Clock)), c.CacheTTL
 }
 
 // Search is the OpenSearch index of published events.
@@ -150,4 +153,17 @@ func newBookings(db *dynamodb.Client, store *dynamo.Bookings, c config.Booking, 
 	d.Store, d.Payments = store, payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
 	d.Events = booking.NewEventCache(store, c.EventCacheTTL)
 	return booking.NewService(d, booking.Config{HoldFor: c.HoldFor, RateLimit: c.RateLimit})
+}
+
+// TicketTypes is the admin service for an event's ticket types.
+func TicketTypes() *catalog.TypeService {
+	c := load(config.LoadCatalog)
+	return catalog.NewTypeService(dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName), Clock)
+}
+
+// PromoCodes is the admin service for an event's promo codes.
+func PromoCodes() *promo.Service {
+	c := load(config.LoadCatalog)
+	store := dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName)
+	return promo.NewService(store, store, Clock)
 }

@@ -78,13 +78,68 @@ type Event struct {
 	Version            int64     `json:"version"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+	// TypeCounts is the event item's tt map (docs/ticket-types.md): each stored type's
+	// counters. nil for an event that sells its default type (lazy migration).
+	TypeCounts map[string]TypeCounters `json:"-"`
+	// Types are the stored types with their counters, when the read fetched them (GetEvent
+	// does, list reads do not).
+	Types []TicketType `json:"-"`
+	// WaitingAny counts waitlist entries for any type of a typed event.
+	WaitingAny int64 `json:"-"`
+	// Unlock names the hidden types a promo code sent with a public read unlocks (nil:
+	// none); the public view lists them.
+	Unlock func(typeID string) bool `json:"-"`
+	// Prices are the distinct prices of the public types (typed events only), ascending:
+	// what search documents filter a budget on.
+	Prices []int64 `json:"-"`
+}
+
+// Typed reports whether the event has stored ticket types (a tt map).
+func (e Event) Typed() bool { return e.TypeCounts != nil }
+
+// SellingTypes are the types the event sells: the default type of an untyped event, the
+// stored ones otherwise (nil when a typed event was read without them, as lists are).
+func (e Event) SellingTypes() []TicketType {
+	if !e.Typed() {
+		return []TicketType{DefaultTicketType(e)}
+	}
+	if len(e.Types) == 0 {
+		return nil
+	}
+	return EffectiveTypes(e, e.Types)
+}
+
+// PublicTicketTypes are the types a public read lists at now, with what is for sale;
+// unlocked names hidden types a promo code unlocks (nil: none).
+func (e Event) PublicTicketTypes(now time.Time, unlocked func(string) bool) []PublicType {
+	ts := PublicTypes(e.SellingTypes(), now, unlocked)
+	if ts == nil {
+		return nil
+	}
+	out := make([]PublicType, len(ts))
+	for i, t := range ts {
+		out[i] = t.Public(now, e.Available, e.WaitingAny)
+	}
+	return out
 }
 
 // SoldOut reports a published event the public cannot buy from: no seat is free, or people
 // wait, in which case every free seat belongs to the line (a capacity increase can leave
 // free seats for a moment until the waitlist worker claims them). It stays listed: people
 // still look at it, join its waitlist, and seats come back when holds expire.
-func (e Event) SoldOut() bool { return soldOut(e.Status, e.Available, e.Waiting) }
+//
+// A typed event read with its types is sold out when every public type is.
+func (e Event) SoldOut() bool {
+	if e.Typed() && len(e.Types) > 0 && e.Status == Published {
+		for _, t := range e.PublicTicketTypes(time.Now(), nil) {
+			if !t.SoldOut {
+				return false
+			}
+		}
+		return true
+	}
+	return soldOut(e.Status, e.Available, e.Waiting)
+}
 
 func soldOut(s Status, available, waiting int64) bool {
 	return s == Published && forSale(available, waiting) == 0
@@ -104,15 +159,24 @@ func forSale(available, waiting int64) int64 {
 // change must leave room for.
 func (e Event) Taken() int64 { return e.Held + e.Sold + e.Offering }
 
-// MarshalJSON adds the derived sold_out, and shows as available only the seats the public
-// can reserve, so no caller can forget either.
+// MarshalJSON adds the derived sold_out and the public ticket types, and shows as
+// available only the seats the public can reserve, so no caller can forget either. Sale
+// windows are judged at the time of rendering.
 func (e Event) MarshalJSON() ([]byte, error) {
 	type plain Event
 	return json.Marshal(struct {
 		plain
-		Available int64 `json:"available"`
-		SoldOut   bool  `json:"sold_out"`
-	}{plain(e), e.ForSale(), e.SoldOut()})
+		Available   int64        `json:"available"`
+		SoldOut     bool         `json:"sold_out"`
+		TicketTypes []PublicType `json:"ticket_types,omitempty"`
+	}{plain(e), e.ForSale(), e.SoldOut(), e.PublicTicketTypes(time.Now(), e.Unlock)})
+}
+
+// AdminType is a ticket type as the admin sees it: every type, hidden and paused ones
+// included, with its seat counters.
+type AdminType struct {
+	TicketType
+	TypeCounters
 }
 
 // AdminEvent is the admin's view of an event: the public one plus the seat breakdown, with
@@ -122,14 +186,19 @@ type AdminEvent struct{ Event }
 // MarshalJSON keeps the embedded Event's MarshalJSON from swallowing the breakdown.
 func (a AdminEvent) MarshalJSON() ([]byte, error) {
 	type plain Event
+	var types []AdminType
+	for _, t := range a.Event.SellingTypes() {
+		types = append(types, AdminType{t, t.Counters})
+	}
 	return json.Marshal(struct {
 		plain
-		SoldOut  bool  `json:"sold_out"`
-		Held     int64 `json:"held"`
-		Sold     int64 `json:"sold"`
-		Offering int64 `json:"offering"`
-		Waiting  int64 `json:"waiting"`
-	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering, a.Event.Waiting})
+		SoldOut     bool        `json:"sold_out"`
+		Held        int64       `json:"held"`
+		Sold        int64       `json:"sold"`
+		Offering    int64       `json:"offering"`
+		Waiting     int64       `json:"waiting"`
+		TicketTypes []AdminType `json:"ticket_types,omitempty"`
+	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering, a.Event.Waiting, types})
 }
 
 // ForAdmin returns the admin view.
@@ -146,10 +215,44 @@ type Availability struct {
 	Status    Status    `json:"status"`
 	Version   int64     `json:"version"`
 	AsOf      time.Time `json:"as_of"`
+	// TicketTypes are the types on sale with what each has for sale, filled by the
+	// reader per request (a promo code may unlock hidden ones).
+	TicketTypes []PublicType `json:"ticket_types,omitempty"`
+	// What the types are read from: the default type needs the event's price and limit.
+	Price                Money                   `json:"-"`
+	MaxTicketsPerBooking int64                   `json:"-"`
+	TypeCounts           map[string]TypeCounters `json:"-"`
+	Types                []TicketType            `json:"-"`
+	WaitingAny           int64                   `json:"-"`
+	// CodeRev is the rev of the promo code that unlocked types (0: none): it is part of
+	// the ETag, so an edit of the code changes the answer's tag.
+	CodeRev int64 `json:"-"`
+}
+
+// event is the part of an Event availability knows, for the type rules.
+func (a Availability) event() Event {
+	return Event{ID: a.EventID, Capacity: a.Capacity, Available: a.Available, Waiting: a.Waiting, Status: a.Status,
+		Version: a.Version, Price: a.Price, MaxTicketsPerBooking: a.MaxTicketsPerBooking,
+		TypeCounts: a.TypeCounts, Types: a.Types, WaitingAny: a.WaitingAny}
+}
+
+// AvailabilityOf is the availability view of an event read whole.
+func AvailabilityOf(e Event) Availability {
+	return Availability{EventID: e.ID, Capacity: e.Capacity, Available: e.Available, Waiting: e.Waiting,
+		Status: e.Status, Version: e.Version, Price: e.Price, MaxTicketsPerBooking: e.MaxTicketsPerBooking,
+		TypeCounts: e.TypeCounts, Types: e.Types, WaitingAny: e.WaitingAny}
 }
 
 // SoldOut is Event.SoldOut for the counters availability reads.
-func (a Availability) SoldOut() bool { return soldOut(a.Status, a.Available, a.Waiting) }
+func (a Availability) SoldOut() bool {
+	if a.Typed() {
+		return a.event().SoldOut()
+	}
+	return soldOut(a.Status, a.Available, a.Waiting)
+}
+
+// Typed reports whether the event has stored ticket types.
+func (a Availability) Typed() bool { return a.TypeCounts != nil }
 
 // MarshalJSON adds the derived sold_out and shows only the seats for sale.
 func (a Availability) MarshalJSON() ([]byte, error) {

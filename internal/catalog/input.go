@@ -126,7 +126,14 @@ type EventInput struct {
 	Price                *Money `json:"price"`
 	MaxTicketsPerBooking *int64 `json:"max_tickets_per_booking"`
 	OfferWindowMinutes   int64  `json:"offer_window_minutes"`
+	// TicketTypes, when given, are the kinds of ticket the event sells; price is then
+	// optional (the event's price mirrors the lowest public type's).
+	TicketTypes []TicketTypeInput `json:"ticket_types,omitempty"`
 }
+
+// TypeIDOf is the id of the i-th type of POST /admin/events' ticket_types: derived from
+// the event's id, so a replayed create names the same types.
+func TypeIDOf(eventID string, i int) string { return DerivedID("ticket_type", eventID, fmt.Sprint(i)) }
 
 // Event validates the input against the venue (nil when venue_id names none) and returns
 // the new draft with every seat available.
@@ -139,10 +146,13 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 	}
 	e.StartsAt = parseTime(f, "starts_at", in.StartsAt)
 	e.EndsAt = parseTime(f, "ends_at", in.EndsAt)
-	if in.Price == nil {
-		f.Add("price", `is required, e.g. {"amount": 2500, "currency": "USD"}`)
-	} else {
+	switch {
+	case in.Price != nil:
 		e.Price = *in.Price
+	case len(in.TicketTypes) > 0 && in.TicketTypes[0].Price != nil:
+		e.Price = *in.TicketTypes[0].Price // the currency every type must share
+	default:
+		f.Add("price", `is required, e.g. {"amount": 2500, "currency": "USD"}`)
 	}
 	if in.MaxTicketsPerBooking != nil {
 		e.MaxTicketsPerBooking = *in.MaxTicketsPerBooking
@@ -161,10 +171,42 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 	e = normalizeEvent(e)
 	validateEvent(f, e, venue)
 	f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
+	if len(in.TicketTypes) > 0 {
+		types, err := TicketTypes(in.TicketTypes, e, func(i int) string { return TypeIDOf(id, i) })
+		if fe, ok := fault.As(err); ok {
+			for k, v := range fe.Fields {
+				f.Add(k, v)
+			}
+		} else if err != nil {
+			return Event{}, err
+		}
+		if f.Err() == nil {
+			e = WithTypes(e, types, now)
+		}
+	}
 	if err := f.Err(); err != nil {
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// WithTypes returns e selling types (with their counters in TypeCounts), its price
+// mirroring the lowest public type's.
+func WithTypes(e Event, types []TicketType, now time.Time) Event {
+	e.Types = make([]TicketType, len(types))
+	e.TypeCounts = make(map[string]TypeCounters, len(types))
+	for i, t := range types {
+		t.EventID = e.ID
+		t.Default = false
+		t.CreatedAt, t.UpdatedAt = Timestamp(now), Timestamp(now)
+		e.Types[i] = t
+		e.TypeCounts[t.ID] = t.Counters
+	}
+	SortTypes(e.Types)
+	if lo, _, ok := PriceRange(e.Types); ok {
+		e.Price = lo
+	}
+	return e
 }
 
 // EventPatch is the body of PATCH /admin/events/{eventId}; absent fields stay as they are.
@@ -203,6 +245,14 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 		return Event{}, fault.New(fault.InvalidTransition, "A cancelled event cannot be changed")
 	}
 	f := fault.Fields{}
+	if e.Typed() {
+		// Each type has its own price and per-order limit; the event's mirror them.
+		f.Check(p.Price != nil, "price", "is set per ticket type (PATCH /admin/events/{eventId}/ticket-types/{typeId})")
+		f.Check(p.MaxTicketsPerBooking != nil, "max_tickets_per_booking", "is set per ticket type (max_per_order)")
+		if err := f.Err(); err != nil {
+			return Event{}, err
+		}
+	}
 	before := e
 	set(&e.Name, p.Name)
 	set(&e.Description, p.Description)

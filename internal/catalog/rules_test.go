@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func TestEventInput(t *testing.T) {
 		StartsAt: time.Date(2027, 2, 1, 19, 0, 0, 0, time.UTC), EndsAt: time.Date(2027, 2, 1, 23, 0, 0, 0, time.UTC),
 		Capacity: 100, Available: 100, Price: Money{2500, "USD"}, MaxTicketsPerBooking: DefaultMaxTickets,
 		Status: Draft, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if e != want {
+	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("event =\n%+v, want\n%+v", e, want)
 	}
 	small := ok

@@ -12,6 +12,13 @@ import (
 type Service struct {
 	store Store
 	now   func() time.Time
+	codes CodeLookup
+}
+
+// WithCodes has PublicEventWithCode honour promo codes with lookup.
+func (s *Service) WithCodes(lookup CodeLookup) *Service {
+	s.codes = lookup
+	return s
 }
 
 // NewService returns a Service on store; now is the clock (time.Now in production).
@@ -172,6 +179,20 @@ func (s *Service) PublicEvent(ctx context.Context, id string) (Event, error) {
 		return Event{}, EventNotFound()
 	}
 	return e, nil
+}
+
+// PublicEventWithCode is PublicEvent, listing the hidden types code unlocks ("" for
+// none); rev is the code's rev (0 when it unlocked nothing), for the ETag.
+func (s *Service) PublicEventWithCode(ctx context.Context, id, code string) (e Event, rev int64, err error) {
+	if e, err = s.PublicEvent(ctx, id); err != nil || code == "" || s.codes == nil || !e.Typed() {
+		return e, 0, err
+	}
+	u, ok, err := s.codes(ctx, id, code)
+	if err != nil || !ok {
+		return e, 0, err
+	}
+	e.Unlock = u.Types
+	return e, u.Rev, nil
 }
 
 // Visible reports whether the public may see an event in this status. Cancelled events

@@ -64,8 +64,10 @@ type TicketType struct {
 	SortOrder    int64      `json:"sort_order"`
 	// Version grows with every write of the type's definition (not with sales), so an
 	// admin's If-Match on a type survives an on-sale.
-	Version  int64        `json:"version"`
-	Counters TypeCounters `json:"-"`
+	Version   int64        `json:"version"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Counters  TypeCounters `json:"-"`
 	// Default marks the type of an event stored without ticket types: it is read from the
 	// event's own price, limit and counters and has no item of its own.
 	Default bool `json:"-"`

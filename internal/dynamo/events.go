@@ -59,6 +59,12 @@ type eventRecord struct {
 	CreatedAt     string             `dynamodbav:"created_at"`
 	UpdatedAt     string             `dynamodbav:"updated_at"`
 	RequestHash   string             `dynamodbav:"request_hash,omitempty"`
+	// Ticket types (ticket_types.go): counters per stored type, and the public price range.
+	TT         map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
+	WaitingAny int64                       `dynamodbav:"waiting_any,omitempty"`
+	MinPrice   *int64                      `dynamodbav:"min_price,omitempty"`
+	MaxPrice   *int64                      `dynamodbav:"max_price,omitempty"`
+	Prices     []int64                     `dynamodbav:"prices,omitempty"`
 }
 
 type venueSummaryRecord struct {
@@ -84,6 +90,12 @@ func toEventRecord(e catalog.Event, hash string) eventRecord {
 	if e.Status == catalog.Published {
 		r.GSI2PK, r.GSI2SK = publishedPartition, publicSortKey(e.StartsAt, e.ID)
 	}
+	if e.Typed() {
+		r.TT, r.WaitingAny, r.Prices = typeMap(e.Types), e.WaitingAny, publicPrices(e.Types)
+		if lo, hi, ok := catalog.PriceRange(e.Types); ok {
+			r.MinPrice, r.MaxPrice = &lo.Amount, &hi.Amount
+		}
+	}
 	return r
 }
 
@@ -92,7 +104,15 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 		return catalog.Event{}, "", fmt.Errorf("event item: %w", err)
 	}
+	var counts map[string]catalog.TypeCounters
+	if r.TT != nil {
+		counts = make(map[string]catalog.TypeCounters, len(r.TT))
+		for id, c := range r.TT {
+			counts[id] = c.counters()
+		}
+	}
 	return catalog.Event{
+		TypeCounts: counts, WaitingAny: r.WaitingAny, Prices: r.Prices,
 		ID: r.ID, Name: r.Name, Description: r.Description, Category: r.Category, VenueID: r.VenueID,
 		Venue:    catalog.VenueSummary{Name: r.Venue.Name, City: r.Venue.City, Address: r.Venue.Address},
 		StartsAt: parseTime(r.StartsAt), EndsAt: parseTime(r.EndsAt),
@@ -110,14 +130,18 @@ func (s *Catalog) CreateEvent(ctx context.Context, e catalog.Event, requestHash 
 	if err != nil {
 		return nil, err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
+	typePuts, err := s.typePuts(e.Types)
+	if err != nil {
+		return nil, err
+	}
+	err = s.transact(ctx, append([]types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName: &s.table, Item: it,
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 		venueFits(s.table, e.VenueID, e.Capacity),
 		countUsage(s.table, e.VenueID, 1),
-	}, aws.String(newToken()))
+	}, typePuts...), aws.String(newToken()))
 	reasons, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
@@ -130,7 +154,11 @@ func (s *Catalog) CreateEvent(ctx context.Context, e catalog.Event, requestHash 
 		if old == nil {
 			return nil, busy()
 		}
-		existing, hash, err := fromEventItem(old)
+		_, hash, err := fromEventItem(old)
+		if err != nil {
+			return nil, err
+		}
+		existing, err := s.eventWithTypes(ctx, e.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -167,17 +195,9 @@ func venueChanged() error {
 		Fields:  map[string]string{"venue_id": "no longer exists or has too few seats"}}
 }
 
-// GetEvent reads an event.
+// GetEvent reads an event with its ticket types.
 func (s *Catalog) GetEvent(ctx context.Context, id string) (catalog.Event, error) {
-	it, err := s.get(ctx, eventKey(id))
-	if err != nil {
-		return catalog.Event{}, err
-	}
-	if it == nil {
-		return catalog.Event{}, catalog.EventNotFound()
-	}
-	e, _, err := fromEventItem(it)
-	return e, err
+	return s.eventWithTypes(ctx, id)
 }
 
 // ListEvents lists every event newest first from gsi1.
@@ -320,7 +340,7 @@ func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) 
 			return catalog.Event{}, err
 		}
 		e, _, err := fromEventItem(out.Attributes)
-		return e, err
+		return joinTypes(e, before.Types), err
 	}
 
 	// Only drafts move; the condition says so again in case the event was just published.
@@ -409,7 +429,7 @@ func (s *Catalog) Publish(ctx context.Context, e catalog.Event, version int64) (
 		return catalog.Event{}, err
 	}
 	published, _, err := fromEventItem(out.Attributes)
-	return published, err
+	return joinTypes(published, e.Types), err
 }
 
 // Cancel moves a draft or published event to cancelled and removes it from the public
@@ -471,26 +491,13 @@ func (s *Catalog) whyTransitionFailed(ctx context.Context, ccf *types.Conditiona
 	return catalog.Event{}, fault.New(fault.Conflict, "The event changed while it was being %s; read it again", to)
 }
 
-// Availability reads the counters only, eventually consistent: the caller caches the
-// answer for longer than replication takes, and it costs half a strongly consistent read.
+// Availability reads the counters and the type definitions (one Query of the event's
+// partition from EVENT to TYPE#~), eventually consistent: the caller caches the answer
+// for longer than replication takes, and it costs half a strongly consistent read.
 func (s *Catalog) Availability(ctx context.Context, id string) (catalog.Availability, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: eventKey(id),
-		ProjectionExpression:     aws.String("event_id, #capacity, #available, waiting, #status, #version"),
-		ExpressionAttributeNames: aliases("#capacity, #available, #status, #version"),
-	})
+	e, err := s.readEvent(ctx, id, false)
 	if err != nil {
 		return catalog.Availability{}, err
 	}
-	if out.Item == nil {
-		return catalog.Availability{}, catalog.EventNotFound()
-	}
-	var r eventRecord
-	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
-		return catalog.Availability{}, fmt.Errorf("event item: %w", err)
-	}
-	return catalog.Availability{
-		EventID: r.ID, Capacity: r.Capacity, Available: r.Available, Waiting: r.Waiting,
-		Status: catalog.Status(r.Status), Version: r.Version,
-	}, nil
+	return catalog.AvailabilityOf(e), nil
 }

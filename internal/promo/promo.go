@@ -76,6 +76,9 @@ type Code struct {
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// DeletedAt marks a soft-deleted code: holds made with it keep their price and give
+	// their use back, and its name stays taken for the event.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 }
 
 // AppliesTo reports whether the code discounts (or unlocks) tickets of typeID.

@@ -29,11 +29,17 @@ type Document struct {
 	StartsAt     *time.Time     `json:"starts_at,omitempty"`
 	EndsAt       *time.Time     `json:"ends_at,omitempty"`
 	Price        *catalog.Money `json:"price,omitempty"`
-	Capacity     int64          `json:"capacity,omitempty"`
-	Available    int64          `json:"available"`
-	SoldOut      bool           `json:"sold_out"`
-	UpdatedAt    *time.Time     `json:"updated_at,omitempty"`
-	Suggest      []string       `json:"suggest,omitempty"`
+	// The public ticket types' price range and every distinct price among them (minor
+	// units, in price's currency); an event without types has its one price in each.
+	// A budget filter matches when any price is in range.
+	MinPrice  *int64     `json:"min_price,omitempty"`
+	MaxPrice  *int64     `json:"max_price,omitempty"`
+	Prices    []int64    `json:"prices,omitempty"`
+	Capacity  int64      `json:"capacity,omitempty"`
+	Available int64      `json:"available"`
+	SoldOut   bool       `json:"sold_out"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Suggest   []string   `json:"suggest,omitempty"`
 }
 
 // Change is one write the index must make: the event's document, or its tombstone.
@@ -63,7 +69,13 @@ func Removal(id string, version int64) Change {
 func documentOf(e catalog.Event) Document {
 	starts, ends, updated := e.StartsAt.UTC(), e.EndsAt.UTC(), e.UpdatedAt.UTC()
 	price := e.Price
+	prices := e.Prices
+	if len(prices) == 0 {
+		prices = []int64{e.Price.Amount}
+	}
+	lo, hi := prices[0], prices[len(prices)-1]
 	return Document{
+		MinPrice: &lo, MaxPrice: &hi, Prices: prices,
 		EventID: e.ID, Status: e.Status, Version: e.Version,
 		Name: e.Name, Description: e.Description, Category: e.Category,
 		VenueID: e.VenueID, VenueName: e.Venue.Name, VenueAddress: e.Venue.Address, City: e.Venue.City,

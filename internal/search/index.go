@@ -267,11 +267,15 @@ type Hit struct {
 	StartsAt    time.Time            `json:"starts_at"`
 	EndsAt      time.Time            `json:"ends_at"`
 	Price       catalog.Money        `json:"price"`
-	Capacity    int64                `json:"capacity"`
-	Available   int64                `json:"available"`
-	SoldOut     bool                 `json:"sold_out"`
-	Version     int64                `json:"version"`
-	Score       float64              `json:"score"`
+	// MinPrice and MaxPrice are the public ticket types' price range (absent on documents
+	// indexed before ticket types).
+	MinPrice  *int64  `json:"min_price,omitempty"`
+	MaxPrice  *int64  `json:"max_price,omitempty"`
+	Capacity  int64   `json:"capacity"`
+	Available int64   `json:"available"`
+	SoldOut   bool    `json:"sold_out"`
+	Version   int64   `json:"version"`
+	Score     float64 `json:"score"`
 }
 
 // Bucket is one facet value and how many results have it.
@@ -336,6 +340,7 @@ func hitOf(d Document, score float64) Hit {
 		EventID: d.EventID, Name: d.Name, Description: d.Description, Category: d.Category,
 		VenueID: d.VenueID, Venue: catalog.VenueSummary{Name: d.VenueName, City: d.City, Address: d.VenueAddress},
 		Capacity: d.Capacity, Available: d.Available, SoldOut: d.SoldOut, Version: d.Version, Score: score,
+		MinPrice: d.MinPrice, MaxPrice: d.MaxPrice,
 	}
 	if d.StartsAt != nil {
 		h.StartsAt = *d.StartsAt

@@ -4,7 +4,9 @@ import "fmt"
 
 // MappingVersion names the index layout below. Change it whenever a change is not
 // additive (a field's type or analyzer): the index is then rebuilt under the new name and
-// the alias swapped (bme reindex). Additive changes are applied to the live index at start.
+// the alias swapped (bme reindex). Additive changes are applied to the live index at start
+// (min_price, max_price and prices were: documents indexed before them lack them, which the
+// price filter allows for, and a reindex fills them).
 const MappingVersion = 1
 
 // DefaultAlias is the name readers and writers use; the concrete index behind it changes.
@@ -44,6 +46,9 @@ const mappings = `{
     "starts_at":     {"type": "date"},
     "ends_at":       {"type": "date"},
     "price":         {"properties": {"amount": {"type": "long"}, "currency": {"type": "keyword"}}},
+    "min_price":     {"type": "long"},
+    "max_price":     {"type": "long"},
+    "prices":        {"type": "long"},
     "capacity":      {"type": "long"},
     "available":     {"type": "long"},
     "sold_out":      {"type": "boolean"},

@@ -215,7 +215,15 @@ func searchBody(q Query) map[string]any {
 		if q.MaxPrice != nil {
 			r["lte"] = *q.MaxPrice
 		}
-		filters = append(filters, map[string]any{"range": map[string]any{"price.amount": r}})
+		// Any ticket in the budget: prices holds every public type's price. A document
+		// indexed before prices existed is matched on its one price.
+		filters = append(filters, map[string]any{"bool": map[string]any{"minimum_should_match": 1, "should": []any{
+			map[string]any{"range": map[string]any{"prices": r}},
+			map[string]any{"bool": map[string]any{
+				"must_not": []any{map[string]any{"exists": map[string]any{"field": "prices"}}},
+				"filter":   []any{map[string]any{"range": map[string]any{"price.amount": r}}},
+			}},
+		}}})
 	}
 	if q.Available {
 		filters = append(filters, term("sold_out", false))
@@ -235,7 +243,7 @@ func searchBody(q Query) map[string]any {
 		"track_total_hits": true,
 		// Scores stay meaningful when sorting by another field.
 		"track_scores": true,
-		"_source":      []string{"event_id", "name", "description", "category", "venue_id", "venue_name", "venue_address", "city", "starts_at", "ends_at", "price", "capacity", "available", "sold_out", "version"},
+		"_source":      []string{"event_id", "name", "description", "category", "venue_id", "venue_name", "venue_address", "city", "starts_at", "ends_at", "price", "min_price", "max_price", "capacity", "available", "sold_out", "version"},
 		"aggs": map[string]any{
 			"cities":     map[string]any{"terms": map[string]any{"field": "city", "size": facetSize}},
 			"categories": map[string]any{"terms": map[string]any{"field": "category", "size": facetSize}},

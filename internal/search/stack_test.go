@@ -159,3 +159,40 @@ func TestSearchThroughTheLocalStack(t *testing.T) {
 		}
 	})
 }
+
+// An event with ticket types reaches the index with its types' price range through the
+// stream pipe, and a budget that only its dearer type fits finds it.
+func TestTicketTypePricesThroughTheLocalStack(t *testing.T) {
+	st := localtest.Stack(t, localtest.StackOptions{})
+	admin := client{t: t, base: st.BaseURL, token: st.Token(t, "search-types-admin", true)}
+	public := client{t: t, base: st.BaseURL}
+	run := fmt.Sprintf("y%d", time.Now().UnixNano()%1e9)
+	v := admin.ok("POST", "/admin/venues", map[string]any{"name": "Hall", "address": "1 Main St", "city": "Austin", "country": "US", "capacity": 500})
+	s := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Second)
+	e := admin.ok("POST", "/admin/events", map[string]any{
+		"name": run + " Gala", "category": "jazz", "venue_id": v["venue_id"], "capacity": 100,
+		"starts_at": s.Format(time.RFC3339), "ends_at": s.Add(2 * time.Hour).Format(time.RFC3339),
+		"ticket_types": []map[string]any{
+			{"name": "General", "price": map[string]any{"amount": 2000, "currency": "USD"}, "capacity": 80},
+			{"name": "VIP", "price": map[string]any{"amount": 15000, "currency": "USD"}, "capacity": 20},
+			{"name": "Crew", "price": map[string]any{"amount": 50000, "currency": "USD"}, "capacity": 5, "hidden": true},
+		},
+	})
+	admin.ok("POST", "/admin/events/"+e["event_id"].(string)+"/publish", nil)
+	until(t, "the typed event searchable", func() bool {
+		return public.search(url.Values{"q": {run}})["total"] == float64(1)
+	})
+	r := public.search(url.Values{"q": {run}, "min_price": {"10000"}, "max_price": {"20000"}})
+	items := r["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("budget 100..200 found %v", r["items"])
+	}
+	h := items[0].(map[string]any)
+	if h["min_price"] != float64(2000) || h["max_price"] != float64(15000) {
+		t.Fatalf("hit %v", h)
+	}
+	// The hidden type's price is nobody's budget.
+	if r := public.search(url.Values{"q": {run}, "min_price": {"40000"}}); r["total"] != float64(0) {
+		t.Fatalf("a hidden type's price matched: %v", r["items"])
+	}
+}
