@@ -252,11 +252,11 @@ func TestTwoSweepersAtOnceEndToEnd(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// The scheduled sweeper may have taken some of them in the same moment; together
-	// they never expire more than there are.
-	if expired[0]+expired[1] > len(holds) {
-		t.Fatalf("the two sweepers expired %v holds of %d", expired, len(holds))
-	}
+	// The sweepers' counts cover every event of the shared stack (the package's other
+	// tests expire holds at the same time), so they prove nothing about these six; what
+	// proves each was expired once is below: all six expired, and their seats came back
+	// exactly once (a second release would break the counters).
+	t.Logf("the two sweepers expired %v holds (all events of the stack)", expired)
 	list := admin.must(200, "GET", "/admin/events/"+id+"/bookings?status=expired&limit=10", nil, "")
 	got := map[string]bool{}
 	for _, it := range list["items"].([]any) {
