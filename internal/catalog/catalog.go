@@ -6,6 +6,8 @@ package catalog
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Status is where an event is in its lifecycle.
@@ -78,6 +80,9 @@ type Event struct {
 	Version            int64     `json:"version"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+
+	// WaitingRoom is the on-sale's waiting room (docs/waiting-room.md); zero when none.
+	WaitingRoom waitroom.Config `json:"waiting_room,omitzero"`
 }
 
 // SoldOut reports a published event the public cannot buy from: no seat is free, or people

@@ -59,6 +59,8 @@ type eventRecord struct {
 	CreatedAt     string             `dynamodbav:"created_at"`
 	UpdatedAt     string             `dynamodbav:"updated_at"`
 	RequestHash   string             `dynamodbav:"request_hash,omitempty"`
+
+	WaitingRoom *waitingRoomRecord `dynamodbav:"waiting_room,omitempty"`
 }
 
 type venueSummaryRecord struct {
@@ -80,6 +82,7 @@ func toEventRecord(e catalog.Event, hash string) eventRecord {
 		PriceAmount: e.Price.Amount, PriceCurrency: e.Price.Currency, MaxTickets: e.MaxTicketsPerBooking,
 		OfferMinutes: e.OfferWindowMinutes, Status: string(e.Status), Version: e.Version,
 		CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt), RequestHash: hash,
+		WaitingRoom: toWaitingRoomRecord(e.WaitingRoom),
 	}
 	if e.Status == catalog.Published {
 		r.GSI2PK, r.GSI2SK = publishedPartition, publicSortKey(e.StartsAt, e.ID)
@@ -100,6 +103,7 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
 		MaxTicketsPerBooking: r.MaxTickets, OfferWindowMinutes: r.OfferMinutes, Status: catalog.Status(r.Status), Version: r.Version,
 		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
+		WaitingRoom: r.WaitingRoom.config(),
 	}, r.RequestHash, nil
 }
 
@@ -297,6 +301,12 @@ func (s *Store) UpdateEvent(ctx context.Context, before, after catalog.Event) (c
 		// sweeper wake the waitlist worker, which claims them if anyone waits.
 		set = append(set, "gsi3pk = :offering_pk", "gsi3sk = if_not_exists(gsi3sk, :updated_at)")
 		values[":offering_pk"] = str(offeringGSI3PK)
+	}
+	if wr := toWaitingRoomRecord(after.WaitingRoom); wr != nil {
+		if values[":waiting_room"], err = attributevalue.Marshal(wr); err != nil {
+			return catalog.Event{}, err
+		}
+		set = append(set, "waiting_room = :waiting_room")
 	}
 	remove := ""
 	if after.OfferWindowMinutes > 0 {

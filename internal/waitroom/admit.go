@@ -1,0 +1,201 @@
+package waitroom
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Lease bounds (docs/waiting-room.md §3): a lease outlives a missed step or two, and the
+// admitter stops StopBefore its function's timeout so the next invocation takes over.
+const (
+	LeaseFor     = 3 * time.Second
+	StopBefore   = 5 * time.Second
+	LogKeepExtra = time.Minute // the log keeps the longest TTL plus this
+)
+
+// Serving is a room's SERVING item: where admission stands.
+type Serving struct {
+	EventID       string
+	Serving       int64 // highest position admitted
+	Numbered      int64 // highest position given out (sealed slots)
+	SealedThrough int64 // last slot sealed; -1 before the pre-queue is sealed
+	Rate          int
+	Carry         float64
+	Reason        Reason
+	SoldOut       bool
+	Log           Log
+	LastStep      time.Time
+	PreQueueSize  int64
+	Version       int64
+}
+
+// Room is a live waiting room as the admitter lists it, with the event's seats.
+type Room struct {
+	EventID  string
+	Config   Config
+	OnSaleAt time.Time
+}
+
+// Inventory is what a step reads of the seats: what the public can still reserve, what
+// holds may give back, and a running count of seats taken (held or sold) that stands in
+// for the shards' reservation counter until the shards exist.
+type Inventory struct {
+	Remaining int64
+	Held      int64
+	Taken     int64
+}
+
+// AdmitStore is what the admitter needs of the table (internal/dynamo implements it).
+type AdmitStore interface {
+	LiveRooms(ctx context.Context, now time.Time) ([]Room, error)
+	// Lease takes or renews the lease on the room's SERVING item (creating it on the
+	// first call); ok is false while another owner holds it.
+	Lease(ctx context.Context, eventID, owner string, now time.Time) (s Serving, ok bool, err error)
+	// Seal numbers the entries of slots from..through from first on and writes their
+	// pages and SLOT items; it returns how many it numbered. It writes nothing SERVING
+	// depends on: a crash before Save leaves pages a rerun writes identically.
+	Seal(ctx context.Context, eventID string, from, through, first int64) (int64, error)
+	CountPreQueue(ctx context.Context, eventID string) (int64, error)
+	Inventory(ctx context.Context, eventID string) (Inventory, error)
+	// Save writes s at s.Version under the owner's lease, renewing it; it returns the
+	// new version. A lost lease or a version moved by another writer is ErrLeaseLost.
+	Save(ctx context.Context, s Serving, owner string, now time.Time) (int64, error)
+	Release(ctx context.Context, eventID, owner string, now time.Time) error
+}
+
+// ErrLeaseLost is a SERVING write refused because another admitter holds the room now.
+var ErrLeaseLost = errors.New("waitroom: admitter lease lost")
+
+// ClosedThrough is the last slot that can be sealed at now: -1 before the sale start
+// (the pre-queue closes SealDelay before it and is sealed at it), then the second that
+// closed SealDelay ago.
+func ClosedThrough(now, onSaleAt time.Time) int64 {
+	if now.Before(onSaleAt) {
+		return -1
+	}
+	return max(now.Unix()-1-int64(SealDelay/time.Second), PreQueue)
+}
+
+// Admitter advances every live room by one-second steps for the length of one
+// invocation (EventBridge fires at most once a minute; invocations overlap, and the
+// lease makes one of them the writer).
+type Admitter struct {
+	Store AdmitStore
+	Owner string // this invocation: its lease owner id
+	Now   func() time.Time
+	// Sleep waits d (tests advance a fake clock instead).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Throttled reports whether the reservation path was throttled lately (nil: never).
+	Throttled func(ctx context.Context, eventID string) bool
+}
+
+type roomRun struct {
+	room  Room
+	st    Serving
+	held  bool
+	count time.Time // last pre-queue count
+}
+
+// Run steps every live room once a second until deadline - StopBefore, then releases
+// its leases. Errors of one room are logged and retried at the next step; only the
+// context's end stops the loop early.
+func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
+	stop := deadline.Add(-StopBefore)
+	rooms, err := a.Store.LiveRooms(ctx, a.Now())
+	if err != nil {
+		return err
+	}
+	runs := make([]*roomRun, len(rooms))
+	for i, r := range rooms {
+		runs[i] = &roomRun{room: r}
+	}
+	defer func() {
+		for _, r := range runs {
+			if r.held {
+				// A fresh context: the lease is given back even when ctx has ended.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				_ = a.Store.Release(rctx, r.room.EventID, a.Owner, a.Now())
+				cancel()
+			}
+		}
+	}()
+	for {
+		now := a.Now()
+		if !now.Before(stop) {
+			return nil
+		}
+		for _, r := range runs {
+			if err := a.step(ctx, r, now); err != nil {
+				slog.WarnContext(ctx, "admitter step", "event_id", r.room.EventID, "error", err)
+			}
+		}
+		next := now.Truncate(time.Second).Add(time.Second)
+		if err := a.Sleep(ctx, next.Sub(a.Now())); err != nil {
+			return nil //nolint:nilerr // the context ended: stop quietly, leases released
+		}
+	}
+}
+
+func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
+	if !r.held {
+		st, ok, err := a.Store.Lease(ctx, r.room.EventID, a.Owner, now)
+		if err != nil || !ok {
+			return err
+		}
+		r.st, r.held = st, true
+	}
+	st := r.st
+	cfg := r.room.Config
+	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough {
+		n, err := a.Store.Seal(ctx, r.room.EventID, st.SealedThrough+1, closed, st.Numbered+1)
+		if err != nil {
+			return err
+		}
+		st.Numbered += n
+		if st.SealedThrough < PreQueue {
+			st.PreQueueSize = n
+		}
+		st.SealedThrough = closed
+	}
+	if now.Before(r.room.OnSaleAt) && now.Sub(r.count) >= 30*time.Second {
+		n, err := a.Store.CountPreQueue(ctx, r.room.EventID)
+		if err != nil {
+			return err
+		}
+		st.PreQueueSize, r.count = n, now
+	}
+	inv, err := a.Store.Inventory(ctx, r.room.EventID)
+	if err != nil {
+		return err
+	}
+	throttled := a.Throttled != nil && a.Throttled(ctx, r.room.EventID)
+	in := StepInput{
+		Now: now, Last: st.LastStep, Serving: st.Serving, Numbered: st.Numbered, Rate: cfg.AdmissionPerSecond,
+		Carry: st.Carry, Remaining: inv.Remaining, PerBuyer: 1,
+		SoldOut: inv.Remaining == 0 && inv.Held == 0, Throttled: throttled,
+		Active: st.Log.Active(now, cfg.TTL(), st.Serving, inv.Taken),
+	}
+	if now.Before(r.room.OnSaleAt) {
+		in.Rate = 0
+	}
+	res := Step(in)
+	st.Serving, st.Carry, st.Reason, st.SoldOut, st.Rate = res.Serving, res.Carry, res.Reason, in.SoldOut, cfg.AdmissionPerSecond
+	st.LastStep = now
+	if !now.Before(r.room.OnSaleAt) {
+		st.Log = st.Log.Append(Mark{At: now, Serving: st.Serving, Reserved: inv.Taken}, cfg.TTL()+LogKeepExtra)
+	}
+	v, err := a.Store.Save(ctx, st, a.Owner, now)
+	if errors.Is(err, ErrLeaseLost) {
+		r.held = false
+		return err
+	}
+	if err != nil {
+		// The next step retries from the state in memory; marks are idempotent.
+		return err
+	}
+	st.Version = v
+	r.st = st
+	return nil
+}
