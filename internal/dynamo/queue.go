@@ -71,8 +71,9 @@ func (r *waitingRoomRecord) config() waitroom.Config {
 // Queue is the waiting room's store: the line's entries, its sealed slots and pages, and
 // the SERVING item the admitter writes. It implements waitroom.AdmitStore.
 type Queue struct {
-	s       *Store
-	buckets int
+	s        *Store
+	buckets  int
+	pageSize int
 }
 
 // NewQueue returns the queue store over s; buckets <= 0 takes DefaultQueueBuckets. The
@@ -81,7 +82,7 @@ func NewQueue(s *Store, buckets int) *Queue {
 	if buckets <= 0 {
 		buckets = DefaultQueueBuckets
 	}
-	return &Queue{s: s, buckets: buckets}
+	return &Queue{s: s, buckets: buckets, pageSize: QueuePageSize}
 }
 
 func bucketPK(eventID string, b int) string { return queuePrefix + eventID + "#" + strconv.Itoa(b) }
@@ -260,7 +261,7 @@ func (q *Queue) Serving(ctx context.Context, eventID string) (waitroom.Serving, 
 func (q *Queue) Lease(ctx context.Context, eventID, owner string, now time.Time) (waitroom.Serving, bool, error) {
 	update := "SET event_id = :e, lease_owner = :me, lease_until = :until, serving = if_not_exists(serving, :zero), " +
 		"numbered = if_not_exists(numbered, :zero), sealed_through = if_not_exists(sealed_through, :none) ADD #version :one"
-	cond := "attribute_not_exists(pk) OR lease_until < :now OR lease_owner = :me"
+	cond := "attribute_not_exists(pk) OR lease_until <= :now OR lease_owner = :me"
 	out, err := q.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &q.s.table, Key: servingKey(eventID),
 		UpdateExpression: &update, ConditionExpression: &cond, ExpressionAttributeNames: aliases(update),
@@ -472,7 +473,7 @@ func (q *Queue) Seal(ctx context.Context, eventID string, from, through, first i
 	next := first
 	for _, s := range slots {
 		placed := waitroom.Number(next, bySlot[s])
-		pages := waitroom.Paginate(placed, QueuePageSize)
+		pages := waitroom.Paginate(placed, q.pageSize)
 		meta := item{
 			"pk": str(slotPK(eventID, s)), "sk": str(slotSK), "event_id": str(eventID), "slot": num(s),
 			"first": num(next), "count": num(int64(len(placed))), "pages": num(int64(len(pages))),
