@@ -86,7 +86,7 @@ func NewQueue(s *Store, buckets int) *Queue {
 }
 
 func bucketPK(eventID string, b int) string { return queuePrefix + eventID + "#" + strconv.Itoa(b) }
-func servingKey(eventID string) item      { return key(queuePrefix+eventID, servingSK) }
+func servingKey(eventID string) item        { return key(queuePrefix+eventID, servingSK) }
 func slotPK(eventID string, slot int64) string {
 	return queuePrefix + eventID + "#SLOT#" + strconv.FormatInt(slot, 10)
 }
@@ -132,7 +132,7 @@ func fromQueueEntryItem(it item) (QueueEntry, error) {
 // gsi2 entry). created is false when the user had joined before; the first entry comes
 // back from the failed condition (ALL_OLD) without another read. expires is when the
 // entry may be deleted (TTL).
-func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, joinedAt, expires time.Time) (QueueEntry, bool, error) {
+func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, joinedAt, expires time.Time) (waitroom.Entry, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, joinDeadline)
 	defer cancel()
 	pk := bucketPK(eventID, waitroom.Bucket(e.UserID, q.buckets))
@@ -142,7 +142,7 @@ func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, join
 		JoinedAt: formatTime(joinedAt), Version: 1, TTL: expires.Unix(),
 	})
 	if err != nil {
-		return QueueEntry{}, false, err
+		return waitroom.Entry{}, false, err
 	}
 	_, err = q.s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &q.s.table, Item: it,
@@ -152,29 +152,29 @@ func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, join
 	if ccf, failed := conditionFailed(err); failed {
 		old, err := q.s.current(ctx, ccf, key(pk, userPrefix+e.UserID))
 		if err != nil {
-			return QueueEntry{}, false, err
+			return waitroom.Entry{}, false, err
 		}
 		if old == nil {
-			return QueueEntry{}, false, busy()
+			return waitroom.Entry{}, false, busy()
 		}
 		first, err := fromQueueEntryItem(old)
-		return first, false, err
+		return first.Entry, false, err
 	}
 	if err != nil {
-		return QueueEntry{}, false, err
+		return waitroom.Entry{}, false, err
 	}
-	return QueueEntry{EventID: eventID, Entry: e, JoinedAt: joinedAt}, true, nil
+	return e, true, nil
 }
 
 // Entry reads the user's entry, eventually consistent (0.5 RRU); nil when not joined.
-func (q *Queue) Entry(ctx context.Context, eventID, userID string) (*QueueEntry, error) {
+func (q *Queue) Entry(ctx context.Context, eventID, userID string) (*waitroom.Entry, error) {
 	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table,
 		Key: key(bucketPK(eventID, waitroom.Bucket(userID, q.buckets)), userPrefix+userID)})
 	if err != nil || out.Item == nil {
 		return nil, err
 	}
 	e, err := fromQueueEntryItem(out.Item)
-	return &e, err
+	return &e.Entry, err
 }
 
 func queueRateKey(userID string, minute time.Time) item {
@@ -286,7 +286,7 @@ func (q *Queue) Save(ctx context.Context, s waitroom.Serving, owner string, now 
 		"reason = :reason, sold_out = :sold_out, last_step = :last, pre_queue_size = :pq, lease_until = :until"
 	values := item{
 		":serving": num(s.Serving), ":numbered": num(s.Numbered), ":sealed": num(s.SealedThrough), ":rate": num(int64(s.Rate)),
-		":carry": &types.AttributeValueMemberN{Value: strconv.FormatFloat(s.Carry, 'g', -1, 64)},
+		":carry":  &types.AttributeValueMemberN{Value: strconv.FormatFloat(s.Carry, 'g', -1, 64)},
 		":reason": str(string(s.Reason)), ":sold_out": &types.AttributeValueMemberBOOL{Value: s.SoldOut},
 		":last": num(s.LastStep.UnixMilli()), ":pq": num(s.PreQueueSize), ":until": num(now.Add(waitroom.LeaseFor).UnixMilli()),
 		":v": num(s.Version), ":me": str(owner), ":one": num(1),
@@ -535,19 +535,9 @@ func unpackDraws(b []byte) ([]uint64, error) {
 	return d, nil
 }
 
-// SealedSlot is a sealed slot's SLOT item: where its positions start and each page's
-// first entry, to find a user's page without reading the others.
-type SealedSlot struct {
-	Slot       int64
-	First      int64
-	Count      int64
-	FirstDraws []uint64
-	FirstUsers []string
-}
-
 // Slot reads a sealed slot (eventually consistent; it never changes once written, so
 // callers cache it for good). nil when the slot has no SLOT item.
-func (q *Queue) Slot(ctx context.Context, eventID string, slot int64) (*SealedSlot, error) {
+func (q *Queue) Slot(ctx context.Context, eventID string, slot int64) (*waitroom.SealedSlot, error) {
 	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table, Key: key(slotPK(eventID, slot), slotSK)})
 	if err != nil || out.Item == nil {
 		return nil, err
@@ -565,7 +555,7 @@ func (q *Queue) Slot(ctx context.Context, eventID string, slot int64) (*SealedSl
 	if err != nil {
 		return nil, err
 	}
-	return &SealedSlot{Slot: slot, First: r.First, Count: r.Count, FirstDraws: d, FirstUsers: r.PageUsers}, nil
+	return &waitroom.SealedSlot{Slot: slot, First: r.First, Count: r.Count, FirstDraws: d, FirstUsers: r.PageUsers}, nil
 }
 
 // Page reads page k of a sealed slot (immutable, cached for good by callers).

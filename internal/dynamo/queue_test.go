@@ -27,7 +27,6 @@ func (f *fixture) roomEvent(onSale time.Time, rate int, capacity int64) catalog.
 	return f.publish(e)
 }
 
-
 func TestQueueJoinIsOneEntryPerUser(t *testing.T) {
 	f := newFixture(t)
 	q := dynamo.NewQueue(f.store, 8)
@@ -37,16 +36,16 @@ func TestQueueJoinIsOneEntryPerUser(t *testing.T) {
 	}
 	first := waitroom.Entry{UserID: "u1", Slot: waitroom.PreQueue, Draw: 1<<63 + 5}
 	got, created, err := q.Join(f.ctx, e.ID, first, f.now, f.now.Add(48*time.Hour))
-	if err != nil || !created || got.Entry != first {
+	if err != nil || !created || got != first {
 		t.Fatalf("first join = %+v, %v, %v", got, created, err)
 	}
 	again := waitroom.Entry{UserID: "u1", Slot: 1234, Draw: 7}
 	got, created, err = q.Join(f.ctx, e.ID, again, f.now.Add(time.Minute), f.now.Add(48*time.Hour))
-	if err != nil || created || got.Entry != first {
+	if err != nil || created || got != first {
 		t.Fatalf("second join = %+v, %v, %v; want the first entry back", got, created, err)
 	}
 	read, err := q.Entry(f.ctx, e.ID, "u1")
-	if err != nil || read == nil || read.Entry != first {
+	if err != nil || read == nil || *read != first {
 		t.Fatalf("Entry = %+v, %v", read, err)
 	}
 	if none, err := q.Entry(f.ctx, e.ID, "u2"); err != nil || none != nil {

@@ -91,6 +91,22 @@ type Admitter struct {
 	Throttled func(ctx context.Context, eventID string) bool
 }
 
+// NewAdmitter is an admitter on the real clock.
+func NewAdmitter(store AdmitStore, owner string) *Admitter {
+	return &Admitter{Store: store, Owner: owner, Now: time.Now, Sleep: sleep}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 type roomRun struct {
 	room  Room
 	st    Serving
