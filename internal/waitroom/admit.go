@@ -120,8 +120,8 @@ type roomRun struct {
 func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
 	stop := deadline.Add(-StopBefore)
 	rooms, err := a.Store.LiveRooms(ctx, a.Now())
-	if err != nil {
-		return err
+	if err != nil || len(rooms) == 0 {
+		return err // no room: nothing to step until the next invocation looks again
 	}
 	runs := make([]*roomRun, len(rooms))
 	for i, r := range rooms {
