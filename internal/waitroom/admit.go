@@ -148,8 +148,8 @@ func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
 			}
 		}
 		next := now.Truncate(time.Second).Add(time.Second)
-		if err := a.Sleep(ctx, next.Sub(a.Now())); err != nil {
-			return nil //nolint:nilerr // the context ended: stop quietly, leases released
+		if a.Sleep(ctx, next.Sub(a.Now())) != nil {
+			return nil // the context ended: stop, releasing the leases
 		}
 	}
 }
@@ -170,9 +170,6 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 			return err
 		}
 		st.Numbered += n
-		if st.SealedThrough < PreQueue {
-			st.PreQueueSize = n
-		}
 		st.SealedThrough = closed
 	}
 	if now.Before(r.room.OnSaleAt) && now.Sub(r.count) >= 30*time.Second {
