@@ -13,6 +13,7 @@ const (
 	LeaseFor     = 3 * time.Second
 	StopBefore   = 5 * time.Second
 	LogKeepExtra = time.Minute // the log keeps the longest TTL plus this
+	RelistEvery  = 15 * time.Second
 )
 
 // Serving is a room's SERVING item: where admission stands.
@@ -123,10 +124,7 @@ func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
 	if err != nil || len(rooms) == 0 {
 		return err // no room: nothing to step until the next invocation looks again
 	}
-	runs := make([]*roomRun, len(rooms))
-	for i, r := range rooms {
-		runs[i] = &roomRun{room: r}
-	}
+	runs := addRooms(nil, rooms)
 	defer func() {
 		for _, r := range runs {
 			if r.held {
@@ -137,10 +135,19 @@ func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
 			}
 		}
 	}()
+	listed := a.Now()
 	for {
 		now := a.Now()
 		if !now.Before(stop) {
 			return nil
+		}
+		if now.Sub(listed) >= RelistEvery {
+			// A room that opened since the invocation began is stepped from now on,
+			// not from the next invocation.
+			if more, err := a.Store.LiveRooms(ctx, now); err == nil {
+				runs = addRooms(runs, more)
+			}
+			listed = now
 		}
 		for _, r := range runs {
 			if err := a.step(ctx, r, now); err != nil {
@@ -152,6 +159,22 @@ func (a *Admitter) Run(ctx context.Context, deadline time.Time) error {
 			return nil // the context ended: stop, releasing the leases
 		}
 	}
+}
+
+// addRooms adds rooms not run yet and refreshes the settings of the others.
+func addRooms(runs []*roomRun, rooms []Room) []*roomRun {
+	for _, r := range rooms {
+		known := false
+		for _, k := range runs {
+			if k.room.EventID == r.EventID {
+				k.room, known = r, true // an edited rate or sale start applies from here on
+			}
+		}
+		if !known {
+			runs = append(runs, &roomRun{room: r})
+		}
+	}
+	return runs
 }
 
 func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
