@@ -89,7 +89,7 @@ func (q *Queue) Join() Handler {
 		case !room.Open(r.Now):
 			return Response{}, fault.New(fault.QueueClosed, "The waiting room opens at %s", room.OpensAt.Format(time.RFC3339)).
 				With("opens_at", room.OpensAt.Format(time.RFC3339))
-		case !r.Now.Before(room.OnSaleAt) && ev.ForSale() == 0 && ev.Held == 0:
+		case !r.Now.Before(catalog.RoomSaleStart(ev)) && ev.ForSale() == 0 && ev.Held == 0:
 			return Response{}, fault.New(fault.QueueClosed, "Nothing is left to sell: join the waitlist instead").
 				With("waitlist", waitlistPath(ev.ID))
 		}
@@ -105,7 +105,7 @@ func (q *Queue) Join() Handler {
 			fe.RetryAfter = 60 - r.Now.Second()
 			return Response{}, fe
 		}
-		entry := waitroom.Entry{UserID: r.Caller.UserID, Slot: waitroom.SlotOf(r.Now, room.OnSaleAt), Draw: waitroom.NewDraw()}
+		entry := waitroom.Entry{UserID: r.Caller.UserID, Slot: waitroom.SlotOf(r.Now, catalog.RoomSaleStart(ev)), Draw: waitroom.NewDraw()}
 		got, created, err := q.store.Join(ctx, ev.ID, entry, r.Now, ev.EndsAt.Add(24*time.Hour))
 		if err != nil {
 			return Response{}, err
@@ -158,7 +158,7 @@ func (q *Queue) answer(ctx context.Context, r *Request, ev catalog.Event, e wait
 			return Response{}, err
 		}
 	}
-	o := waitroom.Observation{Now: r.Now, OnSaleAt: room.OnSaleAt, Entry: e, Position: pos, Serving: s.Serving,
+	o := waitroom.Observation{Now: r.Now, OnSaleAt: catalog.RoomSaleStart(ev), Entry: e, Position: pos, Serving: s.Serving,
 		Rate: room.AdmissionPerSecond, TTL: room.TTL(), SoldOut: s.SoldOut, PreQueueSize: s.PreQueueSize}
 	if at, ok := s.Log.AdmittedAt(pos); ok && pos > 0 {
 		o.AdmittedAt = at

@@ -20,3 +20,8 @@ func applyRoom(f fault.Fields, in waitroom.Input, cur waitroom.Config) waitroom.
 	}
 	return c
 }
+
+// RoomSaleStart is when the waiting room's sale starts: the pre-queue closes
+// waitroom.SealDelay before it. It is the room's own on_sale_at until ticket types carry
+// a sale start; then it becomes the first type's sale_starts_at, here and in applyRoom.
+func RoomSaleStart(e Event) time.Time { return e.WaitingRoom.OnSaleAt }

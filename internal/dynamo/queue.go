@@ -350,7 +350,7 @@ func (q *Queue) LiveRooms(ctx context.Context, now time.Time) ([]waitroom.Room, 
 			if err != nil {
 				return nil, err
 			}
-			rooms = append(rooms, waitroom.Room{EventID: e.ID, Config: e.WaitingRoom, OnSaleAt: e.WaitingRoom.OnSaleAt})
+			rooms = append(rooms, waitroom.Room{EventID: e.ID, Config: e.WaitingRoom, OnSaleAt: catalog.RoomSaleStart(e)})
 		}
 		if out.LastEvaluatedKey == nil {
 			return rooms, nil
