@@ -181,14 +181,14 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 	stop()
 	res.Join, res.Poll, res.QueueWait, res.Polls = Summarise(joins), Summarise(polls), Summarise(waits), len(polls)
 	res.Admitted, res.Tokens = len(admitted), len(distinct)
-	res.Admission, res.OutOfOrder = admissionCurve(admitted, res.OnSaleAt, s.MaxPoll)
+	res.Admission, res.OutOfOrder = admissionCurve(admitted, res.OnSaleAt, s.MaxPoll+time.Duration(res.Poll.Max*float64(time.Millisecond)))
 	return res, ctx.Err()
 }
 
 // admissionCurve counts admissions per second since the sale start (as clients saw
 // them), and the positions seen admitted later than some position behind them by more
-// than a client's longest poll interval (clients learn of their turn up to one poll late,
-// so only a wider gap means the line was served out of order).
+// than a client's longest poll interval plus the slowest poll (clients learn of their
+// turn up to one poll late, so only a wider gap means the line was served out of order).
 func admissionCurve(at map[int64]time.Time, start time.Time, maxPoll time.Duration) ([]int, int) {
 	var curve []int
 	positions := make([]int64, 0, len(at))

@@ -14,6 +14,7 @@ const (
 	StopBefore   = 5 * time.Second
 	LogKeepExtra = time.Minute // the log keeps the longest TTL plus this
 	RelistEvery  = 15 * time.Second
+	SealEvery    = 5 * time.Second
 )
 
 // Serving is a room's SERVING item: where admission stands.
@@ -109,10 +110,25 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 type roomRun struct {
-	room  Room
-	st    Serving
-	held  bool
-	count time.Time // last pre-queue count
+	room   Room
+	st     Serving
+	held   bool
+	count  time.Time // last pre-queue count
+	sealed time.Time // last seal
+}
+
+// sealDue says whether this step seals: the pre-queue at once, then whenever admission
+// is within two seconds' worth of the numbered end of the line (admission never waits
+// for a seal), and at least every SealEvery so later joiners learn their place. Each
+// seal costs a query per bucket however few joined, so an admitter far ahead of the
+// line does not pay it every second.
+func (r *roomRun) sealDue(st Serving, cfg Config, now time.Time) bool {
+	due := st.SealedThrough < PreQueue || st.Numbered-st.Serving < 2*int64(max(cfg.AdmissionPerSecond, 1)) ||
+		now.Sub(r.sealed) >= SealEvery
+	if due {
+		r.sealed = now
+	}
+	return due
 }
 
 // Run steps every live room once a second until deadline - StopBefore, then releases
@@ -187,7 +203,7 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 	}
 	st := r.st
 	cfg := r.room.Config
-	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough {
+	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough && r.sealDue(st, cfg, now) {
 		n, err := a.Store.Seal(ctx, r.room.EventID, st.SealedThrough+1, closed, st.Numbered+1)
 		if err != nil {
 			return err
