@@ -110,11 +110,30 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 type roomRun struct {
-	room   Room
-	st     Serving
-	held   bool
-	count  time.Time // last pre-queue count
-	sealed time.Time // last seal
+	room    Room
+	st      Serving
+	held    bool
+	count   time.Time // last pre-queue count
+	sealed  time.Time // last seal
+	sealing chan sealResult
+}
+
+type sealResult struct {
+	from, through, first, n int64
+	err                     error
+}
+
+// seal starts sealing slots after st's through closed; the step that finds it done
+// commits it, unless the state moved meanwhile (a lost and retaken lease).
+func (r *roomRun) seal(ctx context.Context, store AdmitStore, st Serving, closed int64) {
+	ch := make(chan sealResult, 1)
+	r.sealing = ch
+	res := sealResult{from: st.SealedThrough + 1, through: closed, first: st.Numbered + 1}
+	eventID := r.room.EventID
+	go func() {
+		res.n, res.err = store.Seal(ctx, eventID, res.from, res.through, res.first)
+		ch <- res
+	}()
 }
 
 // sealDue says whether this step seals: the pre-queue at once, then whenever admission
@@ -203,13 +222,33 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 	}
 	st := r.st
 	cfg := r.room.Config
-	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough && r.sealDue(st, cfg, now) {
-		n, err := a.Store.Seal(ctx, r.room.EventID, st.SealedThrough+1, closed, st.Numbered+1)
-		if err != nil {
-			return err
+	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough && r.sealing == nil && r.sealDue(st, cfg, now) {
+		r.seal(ctx, a.Store, st, closed)
+	}
+	if r.sealing != nil {
+		// A seal runs beside the steps (256 queries need not hold up admission), but a
+		// step with no numbered position left to admit waits for it.
+		var res sealResult
+		got := false
+		if st.Numbered <= st.Serving {
+			res, got = <-r.sealing, true
+		} else {
+			select {
+			case res = <-r.sealing:
+				got = true
+			default:
+			}
 		}
-		st.Numbered += n
-		st.SealedThrough = closed
+		if got {
+			r.sealing = nil
+			switch {
+			case res.err != nil:
+				return res.err
+			case res.from == st.SealedThrough+1 && res.first == st.Numbered+1:
+				st.Numbered += res.n
+				st.SealedThrough = res.through
+			}
+		}
 	}
 	if now.Before(r.room.OnSaleAt) && now.Sub(r.count) >= 30*time.Second {
 		n, err := a.Store.CountPreQueue(ctx, r.room.EventID)
