@@ -38,7 +38,8 @@ func loadCmd(args []string) error {
 	base := f.String("url", "", "API base URL (default: the running `make run` stack)")
 	poolID := f.String("user-pool", "", "Cognito user pool id of a deployed stage (default: the local stack's)")
 	clientID := f.String("client", "", "Cognito app client id of a deployed stage")
-	only := f.String("scenario", "", "comma-separated scenario numbers to run, 1-"+fmt.Sprint(len(load.Classic))+" (default all)")
+	only := f.String("scenario", "", "comma-separated scenario numbers to run, 1-"+fmt.Sprint(len(load.Classic))+" (default all), or stadium")
+	stadium := stadiumFlags(f)
 	runs := f.Int("runs", 1, "how many times to run each scenario")
 	out := f.String("out", "", "write the results as JSON here (default load-<time>.json)")
 	statePath := f.String("state", "", "state file of the running stack (default .local/state.json)")
@@ -48,9 +49,12 @@ func loadCmd(args []string) error {
 		f.Usage()
 		os.Exit(2)
 	}
-	scenarios, err := pick(*only)
-	if err != nil {
-		return err
+	var scenarios []load.Scenario
+	var err error
+	if *only != "stadium" {
+		if scenarios, err = pick(*only); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -88,6 +92,9 @@ func loadCmd(args []string) error {
 		}
 	}
 
+	if *only == "stadium" {
+		return runStadium(ctx, load.Options{BaseURL: *base, Tokens: poolTokens{pool}, Progress: os.Stdout}, stadium, *out)
+	}
 	var all []load.Result
 	for run := 1; run <= *runs; run++ {
 		fmt.Printf("run %d of %d against %s\n", run, *runs, *base)

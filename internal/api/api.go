@@ -146,12 +146,12 @@ func Status(code fault.Code) int {
 		return http.StatusUnauthorized
 	case fault.PaymentDeclined:
 		return http.StatusPaymentRequired
-	case fault.Forbidden:
+	case fault.Forbidden, fault.AdmissionRequired:
 		return http.StatusForbidden
 	case fault.NotFound:
 		return http.StatusNotFound
 	case fault.Conflict, fault.VenueInUse, fault.InvalidTransition, fault.SoldOut, fault.NotOnSale,
-		fault.LimitExceeded, fault.HoldExpired, fault.AlreadyCheckedIn, fault.RequestInProgress:
+		fault.LimitExceeded, fault.HoldExpired, fault.AlreadyCheckedIn, fault.RequestInProgress, fault.QueueClosed:
 		return http.StatusConflict
 	case fault.VersionConflict:
 		return http.StatusPreconditionFailed

@@ -13,11 +13,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/bookmyevent/bookmyevent/internal/api"
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/config"
@@ -34,6 +36,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/tracing"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 	"github.com/bookmyevent/bookmyevent/internal/waitqueue"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Clock is the time every use case is run at.
@@ -166,4 +169,34 @@ func PromoCodes() *promo.Service {
 	c := load(config.LoadCatalog)
 	store := dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName)
 	return promo.NewService(store, store, Clock)
+}
+
+// Queue is the waiting room's join and position routes.
+func Queue() *api.Queue {
+	c := load(config.LoadQueue)
+	keys, err := waitroom.ParseKeys(c.AdmissionKeys)
+	if err != nil {
+		logging.Fatal("config", err)
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName)
+	return api.NewQueue(catalog.NewService(store, Clock), dynamo.NewQueue(store, 0), keys, c.JoinLimit)
+}
+
+// Admit is the admitter's scheduled run: one-second steps under the lease until shortly
+// before the invocation's deadline. The request id names the lease's owner, so a second
+// invocation overlapping this one cannot take the lease it holds.
+func Admit() func(context.Context) error {
+	c := load(config.LoadCatalog)
+	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName), 0)
+	return func(ctx context.Context) error {
+		owner := "admit"
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			owner = lc.AwsRequestID
+		}
+		deadline, ok := ctx.Deadline()
+		if !ok {
+			deadline = Clock().Add(time.Minute)
+		}
+		return waitroom.NewAdmitter(queue, owner).Run(ctx, deadline)
+	}
 }

@@ -6,6 +6,8 @@ package catalog
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Status is where an event is in its lifecycle.
@@ -92,6 +94,9 @@ type Event struct {
 	// Prices are the distinct prices of the public types (typed events only), ascending:
 	// what search documents filter a budget on.
 	Prices []int64 `json:"-"`
+
+	// WaitingRoom is the on-sale's waiting room (docs/waiting-room.md); zero when none.
+	WaitingRoom waitroom.Config `json:"waiting_room,omitzero"`
 }
 
 // Typed reports whether the event has stored ticket types (a tt map).

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Limits on input, in one place.
@@ -129,6 +130,8 @@ type EventInput struct {
 	// TicketTypes, when given, are the kinds of ticket the event sells; price is then
 	// optional (the event's price mirrors the lowest public type's).
 	TicketTypes []TicketTypeInput `json:"ticket_types,omitempty"`
+
+	WaitingRoom *waitroom.Input `json:"waiting_room"`
 }
 
 // TypeIDOf is the id of the i-th type of POST /admin/events' ticket_types: derived from
@@ -168,6 +171,9 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 		e.Venue = venue.Summary()
 	}
 	e.Available = e.Capacity
+	if in.WaitingRoom != nil {
+		e.WaitingRoom = applyRoom(f, *in.WaitingRoom, waitroom.Config{})
+	}
 	e = normalizeEvent(e)
 	validateEvent(f, e, venue)
 	f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
@@ -221,6 +227,8 @@ type EventPatch struct {
 	Price                *Money  `json:"price"`
 	MaxTicketsPerBooking *int64  `json:"max_tickets_per_booking"`
 	OfferWindowMinutes   *int64  `json:"offer_window_minutes"` // 0: back to the default
+
+	WaitingRoom *waitroom.Input `json:"waiting_room"`
 }
 
 // NeedsVenue reports whether applying the patch needs the (possibly new) venue: to check
@@ -267,6 +275,9 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 	}
 	if p.EndsAt != nil {
 		e.EndsAt = parseTime(f, "ends_at", *p.EndsAt)
+	}
+	if p.WaitingRoom != nil {
+		e.WaitingRoom = applyRoom(f, *p.WaitingRoom, e.WaitingRoom)
 	}
 	if p.VenueID != nil && *p.VenueID != before.VenueID {
 		if before.Status != Draft {

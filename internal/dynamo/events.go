@@ -65,6 +65,8 @@ type eventRecord struct {
 	MinPrice   *int64                      `dynamodbav:"min_price,omitempty"`
 	MaxPrice   *int64                      `dynamodbav:"max_price,omitempty"`
 	Prices     []int64                     `dynamodbav:"prices,omitempty"`
+
+	WaitingRoom *waitingRoomRecord `dynamodbav:"waiting_room,omitempty"`
 }
 
 type venueSummaryRecord struct {
@@ -86,6 +88,7 @@ func toEventRecord(e catalog.Event, hash string) eventRecord {
 		PriceAmount: e.Price.Amount, PriceCurrency: e.Price.Currency, MaxTickets: e.MaxTicketsPerBooking,
 		OfferMinutes: e.OfferWindowMinutes, Status: string(e.Status), Version: e.Version,
 		CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt), RequestHash: hash,
+		WaitingRoom: toWaitingRoomRecord(e.WaitingRoom),
 	}
 	if e.Status == catalog.Published {
 		r.GSI2PK, r.GSI2SK = publishedPartition, publicSortKey(e.StartsAt, e.ID)
@@ -120,6 +123,7 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
 		MaxTicketsPerBooking: r.MaxTickets, OfferWindowMinutes: r.OfferMinutes, Status: catalog.Status(r.Status), Version: r.Version,
 		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
+		WaitingRoom: r.WaitingRoom.config(),
 	}, r.RequestHash, nil
 }
 
@@ -315,6 +319,12 @@ func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) 
 		// sweeper wake the waitlist worker, which claims them if anyone waits.
 		set = append(set, "gsi3pk = :offering_pk", "gsi3sk = if_not_exists(gsi3sk, :updated_at)")
 		values[":offering_pk"] = str(offeringGSI3PK)
+	}
+	if wr := toWaitingRoomRecord(after.WaitingRoom); wr != nil {
+		if values[":waiting_room"], err = attributevalue.Marshal(wr); err != nil {
+			return catalog.Event{}, err
+		}
+		set = append(set, "waiting_room = :waiting_room")
 	}
 	remove := ""
 	if after.OfferWindowMinutes > 0 {

@@ -35,6 +35,8 @@ const (
 	PayloadTooLarge      Code = "payload_too_large"
 	Unavailable          Code = "service_unavailable"
 	SearchUnavailable    Code = "search_unavailable"
+	AdmissionRequired    Code = "admission_required" // the event's waiting room is on and no valid admission token came
+	QueueClosed          Code = "queue_closed"       // the waiting room is off, not open yet, or nothing is left to sell
 	Internal             Code = "internal"
 )
 

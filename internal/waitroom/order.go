@@ -136,3 +136,14 @@ func (p Page) PositionOf(e Entry) (pos int64, ok bool) {
 	}
 	return p.First + int64(i), true
 }
+
+// SealedSlot is a sealed slot's index as stored: where its positions start and each
+// page's first entry, so a user's page is found without reading the others. It never
+// changes once written.
+type SealedSlot struct {
+	Slot       int64
+	First      int64
+	Count      int64
+	FirstDraws []uint64
+	FirstUsers []string
+}

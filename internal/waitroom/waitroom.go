@@ -27,9 +27,13 @@ const (
 // Config is an event's waiting room as stored on the event (`waiting_room`).
 type Config struct {
 	Enabled             bool      `json:"enabled"`
-	OpensAt             time.Time `json:"opens_at"`
+	OpensAt             time.Time `json:"opens_at,omitzero"`
 	AdmissionPerSecond  int       `json:"admission_per_second"`
 	AdmissionTTLSeconds int       `json:"admission_ttl_seconds"`
+	// OnSaleAt is the sale start while the event has no ticket types of its own (the
+	// first type's sale_starts_at takes over once they exist): the pre-queue closes
+	// SealDelay before it. Zero when unset.
+	OnSaleAt time.Time `json:"on_sale_at,omitzero"`
 }
 
 // TTL is how long an admission token is valid.
@@ -45,6 +49,7 @@ type Input struct {
 	OpensAt             *string `json:"opens_at"`
 	AdmissionPerSecond  *int    `json:"admission_per_second"`
 	AdmissionTTLSeconds *int    `json:"admission_ttl_seconds"`
+	OnSaleAt            *string `json:"on_sale_at"`
 }
 
 // Apply returns cur with the input applied and validated. onSaleAt is when the sale
@@ -63,6 +68,16 @@ func (in Input) Apply(cur Config, onSaleAt time.Time) (Config, error) {
 			f.Add("waiting_room.opens_at", "must be an RFC 3339 time, e.g. 2027-01-31T09:45:00Z")
 		}
 		c.OpensAt = t.UTC().Truncate(time.Second)
+	}
+	if in.OnSaleAt != nil {
+		t, err := time.Parse(time.RFC3339, *in.OnSaleAt)
+		if err != nil {
+			f.Add("waiting_room.on_sale_at", "must be an RFC 3339 time, e.g. 2027-01-31T10:00:00Z")
+		}
+		c.OnSaleAt = t.UTC().Truncate(time.Second)
+	}
+	if onSaleAt.IsZero() {
+		onSaleAt = c.OnSaleAt
 	}
 	if in.AdmissionPerSecond != nil {
 		c.AdmissionPerSecond = *in.AdmissionPerSecond
@@ -85,6 +100,7 @@ func (in Input) Apply(cur Config, onSaleAt time.Time) (Config, error) {
 		case c.OpensAt.IsZero():
 			f.Add("waiting_room.opens_at", "is required while the waiting room is enabled (RFC 3339, before the sale starts)")
 		case onSaleAt.IsZero():
+			f.Add("waiting_room.on_sale_at", "is required while the waiting room is enabled and the event has no ticket types with a sale start")
 		case !c.OpensAt.Before(onSaleAt):
 			f.Add("waiting_room.opens_at", "must be before the sale starts ("+onSaleAt.UTC().Format(time.RFC3339)+")")
 		case onSaleAt.Sub(c.OpensAt) > MaxPreQueue:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -210,6 +211,8 @@ func (s *Schedule) Run(ctx context.Context) error {
 		now = s.Now
 	}
 	start := now()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		at := expr.Next(start, now())
 		if at.IsZero() {
@@ -226,15 +229,22 @@ func (s *Schedule) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.Invoker.Invoke(ctx, payload)
-		switch {
-		case ctx.Err() != nil:
-			return nil // stopping cut the invocation short; not the function's failure
-		case err != nil:
-			fmt.Fprintf(s.Log, "schedule %s -> %s: %v\n", s.Rule.RuleName, s.Function, err)
-		case res.FunctionError != "":
-			fmt.Fprintf(s.Log, "schedule %s -> %s: function error: %s\n", s.Rule.RuleName, s.Function, res.Payload)
-		}
+		// EventBridge fires on time whether or not the last invocation has ended: a
+		// function that runs longer than its rate (the waiting room's admitter, 90 s on
+		// rate(1 minute)) overlaps the next one, and relies on it.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Invoker.Invoke(ctx, payload)
+			switch {
+			case ctx.Err() != nil:
+				// stopping cut the invocation short; not the function's failure
+			case err != nil:
+				fmt.Fprintf(s.Log, "schedule %s -> %s: %v\n", s.Rule.RuleName, s.Function, err)
+			case res.FunctionError != "":
+				fmt.Fprintf(s.Log, "schedule %s -> %s: function error: %s\n", s.Rule.RuleName, s.Function, res.Payload)
+			}
+		}()
 	}
 }
 

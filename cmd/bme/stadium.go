@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/load"
+)
+
+// stadiumFlags declares the stadium scenario's settings on the load command.
+func stadiumFlags(f *flag.FlagSet) *load.Stadium {
+	s := &load.Stadium{}
+	f.IntVar(&s.Buyers, "buyers", 2000, "stadium: distinct buyers who join the pre-queue")
+	f.IntVar(&s.Capacity, "capacity", 1000, "stadium: seats")
+	f.IntVar(&s.AdmissionPerSecond, "rate", 50, "stadium: admission_per_second")
+	f.DurationVar(&s.JoinLead, "join-lead", 90*time.Second, "stadium: the sale starts this long after the joins begin")
+	f.DurationVar(&s.MaxPoll, "max-poll", 5*time.Second, "stadium: longest wait between a client's polls (0: obey retry_after)")
+	f.IntVar(&s.Workers, "workers", 64, "stadium: requests in flight at most")
+	return s
+}
+
+// runStadium plays the stadium scenario's queue part and writes its JSON.
+func runStadium(ctx context.Context, o load.Options, s *load.Stadium, out string) error {
+	fmt.Printf("stadium against %s: %d buyers join, the sale starts in %s, admission %d/s\n", o.BaseURL, s.Buyers, s.JoinLead, s.AdmissionPerSecond)
+	r, err := load.RunStadium(ctx, o, *s)
+	fmt.Println()
+	load.PrintStadium(os.Stdout, r)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = "stadium-" + time.Now().UTC().Format("20060102T150405Z") + ".json"
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("results written to", out)
+	if r.Admitted < r.Joined || r.Tokens != r.Admitted || r.OutOfOrder > 0 {
+		return fmt.Errorf("stadium: %d of %d admitted, %d distinct tokens, %d out of order", r.Admitted, r.Joined, r.Tokens, r.OutOfOrder)
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/bookmyevent/bookmyevent/internal/api"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
+)
+
+// asUser is what API Gateway sends for a signed-in user.
+func asUser(user string, r req) events.APIGatewayV2HTTPRequest {
+	ev := r.event()
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": user}}}
+	return ev
+}
+
+func callAs(t *testing.T, h api.LambdaHandler, user string, r req) answer {
+	t.Helper()
+	out, err := h(context.Background(), asUser(user, r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := answer{status: out.StatusCode, headers: out.Headers, raw: out.Body}
+	if err := json.Unmarshal([]byte(out.Body), &a.body); err != nil {
+		t.Fatalf("body is not a JSON object: %q", out.Body)
+	}
+	return a
+}
+
+func (a answer) num(k string) int64 { v, _ := a.body[k].(float64); return int64(v) }
+
+// TestQueueRoutes runs a small on-sale through the handlers on moto and the real clock:
+// the admin turns the room on with If-Match, 20 users join the pre-queue (a repeat join
+// is the same entry), the admitter seals and admits at 5 a second, and every user's
+// answer is consistent: a permutation of places, admitted users hold a token the
+// reservation gate accepts, the others an ETA.
+func TestQueueRoutes(t *testing.T) {
+	db, table := localtest.Table(t)
+	store := dynamo.New(db, table)
+	svc := catalog.NewService(store, time.Now)
+	queue := dynamo.NewQueue(store, 8)
+	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := api.NewQueue(svc, queue, keys, 3)
+	join, me := api.Wrap(api.User, q.Join()), api.Wrap(api.User, q.Me())
+	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
+	update, publish := api.Wrap(api.Admin, api.UpdateEvent(svc)), api.Wrap(api.Admin, api.PublishEvent(svc))
+
+	v := call(t, createVenue, req{who: "admin", body: venueBody})
+	e := call(t, createEvent, req{who: "admin", body: eventBody(v.str("venue_id"))})
+	id := e.str("event_id")
+	path := map[string]string{"eventId": id}
+	expect(t, callAs(t, join, "u0", req{path: path}), 404, "not_found") // a draft is not public
+	call(t, publish, req{who: "admin", path: path})
+	expect(t, callAs(t, join, "u0", req{path: path}), 409, "queue_closed")
+
+	onSale := time.Now().Add(8 * time.Second).UTC().Truncate(time.Second) // room for 20 joins on a loaded machine
+	room := fmt.Sprintf(`{"waiting_room":{"enabled":true,"opens_at":%q,"on_sale_at":%q,"admission_per_second":5}}`,
+		onSale.Add(-time.Hour).Format(time.RFC3339), onSale.Format(time.RFC3339))
+	expect(t, call(t, update, req{who: "admin", path: path, body: room}), 428, "precondition_required")
+	bad := call(t, update, req{who: "admin", path: path, headers: map[string]string{"If-Match": "2"},
+		body: `{"waiting_room":{"enabled":true,"admission_per_second":5}}`})
+	expect(t, bad, 400, "validation_failed")
+	up := call(t, update, req{who: "admin", path: path, headers: map[string]string{"If-Match": "2"}, body: room})
+	expect(t, up, 200, "")
+	if wr, _ := up.body["waiting_room"].(map[string]any); wr["enabled"] != true || wr["admission_ttl_seconds"] != 600.0 {
+		t.Fatalf("waiting_room = %v", up.body["waiting_room"])
+	}
+	time.Sleep(time.Second) // the handlers' event cache
+
+	const n = 20
+	passes := map[string]string{}
+	for i := range n {
+		u := "u" + strconv.Itoa(i)
+		a := callAs(t, join, u, req{path: path})
+		expect(t, a, 201, "")
+		if a.str("state") != "pre_queue" || a.str("queue_pass") == "" || a.num("retry_after") < 1 {
+			t.Fatalf("join answer = %s", a.raw)
+		}
+		passes[u] = a.str("queue_pass")
+	}
+	again := callAs(t, join, "u0", req{path: path})
+	expect(t, again, 200, "")
+	for range 3 {
+		callAs(t, join, "u1", req{path: path})
+	}
+	expect(t, callAs(t, join, "u1", req{path: path}), 429, "rate_limited")
+	// With its pass a repeat join writes nothing and is never rate-limited.
+	expect(t, callAs(t, join, "u1", req{path: path, headers: map[string]string{api.PassHeader: passes["u1"]}}), 200, "")
+	expect(t, callAs(t, me, "stranger", req{path: path}), 404, "not_found")
+	// Someone else's pass is no pass: the user's own entry is read.
+	if a := callAs(t, me, "u2", req{path: path, headers: map[string]string{api.PassHeader: passes["u3"]}}); a.status != 200 {
+		t.Fatalf("poll with a borrowed pass = %s", a.raw)
+	}
+
+	adm := waitroom.NewAdmitter(queue, "test")
+	if err := adm.Run(context.Background(), onSale.Add(2500*time.Millisecond+waitroom.StopBefore)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // SERVING's per-instance cache
+	s, _, err := queue.Serving(context.Background(), id)
+	if err != nil || s.Numbered != n || s.Serving < 5 || s.Serving >= n {
+		t.Fatalf("SERVING = %+v, %v; want all %d numbered and some admitted", s, err, n)
+	}
+	gate := &waitroom.Gate{Keys: keys}
+	roomCfg := waitroom.Config{Enabled: true}
+	seen := map[int64]bool{}
+	for i := range n {
+		u := "u" + strconv.Itoa(i)
+		hdr := map[string]string{}
+		if i%2 == 0 {
+			hdr[api.PassHeader] = passes[u] // half poll with their pass, half without
+		}
+		a := callAs(t, me, u, req{path: path, headers: hdr})
+		expect(t, a, 200, "")
+		pos := a.num("position")
+		if pos < 1 || pos > n || seen[pos] {
+			t.Fatalf("%s: position %d (seen %v): %s", u, pos, seen[pos], a.raw)
+		}
+		seen[pos] = true
+		switch a.str("state") {
+		case "admitted":
+			if pos > s.Serving {
+				t.Fatalf("%s admitted at %d past serving %d", u, pos, s.Serving)
+			}
+			tok := a.str("admission_token")
+			if err := gate.Admit(roomCfg, u, id, tok, time.Now()); err != nil {
+				t.Fatalf("%s: the gate refuses its token: %v", u, err)
+			}
+			if err := gate.Admit(roomCfg, "u-other", id, tok, time.Now()); err == nil {
+				t.Fatalf("%s's token admitted someone else", u)
+			}
+			// The same admission gives the same token on every poll.
+			if b := callAs(t, me, u, req{path: path, headers: map[string]string{api.PassHeader: a.str("queue_pass")}}); b.str("admission_token") != tok {
+				t.Fatalf("%s: a second poll signed another token", u)
+			}
+		case "waiting":
+			if pos <= s.Serving || a.num("ahead") != pos-s.Serving-1 || a.num("eta_seconds") < 1 || a.str("admission_token") != "" {
+				t.Fatalf("%s waiting at %d with serving %d: %s", u, pos, s.Serving, a.raw)
+			}
+		default:
+			t.Fatalf("%s: state %s", u, a.raw)
+		}
+	}
+}
