@@ -113,7 +113,7 @@ func TestBookingRoutes(t *testing.T) {
 	expect(t, as(t, r.get, "someone-else", req{path: bPath}), 404, "not_found")
 	expect(t, call(t, r.tickets, req{who: "user", path: bPath}), 409, "invalid_transition")
 	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_visa"}`}), 400, "validation_failed")
-	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_declined"}`, headers: key("c1")}), 402, "payment_declined")
+	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_chargeDeclined"}`, headers: key("c1")}), 402, "payment_declined")
 	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_timeout"}`, headers: key("c2")}), 503, "service_unavailable")
 	confirmed := call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_visa"}`, headers: key("c3")})
 	expect(t, confirmed, 200, "")
