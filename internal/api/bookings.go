@@ -52,7 +52,7 @@ func CreateBooking(svc *onsale.Service) Handler {
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
-		res, err := svc.Reserve(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
+		res, err := svc.Reserve(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
 		outcome := ReservationOutcome(err)
 		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
 		if outcome == "waitlisted" {

@@ -119,6 +119,7 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 	window := now.UTC().Truncate(time.Minute)
 	for range maxReserveRounds {
 		b := newHold(userID, ev, quantity, now, s.cfg.HoldFor)
+		b.Email = buyerEmail(ctx)
 		body, err := json.Marshal(b.View())
 		if err != nil {
 			return Result{}, err
