@@ -13,7 +13,9 @@ import (
 
 type bookings map[string]*booking.Booking
 
-func (b bookings) GetBooking(_ context.Context, id string) (*booking.Booking, error) { return b[id], nil }
+func (b bookings) GetBooking(_ context.Context, id string) (*booking.Booking, error) {
+	return b[id], nil
+}
 
 type eventsByID map[string]catalog.Event
 
