@@ -9,4 +9,4 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/app"
 )
 
-func main() { lambda.Start(api.Wrap(api.User, api.CancelBooking(app.Bookings()))) }
+func main() { lambda.Start(api.Wrap(api.User, api.CancelBooking(app.Payments()))) }

@@ -43,6 +43,8 @@ const AdminGroup = "admins"
 type Caller struct {
 	UserID string
 	Admin  bool
+	// Email is the token's email claim, carried on bookings for their mails; never logged.
+	Email string
 }
 
 // Request is one HTTP request as a handler sees it.
@@ -114,7 +116,7 @@ func callerFrom(ev events.APIGatewayV2HTTPRequest) Caller {
 		return Caller{}
 	}
 	claims := ev.RequestContext.Authorizer.JWT.Claims
-	c := Caller{UserID: claims["sub"]}
+	c := Caller{UserID: claims["sub"], Email: claims["email"]}
 	for _, g := range ParseListClaim(claims["cognito:groups"]) {
 		if g == AdminGroup {
 			c.Admin = true

@@ -52,7 +52,7 @@ func CreateBooking(svc *onsale.Service) Handler {
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
-		res, err := svc.Reserve(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
+		res, err := svc.Reserve(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
 		outcome := ReservationOutcome(err)
 		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
 		if outcome == "waitlisted" {
@@ -90,6 +90,13 @@ func ConfirmBooking(svc *booking.Service) Handler {
 		if err != nil {
 			return Response{}, err
 		}
+		if res.Action != nil {
+			// Accepted, not done: the buyer finishes the payment (3-D Secure) with the client
+			// secret, the booking stays held and the webhook confirms it.
+			r.Annotate("outcome", "requires_action")
+			return Response{Status: http.StatusAccepted, Body: requiresAction{Status: "requires_action",
+				ClientSecret: res.Action.ClientSecret, Booking: res.Booking.View()}}, nil
+		}
 		if res.Replayed != nil {
 			// The first request counted the sale; a replay sold nothing.
 			r.Annotate("outcome", "replayed")
@@ -100,6 +107,13 @@ func ConfirmBooking(svc *booking.Service) Handler {
 		r.Annotate("event_id", res.Booking.EventID, "outcome", "confirmed")
 		return answer(res, http.StatusOK)
 	}
+}
+
+// requiresAction is a confirm's answer when the payment needs the buyer.
+type requiresAction struct {
+	Status       string       `json:"status"`
+	ClientSecret string       `json:"client_secret"`
+	Booking      booking.View `json:"booking"`
 }
 
 // GetBooking serves GET /bookings/{bookingId}: the caller's own booking only.

@@ -113,8 +113,16 @@ func TestBookingRoutes(t *testing.T) {
 	expect(t, as(t, r.get, "someone-else", req{path: bPath}), 404, "not_found")
 	expect(t, call(t, r.tickets, req{who: "user", path: bPath}), 409, "invalid_transition")
 	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_visa"}`}), 400, "validation_failed")
-	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_declined"}`, headers: key("c1")}), 402, "payment_declined")
+	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_chargeDeclined"}`, headers: key("c1")}), 402, "payment_declined")
 	expect(t, call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_timeout"}`, headers: key("c2")}), 503, "service_unavailable")
+	action := call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_authenticationRequired"}`, headers: key("c2a")})
+	expect(t, action, 202, "")
+	if action.str("status") != "requires_action" || action.str("client_secret") == "" {
+		t.Fatalf("requires action = %s", action.raw)
+	}
+	if got := call(t, r.get, req{who: "user", path: bPath}); got.str("status") != "held" {
+		t.Fatalf("after requires_action the booking is %s, want held", got.raw)
+	}
 	confirmed := call(t, r.confirm, req{who: "user", path: bPath, body: `{"payment_method":"pm_card_visa"}`, headers: key("c3")})
 	expect(t, confirmed, 200, "")
 	if confirmed.str("status") != "confirmed" {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/bookmyevent/bookmyevent/internal/api"
@@ -27,11 +28,15 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/eventbus"
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
+	"github.com/bookmyevent/bookmyevent/internal/mail"
+	"github.com/bookmyevent/bookmyevent/internal/notifier"
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/payments/stripe"
 	"github.com/bookmyevent/bookmyevent/internal/promo"
 	"github.com/bookmyevent/bookmyevent/internal/search"
+	"github.com/bookmyevent/bookmyevent/internal/secrets"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/tracing"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -97,6 +102,51 @@ func index(c config.Search) *search.Index {
 // when the seats go to the line).
 func Bookings() *booking.Service { return newWaiting(load(config.LoadWaitlist)).bookings }
 
+// Payments is the booking service charging and refunding through the provider
+// PAYMENT_PROVIDER chooses (Stripe unless told otherwise), for the functions that move
+// money: confirming and cancelling. Only they (and the webhook) read Stripe's secret key.
+func Payments() *booking.Service {
+	c := load(config.LoadStripe)
+	return newWaitingWith(c.Waitlist, provider(c)).bookings
+}
+
+// provider is the payment provider c chooses; Stripe's secret key comes from SSM.
+func provider(c config.Stripe) func(*dynamodb.Client) payments.Provider {
+	if c.Provider == config.ProviderSimulated {
+		return simulated(c.Waitlist)
+	}
+	key, err := secrets.Parameter(context.Background(), c.SecretKeyParam)
+	if err != nil {
+		logging.Fatal("ssm", err)
+	}
+	p, err := stripe.New(stripe.Config{SecretKey: key, APIBase: c.APIBase, Retries: 2})
+	if err != nil {
+		logging.Fatal("stripe", err)
+	}
+	return func(*dynamodb.Client) payments.Provider { return p }
+}
+
+// simulated is the simulated provider on the table's ledger.
+func simulated(c config.Waitlist) func(*dynamodb.Client) payments.Provider {
+	return func(db *dynamodb.Client) payments.Provider {
+		return payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
+	}
+}
+
+// StripeWebhook verifies Stripe's deliveries and hands payment outcomes to the booking
+// service, which confirms, records a decline or refunds through Stripe.
+func StripeWebhook() *stripe.Webhook {
+	c := load(config.LoadStripeWebhook)
+	secret, err := secrets.Parameter(context.Background(), c.WebhookSecretParam)
+	if err != nil {
+		logging.Fatal("ssm", err)
+	}
+	svc := newWaitingWith(c.Waitlist, provider(c)).bookings
+	// Stripe retries a delivery for three days; a day more covers late ones.
+	deliveries := dynamo.NewDeliveries(dynamodb.NewFromConfig(awsConfig()), c.TableName, dynamo.DeliveriesStripe, 96*time.Hour)
+	return &stripe.Webhook{Secret: secret, Outcomes: outcomes{svc}, Deliveries: deliveries}
+}
+
 // Tickets is the booking service with the ticket signer, for the functions that issue
 // or check tickets: only they read the signing key.
 func Tickets() *booking.Service {
@@ -107,6 +157,27 @@ func Tickets() *booking.Service {
 	}
 	db := dynamodb.NewFromConfig(awsConfig())
 	return newBookings(db, dynamo.NewBookings(db, c.TableName), c.Booking, booking.Deps{Signer: signer})
+}
+
+// Notifier mails buyers about domain events through SES, with the tickets of a
+// confirmation signed as the door checks them: it is one of the functions given the key.
+func Notifier() *notifier.Notifier {
+	c := load(config.LoadNotifier)
+	signer, err := tickets.NewSigner(c.TicketKey)
+	if err != nil {
+		logging.Fatal("tickets", err)
+	}
+	cfg := awsConfig()
+	db := dynamodb.NewFromConfig(cfg)
+	return &notifier.Notifier{
+		Directory: notifier.Lookup{Bookings: dynamo.NewBookings(db, c.TableName), Events: dynamo.New(db, c.TableName), Signer: signer},
+		Sender:    &mail.SES{Client: sesv2.NewFromConfig(cfg), From: c.From},
+		// A month covers any redrive of the notifier's DLQ (14 days' retention).
+		Deliveries: dynamo.NewDeliveries(db, c.TableName, dynamo.DeliveriesMail, 30*24*time.Hour),
+		From:       c.From,
+		ConfirmURL: c.ConfirmURL,
+		Now:        Clock,
+	}
 }
 
 // OnSale is the reservation: reserve, else release lapsed holds, else join the line.
@@ -128,7 +199,9 @@ type waiting struct {
 	sweeper  *expiry.Sweeper
 }
 
-func newWaiting(c config.Waitlist) waiting {
+func newWaiting(c config.Waitlist) waiting { return newWaitingWith(c, simulated(c)) }
+
+func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provider) waiting {
 	cfg := awsConfig()
 	db := dynamodb.NewFromConfig(cfg)
 	store := dynamo.NewBookings(db, c.TableName)
@@ -143,7 +216,7 @@ func newWaiting(c config.Waitlist) waiting {
 	if c.QueueURL != "" {
 		queue = waitqueue.New(sqs.NewFromConfig(cfg), c.QueueURL)
 	}
-	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue})
+	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue, Payments: pay(db)})
 	return waiting{
 		bookings: svc,
 		line:     waitlist.NewService(dynamo.NewWaitlist(store), queue, svc, bus, c.OfferFor),
@@ -151,9 +224,13 @@ func newWaiting(c config.Waitlist) waiting {
 	}
 }
 
-// newBookings completes d with the store, payments and event cache of c.
+// newBookings completes d with the store, the simulated provider unless d has one, and
+// the event cache of c.
 func newBookings(db *dynamodb.Client, store *dynamo.Bookings, c config.Booking, d booking.Deps) *booking.Service {
-	d.Store, d.Payments = store, payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
+	d.Store = store
+	if d.Payments == nil {
+		d.Payments = payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
+	}
 	d.Events = booking.NewEventCache(store, c.EventCacheTTL)
 	return booking.NewService(d, booking.Config{HoldFor: c.HoldFor, RateLimit: c.RateLimit})
 }
@@ -199,4 +276,20 @@ func Admit() func(context.Context) error {
 		}
 		return waitroom.NewAdmitter(queue, owner).Run(ctx, deadline)
 	}
+}
+
+// outcomes hands Stripe's payment outcomes to the booking service.
+type outcomes struct{ svc *booking.Service }
+
+func outcomeOf(p stripe.Payment) booking.PaymentOutcome {
+	return booking.PaymentOutcome{BookingID: p.BookingID, ChargeID: p.IntentID,
+		Amount: booking.Money{Amount: p.Amount, Currency: p.Currency}, DeclineCode: p.DeclineCode}
+}
+
+func (o outcomes) Succeeded(ctx context.Context, p stripe.Payment) error {
+	return o.svc.PaymentSucceeded(ctx, outcomeOf(p), Clock())
+}
+
+func (o outcomes) Failed(ctx context.Context, p stripe.Payment) error {
+	return o.svc.PaymentFailed(ctx, outcomeOf(p), Clock())
 }

@@ -76,6 +76,9 @@ type Booking struct {
 	Payment     *Payment
 	Refund      *Refund
 	Version     int64
+	// Email is the buyer's address from the identity token's email claim, for the mails
+	// about the booking; never logged, never shown by the API.
+	Email string
 	// Source is "waitlist" for an offer made to a waiting entry (WaitlistEntry), else "".
 	Source        string
 	WaitlistEntry string

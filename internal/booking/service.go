@@ -76,10 +76,19 @@ func NewService(d Deps, cfg Config) *Service {
 }
 
 // Result is what Reserve and Confirm answer: the booking as this request left it, or,
-// when the Idempotency-Key was answered before, that answer as stored (Replayed).
+// when the Idempotency-Key was answered before, that answer as stored (Replayed). A
+// confirm whose payment needs the buyer (3-D Secure) answers the booking still held and
+// the Action to finish it with.
 type Result struct {
 	Booking  *Booking
 	Replayed *idempotency.Response
+	Action   *Action
+}
+
+// Action is what the buyer's browser needs to finish a payment: Stripe's client secret of
+// the booking's PaymentIntent. The outcome arrives later, by webhook.
+type Action struct {
+	ClientSecret string
 }
 
 // replay turns a stored answer back into what the first request answered.
@@ -110,6 +119,7 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 	window := now.UTC().Truncate(time.Minute)
 	for range maxReserveRounds {
 		b := newHold(userID, ev, quantity, now, s.cfg.HoldFor)
+		b.Email = buyerEmail(ctx)
 		body, err := json.Marshal(b.View())
 		if err != nil {
 			return Result{}, err
@@ -213,6 +223,14 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 	}
 	pay := Payment{Provider: s.payments.Name(), ChargeID: charge.ID, Method: method, Status: charge.Status,
 		Amount: Money{Amount: charge.Amount, Currency: charge.Currency}, At: charge.At.UTC().Truncate(time.Millisecond)}
+	if charge.Status == payments.RequiresAction {
+		// Nothing is stored under the key: a retry asks the provider again, which answers
+		// the same intent (keyed by the booking), so the secret is never kept here.
+		s.settle(ctx, b, &pay, nil, key, nil, now)
+		held := *b
+		held.Payment = &pay
+		return Result{Booking: &held, Action: &Action{ClientSecret: charge.ClientSecret}}, nil
+	}
 	if charge.Status != payments.Succeeded {
 		fe := fault.New(fault.PaymentDeclined, "The payment was declined (%s); the hold stays until it expires", charge.DeclineCode)
 		ans := StoredAnswer{Hash: hash, Status: idempotency.Declined, Code: string(fe.Code), Message: fe.Message}
@@ -236,7 +254,7 @@ func (s *Service) Confirm(ctx context.Context, userID, id, method, key string, n
 		return Result{Booking: &confirmed}, nil
 	case errors.Is(err, ErrSeatsGone), errors.Is(err, ErrChanged):
 		// The money was taken but the seats cannot be: give it back and say why.
-		refund := s.refundAll(ctx, b, "confirm_failed", now)
+		refund := s.refundAll(ctx, b, charge.ID, "confirm_failed", now)
 		if from == Expired || errors.Is(err, ErrSeatsGone) {
 			s.settle(ctx, b, &pay, refund, key, nil, now)
 			return Result{}, fault.New(fault.HoldExpired, "The hold expired and its seats were taken; the payment was refunded")
@@ -284,13 +302,31 @@ func (s *Service) settle(ctx context.Context, b *Booking, p *Payment, r *Refund,
 	}
 }
 
-// refundAll returns a charge in full, keyed so it happens once however often it is asked.
-func (s *Service) refundAll(ctx context.Context, b *Booking, reason string, now time.Time) *Refund {
+// refundAll returns the charge chargeID of b in full, keyed so it happens once however
+// often it is asked.
+func (s *Service) refundAll(ctx context.Context, b *Booking, chargeID, reason string, now time.Time) *Refund {
 	r := &Refund{Amount: b.Total, Percent: 100, Status: "pending", Reason: reason, At: now.UTC()}
-	if out, err := s.payments.Refund(ctx, payments.RefundRequest{Key: b.ID, Amount: b.Total.Amount, Currency: b.Total.Currency}); err == nil {
+	if out, err := s.payments.Refund(ctx, refundRequest(b, chargeID, r)); err == nil {
 		r.RefundID, r.Status = out.ID, "succeeded"
+	} else {
+		slog.WarnContext(ctx, "refund pending", "booking_id", b.ID, "error", err)
 	}
 	return r
+}
+
+// refundRequest asks for refund r of b's charge chargeID. The refund's reason tells it
+// apart from any other refund of the same charge (the provider's key is the booking and
+// the reason), and is the same whenever r is retried.
+func refundRequest(b *Booking, chargeID string, r *Refund) payments.RefundRequest {
+	return payments.RefundRequest{Key: b.ID, ChargeID: chargeID, RefundID: r.Reason, Amount: r.Amount.Amount, Currency: r.Amount.Currency}
+}
+
+// chargeOf is the provider's id of b's recorded charge.
+func chargeOf(b *Booking) string {
+	if b.Payment == nil {
+		return ""
+	}
+	return b.Payment.ChargeID
 }
 
 // Cancel gives a booking back: a hold is released at once; a confirmed booking returns its
@@ -339,12 +375,16 @@ func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) 
 // payRefund pays a recorded refund. If the provider does not answer, the refund stays
 // pending on the booking and cancelling again retries it.
 func (s *Service) payRefund(ctx context.Context, b *Booking, now time.Time) (*Booking, error) {
-	out, err := s.payments.Refund(ctx, payments.RefundRequest{Key: b.ID, Amount: b.Refund.Amount.Amount, Currency: b.Refund.Amount.Currency})
+	out, err := s.payments.Refund(ctx, refundRequest(b, chargeOf(b), b.Refund))
 	if err != nil {
 		slog.WarnContext(ctx, "refund pending", "booking_id", b.ID, "error", err)
 		return b, nil
 	}
-	return s.store.RecordRefund(ctx, b, out.ID, now)
+	paid, err := s.store.RecordRefund(ctx, b, out.ID, now)
+	if err == nil {
+		s.publishCancelled(ctx, paid, now)
+	}
+	return paid, err
 }
 
 // Expire releases a hold whose time is up (the sweeper's job). A hold with a confirm
@@ -383,6 +423,13 @@ func (s *Service) publishConfirmed(ctx context.Context, b *Booking, now time.Tim
 		detail["source"], detail["entry_id"] = b.Source, b.WaitlistEntry
 	}
 	notify.Send(ctx, s.bus, notify.Event{Type: notify.BookingConfirmed, At: now, Detail: detail})
+}
+
+// publishCancelled sends booking.cancelled for b once its refund was paid.
+func (s *Service) publishCancelled(ctx context.Context, b *Booking, now time.Time) {
+	detail := map[string]any{"event_id": b.EventID, "booking_id": b.ID, "user_id": b.UserID,
+		"refund": map[string]any{"amount": b.Refund.Amount.Amount, "currency": b.Refund.Amount.Currency}}
+	notify.Send(ctx, s.bus, notify.Event{Type: notify.BookingCancelled, At: now, Detail: detail})
 }
 
 // Mine lists a user's bookings.

@@ -5,8 +5,11 @@ import "testing"
 func TestLoadStripeAndNotifier(t *testing.T) {
 	env := func(kv map[string]string) Getenv {
 		return func(k string) string {
-			if k == "TABLE_NAME" {
+			switch k {
+			case "TABLE_NAME":
 				return "t"
+			case "TICKET_SIGNING_KEY":
+				return "a-key-of-sixteen-chars"
 			}
 			return kv[k]
 		}
@@ -20,7 +23,9 @@ func TestLoadStripeAndNotifier(t *testing.T) {
 		{"complete", func(map[string]string) {}, true},
 		{"no base", func(m map[string]string) { delete(m, "STRIPE_API_BASE") }, false},
 		{"base not a URL", func(m map[string]string) { m["STRIPE_API_BASE"] = "api.stripe.com" }, false},
-		{"no webhook secret", func(m map[string]string) { delete(m, "STRIPE_WEBHOOK_SECRET_PARAM") }, false},
+		{"no secret key", func(m map[string]string) { delete(m, "STRIPE_SECRET_KEY_PARAM") }, false},
+		{"unknown provider", func(m map[string]string) { m["PAYMENT_PROVIDER"] = "paypal" }, false},
+		{"simulated needs no Stripe", func(m map[string]string) { clear(m); m["PAYMENT_PROVIDER"] = "simulated" }, true},
 	}
 	for _, c := range cases {
 		m := map[string]string{}
@@ -30,6 +35,25 @@ func TestLoadStripeAndNotifier(t *testing.T) {
 		c.edit(m)
 		if _, err := LoadStripe(env(m)); (err == nil) != c.ok {
 			t.Errorf("LoadStripe %s: err = %v", c.name, err)
+		}
+	}
+	webhook := []struct {
+		name string
+		edit func(map[string]string)
+		ok   bool
+	}{
+		{"complete", func(map[string]string) {}, true},
+		{"no webhook secret", func(m map[string]string) { delete(m, "STRIPE_WEBHOOK_SECRET_PARAM") }, false},
+		{"simulated", func(m map[string]string) { m["PAYMENT_PROVIDER"] = "simulated" }, false},
+	}
+	for _, c := range webhook {
+		m := map[string]string{}
+		for k, v := range stripe {
+			m[k] = v
+		}
+		c.edit(m)
+		if _, err := LoadStripeWebhook(env(m)); (err == nil) != c.ok {
+			t.Errorf("LoadStripeWebhook %s: err = %v", c.name, err)
 		}
 	}
 	for from, ok := range map[string]bool{"BookMyEvent <tickets@x.example>": true, "tickets@x.example": true, "": false, "nobody": false} {

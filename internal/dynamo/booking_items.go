@@ -91,6 +91,7 @@ type bookingRecord struct {
 	GSI2SK            string                  `dynamodbav:"gsi2sk"`
 	GSI3PK            string                  `dynamodbav:"gsi3pk,omitempty"` // while held: the expiry index
 	GSI3SK            string                  `dynamodbav:"gsi3sk,omitempty"`
+	Email             string                  `dynamodbav:"email,omitempty"`
 	Source            string                  `dynamodbav:"source,omitempty"`
 	WaitlistEntry     string                  `dynamodbav:"waitlist_entry_id,omitempty"`
 	ID                string                  `dynamodbav:"booking_id"`
@@ -145,7 +146,7 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 		ExpiresAt: fmtBookingTime(b.ExpiresAt), CreatedAt: created, UpdatedAt: fmtBookingTime(b.UpdatedAt),
 		ConfirmedAt: fmtBookingTime(b.ConfirmedAt), CancelledAt: fmtBookingTime(b.CancelledAt),
 		Payment: toPaymentRecord(b.Payment), Refund: toRefundRecord(b.Refund), Version: b.Version,
-		ConfirmAnswers: map[string]answerRecord{}, Source: b.Source, WaitlistEntry: b.WaitlistEntry,
+		ConfirmAnswers: map[string]answerRecord{}, Source: b.Source, WaitlistEntry: b.WaitlistEntry, Email: b.Email,
 	}
 	if b.Status == booking.Held {
 		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
@@ -167,7 +168,7 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 		ExpiresAt: parseBookingTime(r.ExpiresAt), CreatedAt: parseBookingTime(r.CreatedAt), UpdatedAt: parseBookingTime(r.UpdatedAt),
 		ConfirmedAt: parseBookingTime(r.ConfirmedAt), CancelledAt: parseBookingTime(r.CancelledAt), Version: r.Version,
 		ConfirmClaim: r.ConfirmClaim, ConfirmClaimHash: r.ConfirmClaimHash, ConfirmClaimUntil: parseBookingTime(r.ConfirmClaimUntil),
-		Source: r.Source, WaitlistEntry: r.WaitlistEntry,
+		Source: r.Source, WaitlistEntry: r.WaitlistEntry, Email: r.Email,
 	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,

@@ -299,7 +299,7 @@ func TestConfirmPublishesBookingConfirmedOnce(t *testing.T) {
 	s := newSeats(t)
 	ev := s.onSale(4)
 	id := s.hold(ev, "buyer", 2, s.now)
-	if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodDeclines, "c0", s.now); !fault.Is(err, fault.PaymentDeclined) {
+	if _, err := s.booking.Confirm(s.ctx, "buyer", id, payments.MethodChargeDeclined, "c0", s.now); !fault.Is(err, fault.PaymentDeclined) {
 		t.Fatalf("declined confirm = %v", err)
 	}
 	if got := s.events.of(notify.BookingConfirmed); len(got) != 0 {

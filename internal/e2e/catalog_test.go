@@ -26,7 +26,7 @@ func addr() string {
 }
 
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }

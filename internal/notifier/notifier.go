@@ -175,12 +175,3 @@ func (n *Notifier) now() time.Time {
 	}
 	return time.Now()
 }
-
-// NoAddresses stands in for the booking store until bookings carry the buyer's address:
-// every booking is one without an address, so events are read and skipped, not retried.
-type NoAddresses struct{}
-
-func (NoAddresses) Booking(_ context.Context, id string) (Booking, error) {
-	return Booking{ID: id}, nil
-}
-func (NoAddresses) Event(context.Context, string) (Event, error) { return Event{}, nil }

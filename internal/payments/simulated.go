@@ -20,8 +20,9 @@ type Ledger interface {
 }
 
 // Simulated is a provider that decides by payment method: pm_card_visa succeeds,
-// pm_card_declined and pm_card_chargeDeclined decline, pm_card_timeout times out without charging; any other
-// method declines as unknown.
+// pm_card_declined and pm_card_chargeDeclined decline, pm_card_authenticationRequired
+// requires action, pm_card_timeout times out without charging; any other method
+// declines as unknown.
 type Simulated struct {
 	ledger Ledger
 	now    func() time.Time
@@ -52,6 +53,11 @@ func (s *Simulated) Charge(ctx context.Context, r ChargeRequest) (Charge, error)
 		return Charge{}, ErrTimeout
 	case MethodDeclines, MethodChargeDeclined:
 		c.Status, c.DeclineCode = Declined, "card_declined"
+		return c, nil
+	case MethodNeedsAction:
+		// Nothing is taken until the buyer acts, which the simulation never sees.
+		c.Status, c.ID = RequiresAction, "pi_"+digest(r.Key)
+		c.ClientSecret = c.ID + "_secret_simulated"
 		return c, nil
 	case MethodSucceeds:
 	default:

@@ -85,9 +85,9 @@ func TestReserveConfirmTicketsCancel(t *testing.T) {
 	// Someone else's booking is not found; a declined card keeps the hold.
 	_, err = h.svc.Get(ctx, "mallory", v.BookingID)
 	wantCode(t, err, fault.NotFound)
-	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c0", now)
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodChargeDeclined, "c0", now)
 	wantCode(t, err, fault.PaymentDeclined)
-	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c0", now)
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodChargeDeclined, "c0", now)
 	wantCode(t, err, fault.PaymentDeclined) // replayed, not charged again
 	if st := h.invariant(ev); st.Held != 2 {
 		t.Fatalf("declined changed seats: %+v", st)
@@ -113,7 +113,7 @@ func TestReserveConfirmTicketsCancel(t *testing.T) {
 	if err != nil || decodeView(t, c3).Status != booking.Confirmed {
 		t.Fatalf("confirm with a new key = %v", err)
 	}
-	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodDeclines, "c1", now)
+	_, err = h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodChargeDeclined, "c1", now)
 	wantCode(t, err, fault.IdempotencyMismatch)
 	if n, _ := h.ledger.Charges(ctx, v.BookingID); n != 1 {
 		t.Fatalf("charges = %d", n)

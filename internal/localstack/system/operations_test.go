@@ -10,9 +10,14 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
-// signsTickets are the functions that sign or verify ticket codes (app.Tickets): the only
-// ones given the signing key.
-var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction": true}
+// signsTickets are the functions that sign or verify ticket codes (app.Tickets, and
+// app.Notifier, whose confirmation mails carry the codes): the only ones given the
+// signing key, and issue 14 allows at most three.
+var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction": true, "NotifierFunction": true}
+
+// movesMoney are the functions that charge or refund (app.Payments, app.StripeWebhook):
+// the only ones given Stripe's secret key.
+var movesMoney = map[string]bool{"ConfirmBookingFunction": true, "CancelBookingFunction": true, "StripeWebhookFunction": true}
 
 // TestTemplateIsOperable holds template.yaml and its monitoring application
 // (infra/monitoring.yaml) to the operations conventions (docs/operations.md), so a
@@ -22,6 +27,9 @@ var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction"
 // queue, and every alarm notifying the alarm topic. The monitoring template is read in
 // the parent's terms (Application.Inline), so its parameters may be renamed freely.
 func TestTemplateIsOperable(t *testing.T) {
+	if len(signsTickets) > 3 {
+		t.Errorf("%d functions may read the ticket signing key; issue 14 allows at most 3", len(signsTickets))
+	}
 	tm := localtest.Template(t)
 	mon, ok := tm.Applications["Monitoring"]
 	if !ok {
@@ -59,6 +67,10 @@ func TestTemplateIsOperable(t *testing.T) {
 			_, reads := vars["TICKET_SIGNING_KEY_PARAM"]
 			if granted := strings.Contains(fmt.Sprint(policies), "TicketSigningKeyReadPolicy"); (reads || granted) && !signsTickets[id] {
 				t.Error("given the signing key, which only the functions that sign or verify tickets may read")
+			}
+			_, stripe := vars["STRIPE_SECRET_KEY_PARAM"]
+			if granted := strings.Contains(fmt.Sprint(policies), "StripeSecretsReadPolicy"); stripe != granted || stripe != movesMoney[id] {
+				t.Errorf("STRIPE_SECRET_KEY_PARAM %v, StripeSecretsReadPolicy %v: want both exactly on the functions that move money", stripe, granted)
 			}
 			for _, st := range statements(policies) {
 				if a := fmt.Sprint(st["Action"]); strings.Contains(a, "*") {

@@ -155,12 +155,3 @@ func TestEvent(eventID string, typ sdk.EventType, p Payment, secret string, at t
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at})
 	return payload, signed.Header
 }
-
-// Unwired stands in for the booking core until it implements Outcomes: every delivery is
-// answered 500, so Stripe keeps it (and retries for three days) instead of it being lost.
-type Unwired struct{}
-
-var errUnwired = errors.New("stripe: payment outcomes are not wired to the booking core yet")
-
-func (Unwired) Succeeded(context.Context, Payment) error { return errUnwired }
-func (Unwired) Failed(context.Context, Payment) error    { return errUnwired }
