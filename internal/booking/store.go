@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
 )
 
 // Store keeps bookings and moves seats. Every method that changes a booking's status
@@ -78,9 +79,16 @@ type Released struct {
 
 // ReserveRequest is everything the reservation transaction writes and checks.
 type ReserveRequest struct {
-	Booking   *Booking
-	Event     *Event // the copy whose price and limits the booking was priced from
-	UserLimit int    // seats the user may hold or own for the event in total
+	Booking *Booking
+	Event   *Event // the copy whose price and limits the booking was priced from
+	// Order is the priced order (nil: the legacy one-type reservation, exactly as
+	// before types). With an Event that has Types, the transaction guards each line's
+	// type (seats, the cached rev) and counts it against the user's per-type limit.
+	Order *Order
+	// Code is the promo code the order used (nil: none), as cached: the transaction
+	// repeats its rev and counts its use under uses < max_uses.
+	Code      *promo.Code
+	UserLimit int // seats the user may hold or own for the event in total
 	Now       time.Time
 	Key       string // Idempotency-Key
 	Answer    StoredAnswer
