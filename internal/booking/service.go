@@ -381,7 +381,14 @@ func (s *Service) Tickets(ctx context.Context, userID, id string) ([]tickets.Tic
 	if s.signer == nil {
 		return nil, errNoSigner()
 	}
-	return s.signer.Issue(b.EventID, b.ID, b.Quantity), nil
+	ts := s.signer.Issue(b.EventID, b.ID, b.Quantity)
+	lines := b.OrderLines()
+	for i := range ts {
+		if l, ok := SeatLine(lines, ts[i].Seat); ok {
+			ts[i].TicketTypeID, ts[i].TicketTypeName = l.TicketTypeID, l.TicketTypeName
+		}
+	}
+	return ts, nil
 }
 
 // CheckIn is the result of a first scan.
@@ -391,6 +398,9 @@ type CheckIn struct {
 	EventID     string    `json:"event_id"`
 	Seat        int       `json:"seat"`
 	CheckedInAt time.Time `json:"checked_in_at"`
+	// The seat's ticket type, read from the booking's lines.
+	TicketTypeID   string `json:"ticket_type_id,omitempty"`
+	TicketTypeName string `json:"ticket_type_name,omitempty"`
 }
 
 // CheckIn admits the holder of a ticket code at eventID's door, once.
@@ -402,10 +412,19 @@ func (s *Service) CheckIn(ctx context.Context, eventID, code string, now time.Ti
 	if !ok || t.EventID != eventID {
 		return CheckIn{}, fault.New(fault.NotFound, "Not a ticket for this event")
 	}
-	if err := s.store.CheckIn(ctx, eventID, t.BookingID, t.Seat, now); err != nil {
+	b, err := s.store.GetBooking(ctx, t.BookingID)
+	if fault.Is(err, fault.NotFound) {
+		return CheckIn{}, fault.New(fault.NotFound, "Not a valid ticket for this event")
+	}
+	if err != nil {
 		return CheckIn{}, err
 	}
-	return CheckIn{TicketID: t.TicketID, BookingID: t.BookingID, EventID: eventID, Seat: t.Seat, CheckedInAt: now.UTC()}, nil
+	line, _ := SeatLine(b.OrderLines(), t.Seat)
+	if err := s.store.CheckIn(ctx, eventID, t.BookingID, t.Seat, line.TicketTypeID, now); err != nil {
+		return CheckIn{}, err
+	}
+	return CheckIn{TicketID: t.TicketID, BookingID: t.BookingID, EventID: eventID, Seat: t.Seat, CheckedInAt: now.UTC(),
+		TicketTypeID: line.TicketTypeID, TicketTypeName: line.TicketTypeName}, nil
 }
 
 // Stats returns an event's admin numbers.

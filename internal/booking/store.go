@@ -50,8 +50,8 @@ type Store interface {
 	ListEventBookings(ctx context.Context, eventID string, f ListFilter) (Page, error)
 	// CheckIn records the first scan of ticket seat of a confirmed booking of eventID:
 	// already_checked_in on later scans, not_found if the booking is not a confirmed one
-	// of that event with that seat.
-	CheckIn(ctx context.Context, eventID, bookingID string, seat int, now time.Time) error
+	// of that event with that seat. typeID is the seat's ticket type, counted per type.
+	CheckIn(ctx context.Context, eventID, bookingID string, seat int, typeID string, now time.Time) error
 	// Stats reads an event's counters, revenue and check-ins.
 	Stats(ctx context.Context, eventID string) (Stats, error)
 }
@@ -126,4 +126,21 @@ type Stats struct {
 	Offering  int64  `json:"offering"` // freed while someone waited, claimed for the waitlist
 	Revenue   Money  `json:"revenue"`
 	CheckedIn int64  `json:"checked_in"`
+	// TicketTypes breaks the numbers down by type (the default type for an event
+	// without stored types).
+	TicketTypes []TypeStats `json:"ticket_types"`
+}
+
+// TypeStats are one ticket type's admin numbers.
+type TypeStats struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Name         string `json:"name"`
+	Capacity     int64  `json:"capacity"`
+	Available    int64  `json:"available"`
+	Held         int64  `json:"held"`
+	Sold         int64  `json:"sold"`
+	Offering     int64  `json:"offering"`
+	Waiting      int64  `json:"waiting"`
+	Revenue      Money  `json:"revenue"`
+	CheckedIn    int64  `json:"checked_in"`
 }

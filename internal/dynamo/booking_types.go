@@ -402,3 +402,36 @@ func userTypeSeats(u *types.Update, lines []booking.Line, sign int64) {
 		*u.UpdateExpression += ", " + n + " " + v
 	}
 }
+
+// typedRevenue adds each line's total to its type's revenue (revenue#<type>) on the
+// stats update u.
+func typedRevenue(u *types.Update, lines []booking.Line) *types.Update {
+	u.ExpressionAttributeNames = map[string]string{}
+	for i, l := range lines {
+		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
+		u.ExpressionAttributeValues[v] = num(l.Total.Amount)
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+	return u
+}
+
+// typeStats breaks an event's numbers down by type: the tt map's counters (the event's
+// own for its default type) with revenue#<type> and checked_in#<type> of the stats item.
+func typeStats(e *booking.Event, st item) []booking.TypeStats {
+	ts := e.Types
+	if !e.Typed() {
+		ts = e.OrderEvent().Types
+		ts[0].Counters = catalog.TypeCounters{Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+			Offering: e.Offering, Waiting: e.Waiting}
+	}
+	out := make([]booking.TypeStats, 0, len(ts))
+	for _, t := range ts {
+		c := t.Counters
+		out = append(out, booking.TypeStats{TicketTypeID: t.ID, Name: t.Name, Capacity: c.Capacity, Available: c.Available,
+			Held: c.Held, Sold: c.Sold, Offering: c.Offering, Waiting: c.Waiting,
+			Revenue:   booking.Money{Amount: numAttr(st, "revenue#"+t.ID), Currency: e.Price.Currency},
+			CheckedIn: numAttr(st, "checked_in#"+t.ID)})
+	}
+	return out
+}

@@ -334,7 +334,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 				":answer": marshalAV(answerRecord(a)), ":one": num(1)},
 		}},
 		{Update: seats},
-		{Update: s.revenueUpdate(b.EventID, b.Total)},
+		{Update: typedRevenue(s.revenueUpdate(b.EventID, b.Total), b.OrderLines())},
 	}
 	if b.Status == booking.Expired {
 		// Expiry gave the seats back to the user's limit; a late confirm takes them again,
@@ -499,7 +499,7 @@ func (s *Bookings) page(ctx context.Context, in *dynamodb.QueryInput, f booking.
 }
 
 // CheckIn records a ticket's first scan, with the check-in count, in one transaction.
-func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat int, now time.Time) error {
+func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat int, typeID string, now time.Time) error {
 	ticketID := bookingID + "-" + itoa64(int64(seat))
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, ConditionExpression: aws.String("attribute_not_exists(pk)"),
@@ -510,7 +510,8 @@ func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat 
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: item{":confirmed": str(string(booking.Confirmed)), ":event": str(eventID), ":seat": num(int64(seat))}}},
 		{Update: &types.Update{TableName: &s.table, Key: statsKey(eventID),
-			UpdateExpression:          aws.String("SET event_id = :event ADD checked_in :one, version :one"),
+			UpdateExpression:          aws.String("SET event_id = :event ADD checked_in :one, #typed :one, version :one"),
+			ExpressionAttributeNames:  map[string]string{"#typed": "checked_in#" + typeID},
 			ExpressionAttributeValues: item{":event": str(eventID), ":one": num(1)}}},
 	}
 	err := s.transact(ctx, items, requestToken("checkin", ticketID, fmtBookingTime(now)))
@@ -549,12 +550,14 @@ func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, er
 		}
 		return booking.Stats{}, fault.New(fault.NotFound, "Event not found")
 	}
-	e, err := fromEventForBooking(ev)
+	e, err := s.eventWithTypes(ctx, ev)
 	if err != nil {
 		return booking.Stats{}, err
 	}
-	return booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+	stats := booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
 		Offering:  e.Offering,
 		Revenue:   booking.Money{Amount: numAttr(st, "revenue"), Currency: e.Price.Currency},
-		CheckedIn: numAttr(st, "checked_in")}, nil
+		CheckedIn: numAttr(st, "checked_in")}
+	stats.TicketTypes = typeStats(e, st)
+	return stats, nil
 }

@@ -179,9 +179,13 @@ func orderStorm(t *testing.T, svc *booking.Service, eventID string, orders []boo
 	return won, winners, codes
 }
 
-func item(id string, q int) booking.OrderItem { return booking.OrderItem{TicketTypeID: id, Quantity: q} }
+func item(id string, q int) booking.OrderItem {
+	return booking.OrderItem{TicketTypeID: id, Quantity: q}
+}
 
-func order(items ...booking.OrderItem) booking.OrderRequest { return booking.OrderRequest{Items: items} }
+func order(items ...booking.OrderItem) booking.OrderRequest {
+	return booking.OrderRequest{Items: items}
+}
 
 func TestTypedStampedes(t *testing.T) {
 	t.Run("300 buyers for 299 seats of one type", func(t *testing.T) {
