@@ -435,15 +435,72 @@ func BenchmarkReserveTypes(b *testing.B) {
 				}
 				h.meter.Reset()
 				b.ResetTimer()
+				var last booking.Result
 				for i := range b.N {
-					if _, err := svc.ReserveOrder(ctx, fmt.Sprintf("u%d", i), ev.id, o, "k", time.Now()); err != nil {
+					res, err := svc.ReserveOrder(ctx, fmt.Sprintf("u%d", i), ev.id, o, "k", time.Now())
+					if err != nil {
 						b.Fatal(err)
 					}
+					last = res
 				}
+				b.StopTimer()
 				r := h.meter.Read()
 				b.ReportMetric(float64(r.Calls)/float64(b.N), "ddb-calls/op")
 				b.ReportMetric(r.Estimated/float64(b.N), "capacity-units/op")
+				// The meter counts 2 per action; price the last reservation's items by size.
+				user := fmt.Sprintf("u%d", b.N-1)
+				keys := [][2]string{{"EVENT#" + ev.id, "EVENT"}, {"BOOKING#" + last.Booking.ID, "BOOKING"},
+					{"REF#" + last.Booking.Reference, "REF"}, {"EVENT#" + ev.id, "USER#" + user}, {"IDEM#" + user + "#k", "IDEM"}}
+				if withCode {
+					keys = append(keys, [2]string{"EVENT#" + ev.id + "#PROMO", "BENCH"})
+				}
+				wcu := 2 // the rate window (81 B)
+				for _, k := range keys {
+					out, err := h.raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(h.table), ConsistentRead: aws.Bool(true),
+						Key: map[string]types.AttributeValue{"pk": sAV(k[0]), "sk": sAV(k[1])}})
+					if err != nil || out.Item == nil {
+						b.Fatalf("read %v: %v", k, err)
+					}
+					size := itemSize(out.Item)
+					wcu += 2 * ((size + 1023) / 1024)
+					b.ReportMetric(float64(size), k[1]+"-bytes")
+				}
+				b.ReportMetric(float64(wcu), "priced-wcu/op")
 			})
 		}
 	}
+}
+
+// itemSize is an item's size by DynamoDB's rules: names plus values; a number about 1
+// byte per 2 digits + 1; a map or list 3 bytes + 1 per element.
+func itemSize(it map[string]types.AttributeValue) int {
+	n := 0
+	for k, v := range it {
+		n += len(k) + avSize(v)
+	}
+	return n
+}
+
+func avSize(v types.AttributeValue) int {
+	switch a := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(a.Value)
+	case *types.AttributeValueMemberN:
+		return (len(a.Value)+1)/2 + 1
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range a.Value {
+			n += 1 + len(k) + avSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range a.Value {
+			n += 1 + avSize(e)
+		}
+		return n
+	}
+	return 0
 }
