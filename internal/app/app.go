@@ -145,9 +145,11 @@ func newWaiting(c config.Waitlist) waiting {
 	}
 }
 
-// newBookings completes d with the store, payments and event cache of c.
+// newBookings completes d with the store, payments and the event and promo code caches
+// of c (codes for as long as events: the transaction repeats both).
 func newBookings(db *dynamodb.Client, store *dynamo.Bookings, c config.Booking, d booking.Deps) *booking.Service {
 	d.Store, d.Payments = store, payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
 	d.Events = booking.NewEventCache(store, c.EventCacheTTL)
+	d.Codes = booking.NewCodeCache(store, c.EventCacheTTL)
 	return booking.NewService(d, booking.Config{HoldFor: c.HoldFor, RateLimit: c.RateLimit})
 }
