@@ -35,13 +35,14 @@ func answer(res booking.Result, status int) (Response, error) {
 	return Response{Status: status, Body: res.Booking.View()}, nil
 }
 
-// CreateBooking serves POST /events/{eventId}/bookings {"quantity": n} with an
-// Idempotency-Key: a hold on n seats. When the event is sold out the buyer joins its
+// CreateBooking serves POST /events/{eventId}/bookings with an Idempotency-Key: a hold on
+// {"items": [{"ticket_type_id", "quantity"}, ...], "promo_code"}, or, for an event that
+// sells one type, {"quantity": n}. When the event is sold out the buyer joins its
 // waitlist unless the body says "waitlist": false.
 func CreateBooking(svc *onsale.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
 		var in struct {
-			Quantity int   `json:"quantity"`
+			booking.OrderRequest
 			Waitlist *bool `json:"waitlist"`
 		}
 		r.Annotate("event_id", r.Path("eventId"))
@@ -52,7 +53,7 @@ func CreateBooking(svc *onsale.Service) Handler {
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
-		res, err := svc.Reserve(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Header(idempotency.Header), wait, r.Now)
+		res, err := svc.ReserveOrder(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.OrderRequest, r.Header(idempotency.Header), wait, r.Now)
 		outcome := ReservationOutcome(err)
 		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})
 		if outcome == "waitlisted" {

@@ -225,13 +225,15 @@ func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provi
 }
 
 // newBookings completes d with the store, the simulated provider unless d has one, and
-// the event cache of c.
+// the event and promo code caches of c (codes for as long as events: the transaction
+// repeats both).
 func newBookings(db *dynamodb.Client, store *dynamo.Bookings, c config.Booking, d booking.Deps) *booking.Service {
 	d.Store = store
 	if d.Payments == nil {
 		d.Payments = payments.NewSimulated(dynamo.NewPaymentLedger(db, c.TableName))
 	}
 	d.Events = booking.NewEventCache(store, c.EventCacheTTL)
+	d.Codes = booking.NewCodeCache(store, c.EventCacheTTL)
 	return booking.NewService(d, booking.Config{HoldFor: c.HoldFor, RateLimit: c.RateLimit})
 }
 

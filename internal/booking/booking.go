@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
 
@@ -82,6 +83,10 @@ type Booking struct {
 	// Source is "waitlist" for an offer made to a waiting entry (WaitlistEntry), else "".
 	Source        string
 	WaitlistEntry string
+	// Lines are the order's types, priced when the hold was made; empty for a booking of
+	// an event sold as its one default type (OrderLines reads it as one line).
+	Lines     []Line
+	PromoCode string
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and
@@ -118,6 +123,10 @@ type View struct {
 	Payment     *Payment   `json:"payment,omitempty"`
 	Refund      *Refund    `json:"refund,omitempty"`
 	Source      string     `json:"source,omitempty"`
+	Lines       []Line     `json:"lines"`
+	Subtotal    Money      `json:"subtotal"`
+	Discount    Money      `json:"discount"`
+	PromoCode   string     `json:"promo_code,omitempty"`
 }
 
 // View renders the booking for the API. Holds show when they lapse; other states don't
@@ -126,7 +135,16 @@ func (b *Booking) View() View {
 	v := View{
 		BookingID: b.ID, Reference: b.Reference, EventID: b.EventID, Quantity: b.Quantity,
 		UnitPrice: b.UnitPrice, Total: b.Total, Status: b.Status, CreatedAt: b.CreatedAt.UTC(),
-		Payment: b.Payment, Refund: b.Refund, Source: b.Source,
+		Payment: b.Payment, Refund: b.Refund, Source: b.Source, PromoCode: b.PromoCode,
+	}
+	v.Lines = b.OrderLines()
+	v.Subtotal, v.Discount = zero(b.Total.Currency), zero(b.Total.Currency)
+	for _, l := range v.Lines {
+		v.Subtotal.Amount += l.UnitPrice.Amount * int64(l.Quantity)
+		v.Discount.Amount += l.Discount.Amount
+	}
+	if len(b.Lines) == 1 {
+		v.UnitPrice = b.Lines[0].UnitPrice // a booking with lines stores no unit_price of its own
 	}
 	if b.Status == Held {
 		v.ExpiresAt = utcPtr(b.ExpiresAt)
@@ -138,6 +156,19 @@ func (b *Booking) View() View {
 		v.CancelledAt = utcPtr(b.CancelledAt)
 	}
 	return v
+}
+
+// OrderLines are the booking's lines: as stored, or, for a booking of an event sold as its
+// default type, one line of that type at the booking's unit price (any promo discount is
+// what the total is short of the undiscounted price).
+func (b *Booking) OrderLines() []Line {
+	if len(b.Lines) > 0 {
+		return b.Lines
+	}
+	sub := b.UnitPrice.Times(b.Quantity)
+	return []Line{{TicketTypeID: catalog.DefaultTypeID(b.EventID), TicketTypeName: catalog.DefaultTypeName,
+		UnitPrice: b.UnitPrice, Quantity: b.Quantity,
+		Discount: Money{Amount: max(sub.Amount-b.Total.Amount, 0), Currency: b.Total.Currency}, Total: b.Total}}
 }
 
 func utcPtr(t time.Time) *time.Time {
@@ -163,6 +194,34 @@ type Event struct {
 	Offering int64
 	Waiting  int64
 	OfferFor time.Duration
+	// Types are the event's stored ticket types with their counters (the tt map) and
+	// definitions; nil for an event sold as its one default type. WaitingAny counts
+	// waiting entries for any type.
+	Types      []catalog.TicketType
+	WaitingAny int64
+}
+
+// Typed reports whether the event stores ticket types (has the tt map).
+func (e *Event) Typed() bool { return len(e.Types) > 0 }
+
+// OrderEvent is the event as PriceOrder sees it: its stored types, or its default type.
+func (e *Event) OrderEvent() OrderEvent {
+	types := e.Types
+	if !e.Typed() {
+		types = []catalog.TicketType{{ID: catalog.DefaultTypeID(e.ID), EventID: e.ID, Name: catalog.DefaultTypeName,
+			Price: catalog.Money(e.Price), MaxPerOrder: int64(e.MaxPerBooking), Status: catalog.TypeOnSale, Version: 1, Default: true}}
+	}
+	return OrderEvent{Currency: e.Price.Currency, MaxPerBooking: e.MaxPerBooking, Types: types}
+}
+
+// Type returns the event's stored type id.
+func (e *Event) Type(id string) (catalog.TicketType, bool) {
+	for _, t := range e.Types {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return catalog.TicketType{}, false
 }
 
 // Published is the catalogue status in which seats are sold.

@@ -360,3 +360,15 @@ func SoldOut(o Order, eventAvailable, waitingAny int64, types map[string]catalog
 	}
 	return fault.New(fault.SoldOut, "%s", msg).With("sold_out", short).With("available", max(eventAvailable, 0))
 }
+
+// SeatLine is the line seat (1-based) belongs to: seats are numbered in line order, seats
+// 1..q0 of line 0 and so on.
+func SeatLine(lines []Line, seat int) (Line, bool) {
+	for _, l := range lines {
+		if seat >= 1 && seat <= l.Quantity {
+			return l, true
+		}
+		seat -= l.Quantity
+	}
+	return Line{}, false
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
@@ -44,6 +43,7 @@ type Service struct {
 	payments payments.Provider
 	signer   *tickets.Signer
 	events   *EventCache
+	codes    *CodeCache
 	bus      notify.Publisher
 	line     Nudger
 	cfg      Config
@@ -63,6 +63,7 @@ type Deps struct {
 	Payments payments.Provider
 	Signer   *tickets.Signer
 	Events   *EventCache
+	Codes    *CodeCache // nil: orders with a promo_code are refused as naming no code
 	Bus      notify.Publisher
 	Line     Nudger
 }
@@ -72,7 +73,7 @@ func NewService(d Deps, cfg Config) *Service {
 	if d.Events == nil {
 		d.Events = NewEventCache(d.Store, 0)
 	}
-	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, bus: d.Bus, line: d.Line, cfg: cfg.Defaults()}
+	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, codes: d.Codes, bus: d.Bus, line: d.Line, cfg: cfg.Defaults()}
 }
 
 // Result is what Reserve and Confirm answer: the booking as this request left it, or,
@@ -103,54 +104,9 @@ func replay(a StoredAnswer) (Result, error) {
 // rare, so needing more than a few means something else is wrong.
 const maxReserveRounds = 3
 
-// Reserve holds quantity seats of an event for a user.
+// Reserve holds quantity seats of an event sold as one type (the legacy body).
 func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity int, key string, now time.Time) (Result, error) {
-	if err := idempotency.CheckKey(key); err != nil {
-		return Result{}, err
-	}
-	ev, err := s.events.Get(ctx, eventID, now)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
-		return Result{}, err
-	}
-	hash := idempotency.Hash("reserve", eventID, strconv.Itoa(quantity))
-	window := now.UTC().Truncate(time.Minute)
-	for range maxReserveRounds {
-		b := newHold(userID, ev, quantity, now, s.cfg.HoldFor)
-		b.Email = buyerEmail(ctx)
-		body, err := json.Marshal(b.View())
-		if err != nil {
-			return Result{}, err
-		}
-		answer := StoredAnswer{Hash: hash, Status: idempotency.Created, Body: string(body)}
-		rec, err := s.store.Reserve(ctx, ReserveRequest{
-			Booking: b, Event: ev, UserLimit: ev.PerUserLimit(), Now: now, Key: key, Answer: answer,
-			RateLimit: s.cfg.RateLimit, Window: window.Format("2006-01-02T15:04"), WindowEnd: window.Add(time.Minute),
-		})
-		var stale *StaleEventError
-		switch {
-		case err == nil && rec == nil:
-			return Result{Booking: b}, nil
-		case err == nil:
-			return s.replayRecord(rec, hash, now)
-		case errors.As(err, &stale):
-			s.events.Put(stale.Event, now)
-			ev = stale.Event
-			if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
-				return Result{}, err
-			}
-		case errors.Is(err, ErrReferenceTaken):
-			// Draw again: a new id and reference.
-		default:
-			if fe, ok := fault.As(err); ok && fe.Code == fault.RateLimited && fe.RetryAfter == 0 {
-				fe.RetryAfter = max(1, int(window.Add(time.Minute).Sub(now).Seconds()+0.999))
-			}
-			return Result{}, err
-		}
-	}
-	return Result{}, fault.New(fault.Unavailable, "Could not reserve right now; retry with the same Idempotency-Key")
+	return s.ReserveOrder(ctx, userID, eventID, OrderRequest{Quantity: &quantity}, key, now)
 }
 
 func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Time) (Result, error) {
@@ -471,7 +427,14 @@ func (s *Service) Tickets(ctx context.Context, userID, id string) ([]tickets.Tic
 	if s.signer == nil {
 		return nil, errNoSigner()
 	}
-	return s.signer.Issue(b.EventID, b.ID, b.Quantity), nil
+	ts := s.signer.Issue(b.EventID, b.ID, b.Quantity)
+	lines := b.OrderLines()
+	for i := range ts {
+		if l, ok := SeatLine(lines, ts[i].Seat); ok {
+			ts[i].TicketTypeID, ts[i].TicketTypeName = l.TicketTypeID, l.TicketTypeName
+		}
+	}
+	return ts, nil
 }
 
 // CheckIn is the result of a first scan.
@@ -481,6 +444,9 @@ type CheckIn struct {
 	EventID     string    `json:"event_id"`
 	Seat        int       `json:"seat"`
 	CheckedInAt time.Time `json:"checked_in_at"`
+	// The seat's ticket type, read from the booking's lines.
+	TicketTypeID   string `json:"ticket_type_id,omitempty"`
+	TicketTypeName string `json:"ticket_type_name,omitempty"`
 }
 
 // CheckIn admits the holder of a ticket code at eventID's door, once.
@@ -492,10 +458,19 @@ func (s *Service) CheckIn(ctx context.Context, eventID, code string, now time.Ti
 	if !ok || t.EventID != eventID {
 		return CheckIn{}, fault.New(fault.NotFound, "Not a ticket for this event")
 	}
-	if err := s.store.CheckIn(ctx, eventID, t.BookingID, t.Seat, now); err != nil {
+	b, err := s.store.GetBooking(ctx, t.BookingID)
+	if fault.Is(err, fault.NotFound) {
+		return CheckIn{}, fault.New(fault.NotFound, "Not a valid ticket for this event")
+	}
+	if err != nil {
 		return CheckIn{}, err
 	}
-	return CheckIn{TicketID: t.TicketID, BookingID: t.BookingID, EventID: eventID, Seat: t.Seat, CheckedInAt: now.UTC()}, nil
+	line, _ := SeatLine(b.OrderLines(), t.Seat)
+	if err := s.store.CheckIn(ctx, eventID, t.BookingID, t.Seat, line.TicketTypeID, now); err != nil {
+		return CheckIn{}, err
+	}
+	return CheckIn{TicketID: t.TicketID, BookingID: t.BookingID, EventID: eventID, Seat: t.Seat, CheckedInAt: now.UTC(),
+		TicketTypeID: line.TicketTypeID, TicketTypeName: line.TicketTypeName}, nil
 }
 
 // Stats returns an event's admin numbers.

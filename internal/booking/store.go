@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
 )
 
 // Store keeps bookings and moves seats. Every method that changes a booking's status
@@ -49,8 +50,8 @@ type Store interface {
 	ListEventBookings(ctx context.Context, eventID string, f ListFilter) (Page, error)
 	// CheckIn records the first scan of ticket seat of a confirmed booking of eventID:
 	// already_checked_in on later scans, not_found if the booking is not a confirmed one
-	// of that event with that seat.
-	CheckIn(ctx context.Context, eventID, bookingID string, seat int, now time.Time) error
+	// of that event with that seat. typeID is the seat's ticket type, counted per type.
+	CheckIn(ctx context.Context, eventID, bookingID string, seat int, typeID string, now time.Time) error
 	// Stats reads an event's counters, revenue and check-ins.
 	Stats(ctx context.Context, eventID string) (Stats, error)
 }
@@ -78,9 +79,16 @@ type Released struct {
 
 // ReserveRequest is everything the reservation transaction writes and checks.
 type ReserveRequest struct {
-	Booking   *Booking
-	Event     *Event // the copy whose price and limits the booking was priced from
-	UserLimit int    // seats the user may hold or own for the event in total
+	Booking *Booking
+	Event   *Event // the copy whose price and limits the booking was priced from
+	// Order is the priced order (nil: the legacy one-type reservation, exactly as
+	// before types). With an Event that has Types, the transaction guards each line's
+	// type (seats, the cached rev) and counts it against the user's per-type limit.
+	Order *Order
+	// Code is the promo code the order used (nil: none), as cached: the transaction
+	// repeats its rev and counts its use under uses < max_uses.
+	Code      *promo.Code
+	UserLimit int // seats the user may hold or own for the event in total
 	Now       time.Time
 	Key       string // Idempotency-Key
 	Answer    StoredAnswer
@@ -118,4 +126,21 @@ type Stats struct {
 	Offering  int64  `json:"offering"` // freed while someone waited, claimed for the waitlist
 	Revenue   Money  `json:"revenue"`
 	CheckedIn int64  `json:"checked_in"`
+	// TicketTypes breaks the numbers down by type (the default type for an event
+	// without stored types).
+	TicketTypes []TypeStats `json:"ticket_types"`
+}
+
+// TypeStats are one ticket type's admin numbers.
+type TypeStats struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Name         string `json:"name"`
+	Capacity     int64  `json:"capacity"`
+	Available    int64  `json:"available"`
+	Held         int64  `json:"held"`
+	Sold         int64  `json:"sold"`
+	Offering     int64  `json:"offering"`
+	Waiting      int64  `json:"waiting"`
+	Revenue      Money  `json:"revenue"`
+	CheckedIn    int64  `json:"checked_in"`
 }

@@ -99,7 +99,9 @@ type bookingRecord struct {
 	EventID           string                  `dynamodbav:"event_id"`
 	UserID            string                  `dynamodbav:"user_id"`
 	Quantity          int                     `dynamodbav:"quantity"`
-	UnitPrice         moneyRecord             `dynamodbav:"unit_price"`
+	UnitPrice         *moneyRecord            `dynamodbav:"unit_price,omitempty"` // absent on a booking with lines
+	Lines             []lineRecord            `dynamodbav:"lines,omitempty"`
+	PromoCode         string                  `dynamodbav:"promo_code,omitempty"`
 	Total             moneyRecord             `dynamodbav:"total"`
 	Status            string                  `dynamodbav:"status"`
 	ExpiresAt         string                  `dynamodbav:"expires_at"`
@@ -114,6 +116,42 @@ type bookingRecord struct {
 	ConfirmClaimHash  string                  `dynamodbav:"confirm_claim_hash,omitempty"`
 	ConfirmClaimUntil string                  `dynamodbav:"confirm_claim_until,omitempty"`
 	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
+}
+
+// lineRecord is one line of a booking; the currency is the booking total's.
+type lineRecord struct {
+	TicketTypeID string `dynamodbav:"ticket_type_id"`
+	Name         string `dynamodbav:"name"`
+	Unit         int64  `dynamodbav:"unit_amount"`
+	Quantity     int    `dynamodbav:"quantity"`
+	Discount     int64  `dynamodbav:"discount_amount"`
+	Total        int64  `dynamodbav:"total_amount"`
+}
+
+func toLineRecords(ls []booking.Line) []lineRecord {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]lineRecord, len(ls))
+	for i, l := range ls {
+		out[i] = lineRecord{TicketTypeID: l.TicketTypeID, Name: l.TicketTypeName, Unit: l.UnitPrice.Amount,
+			Quantity: l.Quantity, Discount: l.Discount.Amount, Total: l.Total.Amount}
+	}
+	return out
+}
+
+func fromLineRecords(ls []lineRecord, currency string) []booking.Line {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]booking.Line, len(ls))
+	for i, l := range ls {
+		out[i] = booking.Line{TicketTypeID: l.TicketTypeID, TicketTypeName: l.Name, Quantity: l.Quantity,
+			UnitPrice: booking.Money{Amount: l.Unit, Currency: currency},
+			Discount:  booking.Money{Amount: l.Discount, Currency: currency},
+			Total:     booking.Money{Amount: l.Total, Currency: currency}}
+	}
+	return out
 }
 
 func money(m booking.Money) moneyRecord     { return moneyRecord(m) }
@@ -142,11 +180,15 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 		GSI1PK: userPrefix + b.UserID, GSI1SK: bookingPrefix + created + "#" + b.ID,
 		GSI2PK: eventBookingsPartition(b.EventID), GSI2SK: created + "#" + b.ID,
 		ID: b.ID, Reference: b.Reference, EventID: b.EventID, UserID: b.UserID, Quantity: b.Quantity,
-		UnitPrice: money(b.UnitPrice), Total: money(b.Total), Status: string(b.Status),
+		Total: money(b.Total), Status: string(b.Status), Lines: toLineRecords(b.Lines), PromoCode: b.PromoCode,
 		ExpiresAt: fmtBookingTime(b.ExpiresAt), CreatedAt: created, UpdatedAt: fmtBookingTime(b.UpdatedAt),
 		ConfirmedAt: fmtBookingTime(b.ConfirmedAt), CancelledAt: fmtBookingTime(b.CancelledAt),
 		Payment: toPaymentRecord(b.Payment), Refund: toRefundRecord(b.Refund), Version: b.Version,
 		ConfirmAnswers: map[string]answerRecord{}, Source: b.Source, WaitlistEntry: b.WaitlistEntry, Email: b.Email,
+	}
+	if len(b.Lines) == 0 {
+		u := money(b.UnitPrice)
+		r.UnitPrice = &u
 	}
 	if b.Status == booking.Held {
 		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
@@ -164,11 +206,15 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 	}
 	b := &booking.Booking{
 		ID: r.ID, Reference: r.Reference, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity,
-		UnitPrice: r.UnitPrice.domain(), Total: r.Total.domain(), Status: booking.Status(r.Status),
+		Total: r.Total.domain(), Status: booking.Status(r.Status),
+		Lines: fromLineRecords(r.Lines, r.Total.Currency), PromoCode: r.PromoCode,
 		ExpiresAt: parseBookingTime(r.ExpiresAt), CreatedAt: parseBookingTime(r.CreatedAt), UpdatedAt: parseBookingTime(r.UpdatedAt),
 		ConfirmedAt: parseBookingTime(r.ConfirmedAt), CancelledAt: parseBookingTime(r.CancelledAt), Version: r.Version,
 		ConfirmClaim: r.ConfirmClaim, ConfirmClaimHash: r.ConfirmClaimHash, ConfirmClaimUntil: parseBookingTime(r.ConfirmClaimUntil),
 		Source: r.Source, WaitlistEntry: r.WaitlistEntry, Email: r.Email,
+	}
+	if r.UnitPrice != nil {
+		b.UnitPrice = r.UnitPrice.domain()
 	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
@@ -204,6 +250,8 @@ type bookingEventRecord struct {
 	Offering      int64              `dynamodbav:"offering"`
 	Waiting       int64              `dynamodbav:"waiting"`
 	OfferMinutes  int64              `dynamodbav:"offer_minutes"`
+	TT            map[string]ttEntry `dynamodbav:"tt,omitempty"`
+	WaitingAny    int64              `dynamodbav:"waiting_any"`
 }
 
 type refundTierRecord struct {
@@ -211,10 +259,19 @@ type refundTierRecord struct {
 	Percent     int `dynamodbav:"percent"`
 }
 
+// fromEventForBooking decodes the event item without its types' definitions (what the
+// paths that only move counters need).
 func fromEventForBooking(it item) (*booking.Event, error) {
+	ev, _, err := decodeBookingEvent(it)
+	return ev, err
+}
+
+// decodeBookingEvent decodes the event item and returns its tt map (nil for an event sold
+// as its default type).
+func decodeBookingEvent(it item) (*booking.Event, map[string]ttEntry, error) {
 	var r bookingEventRecord
 	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
-		return nil, fmt.Errorf("event item: %w", err)
+		return nil, nil, fmt.Errorf("event item: %w", err)
 	}
 	ev := &booking.Event{
 		ID: r.ID, Status: r.Status, StartsAt: parseTime(r.StartsAt),
@@ -222,6 +279,7 @@ func fromEventForBooking(it item) (*booking.Event, error) {
 		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
 		RefundPolicy: booking.DefaultRefundPolicy,
 		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
+		WaitingAny: r.WaitingAny,
 	}
 	if len(r.RefundPolicy) > 0 {
 		p := booking.RefundPolicy{}
@@ -232,7 +290,7 @@ func fromEventForBooking(it item) (*booking.Event, error) {
 			ev.RefundPolicy = p
 		}
 	}
-	return ev, nil
+	return ev, r.TT, nil
 }
 
 // idemRecord is a stored reservation answer under an Idempotency-Key.

@@ -50,7 +50,7 @@ func (s *Bookings) GetEvent(ctx context.Context, id string) (*booking.Event, err
 	if out.Item == nil {
 		return nil, fault.New(fault.NotFound, "Event not found")
 	}
-	return fromEventForBooking(out.Item)
+	return s.eventWithTypes(ctx, out.Item)
 }
 
 // Reserve items, in transaction order; cancellation reasons come back in this order.
@@ -61,6 +61,7 @@ const (
 	resUserSeats
 	resIdem
 	resRate
+	resPromo // only in an order with a promo code
 )
 
 // Reserve runs the reservation transaction (see booking.Store).
@@ -130,7 +131,7 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 			// While anyone waits, every free seat goes through the waitlist (no queue jumping).
 			ConditionExpression: aws.String("#status = :published AND starts_at > :now AND available >= :q" +
 				" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max" +
-				" AND (attribute_not_exists(waiting) OR waiting = :zero)"),
+				" AND (attribute_not_exists(waiting) OR waiting = :zero) AND attribute_not_exists(tt)"),
 			UpdateExpression:         aws.String("SET available = available - :q, held = if_not_exists(held, :zero) + :q, version = version + :one"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: item{
@@ -159,6 +160,12 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 		}},
 		resRate: {Update: limitedRateWindow(s.rateWindow(r), r.RateLimit)},
 	}
+	if r.Order != nil && r.Event.Typed() {
+		typedReserve(items[resEvent].Update, items[resUserSeats].Update, r)
+	}
+	if r.Code != nil {
+		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, r.Code, r.Code.Code, 1, r.Now)})
+	}
 	err = s.transact(ctx, items, requestToken("reserve", b.UserID, r.Key, b.ID))
 	reasons, cancelled := cancellation(err)
 	if !cancelled {
@@ -173,7 +180,9 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 	case reasons.failed(resRate):
 		return nil, fault.New(fault.RateLimited, "Too many booking attempts")
 	case reasons.failed(resEvent):
-		return nil, s.whyNotReserved(reasons.item(resEvent), r)
+		return nil, s.whyNotReserved(ctx, reasons.item(resEvent), r)
+	case r.Code != nil && reasons.failed(resPromo):
+		return nil, whyCodeRefused(reasons.item(resPromo), r)
 	case reasons.failed(resUserSeats):
 		owned := numAttr(reasons.item(resUserSeats), "tickets")
 		return nil, fault.New(fault.LimitExceeded, "You may hold or own at most %d seats for this event", r.UserLimit).
@@ -186,15 +195,25 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 
 // whyNotReserved tells sold_out, not_on_sale, not_found and a stale cached event apart
 // from the event as it was when the transaction failed, without another read.
-func (s *Bookings) whyNotReserved(old item, r booking.ReserveRequest) error {
+func (s *Bookings) whyNotReserved(ctx context.Context, old item, r booking.ReserveRequest) error {
 	if old == nil {
 		return fault.New(fault.NotFound, "Event not found")
 	}
-	ev, err := fromEventForBooking(old)
+	if r.Order != nil && r.Event.Typed() {
+		return s.whyTypedNotReserved(ctx, old, r)
+	}
+	ev, tt, err := decodeBookingEvent(old)
 	if err != nil {
 		return err
 	}
 	switch {
+	case len(tt) > 0:
+		// Its types were stored since the cached read: price the order against them.
+		fresh, err := s.eventWithTypes(ctx, old)
+		if err != nil {
+			return err
+		}
+		return &booking.StaleEventError{Event: fresh}
 	case !ev.OnSale(r.Now):
 		return fault.New(fault.NotOnSale, "This event is not on sale")
 	case ev.Price != r.Event.Price || ev.MaxPerBooking != r.Event.MaxPerBooking:
@@ -297,10 +316,12 @@ func (s *Bookings) revenueUpdate(eventID string, amount booking.Money) *types.Up
 
 // Confirm moves a claimed booking to confirmed and its seats to sold in one transaction.
 func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Payment, key string, a booking.StoredAnswer, now time.Time) error {
-	move, err := booking.Transition(b.Status, booking.Confirmed, b.Quantity)
+	move, typeMoves, err := lineMoves(b, booking.Confirmed)
 	if err != nil {
 		return err
 	}
+	seats := s.seatUpdate(b.EventID, move)
+	addTypeMoves(seats, typeMoves, false)
 	ts := fmtBookingTime(now)
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
@@ -312,12 +333,18 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 				":confirmed": str(string(booking.Confirmed)), ":payment": marshalAV(toPaymentRecord(&p)), ":now": str(ts),
 				":answer": marshalAV(answerRecord(a)), ":one": num(1)},
 		}},
-		{Update: s.seatUpdate(b.EventID, move)},
-		{Update: s.revenueUpdate(b.EventID, b.Total)},
+		{Update: seats},
+		{Update: typedRevenue(s.revenueUpdate(b.EventID, b.Total), b.OrderLines())},
 	}
 	if b.Status == booking.Expired {
-		// Expiry gave the seats back to the user's limit; a late confirm takes them again.
-		items = append(items, types.TransactWriteItem{Update: s.userSeatsUpdate(b, int64(b.Quantity))})
+		// Expiry gave the seats back to the user's limit; a late confirm takes them again,
+		// and the promo use expiry gave back.
+		user := s.userSeatsUpdate(b, int64(b.Quantity))
+		userTypeSeats(user, b.Lines, 1)
+		items = append(items, types.TransactWriteItem{Update: user})
+		if b.PromoCode != "" {
+			items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, 1, now)})
+		}
 	}
 	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
@@ -327,7 +354,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		return err
 	case reasons.failed(0):
 		return booking.ErrChanged
-	case reasons.failed(1):
+	case reasons.failed(1), b.Status == booking.Expired && b.PromoCode != "" && reasons.failed(4):
 		return booking.ErrSeatsGone
 	}
 	return err
@@ -363,7 +390,7 @@ func (s *Bookings) SettleClaim(ctx context.Context, b *booking.Booking, p *booki
 
 // Release returns a held or confirmed booking's seats in one transaction with its status.
 func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (booking.Released, error) {
-	move, err := booking.Transition(b.Status, to, b.Quantity)
+	move, typeMoves, err := lineMoves(b, to)
 	if err != nil {
 		return booking.Released{}, err
 	}
@@ -388,11 +415,17 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		{Update: s.seatUpdate(b.EventID, move)},
 		{Update: s.userSeatsUpdate(b, -int64(b.Quantity))},
 	}
+	userTypeSeats(items[2].Update, b.Lines, -1)
+	if b.PromoCode != "" && b.Status == booking.Held {
+		// A hold that ends unpaid gives its code's use back, once: the booking's own
+		// condition in this transaction makes it happen once.
+		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, -1, now)})
+	}
 	if refund != nil && refund.Amount.Amount > 0 {
 		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
-	toWaitlist, err := s.transactRelease(ctx, items, 1, b.EventID, move, "release", b.ID, string(to), itoa64(b.Version))
+	toWaitlist, err := s.transactRelease(ctx, items, 1, b.EventID, move, typeMoves, "release", b.ID, string(to), itoa64(b.Version))
 	if reasons, cancelled := cancellation(err); cancelled {
 		if reasons.failed(0) {
 			return booking.Released{}, booking.ErrChanged
@@ -466,7 +499,7 @@ func (s *Bookings) page(ctx context.Context, in *dynamodb.QueryInput, f booking.
 }
 
 // CheckIn records a ticket's first scan, with the check-in count, in one transaction.
-func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat int, now time.Time) error {
+func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat int, typeID string, now time.Time) error {
 	ticketID := bookingID + "-" + itoa64(int64(seat))
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, ConditionExpression: aws.String("attribute_not_exists(pk)"),
@@ -477,7 +510,8 @@ func (s *Bookings) CheckIn(ctx context.Context, eventID, bookingID string, seat 
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: item{":confirmed": str(string(booking.Confirmed)), ":event": str(eventID), ":seat": num(int64(seat))}}},
 		{Update: &types.Update{TableName: &s.table, Key: statsKey(eventID),
-			UpdateExpression:          aws.String("SET event_id = :event ADD checked_in :one, version :one"),
+			UpdateExpression:          aws.String("SET event_id = :event ADD checked_in :one, #typed :one, version :one"),
+			ExpressionAttributeNames:  map[string]string{"#typed": "checked_in#" + typeID},
 			ExpressionAttributeValues: item{":event": str(eventID), ":one": num(1)}}},
 	}
 	err := s.transact(ctx, items, requestToken("checkin", ticketID, fmtBookingTime(now)))
@@ -516,12 +550,14 @@ func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, er
 		}
 		return booking.Stats{}, fault.New(fault.NotFound, "Event not found")
 	}
-	e, err := fromEventForBooking(ev)
+	e, err := s.eventWithTypes(ctx, ev)
 	if err != nil {
 		return booking.Stats{}, err
 	}
-	return booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+	stats := booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
 		Offering:  e.Offering,
 		Revenue:   booking.Money{Amount: numAttr(st, "revenue"), Currency: e.Price.Currency},
-		CheckedIn: numAttr(st, "checked_in")}, nil
+		CheckedIn: numAttr(st, "checked_in")}
+	stats.TicketTypes = typeStats(e, st)
+	return stats, nil
 }

@@ -42,13 +42,17 @@ func (s *Bookings) releaseUpdate(eventID string, m booking.Move, toWaitlist bool
 // releases find nobody waiting, so that branch is tried first; a failed event condition
 // tries the other branch (bounded: waiting may change between tries). toWaitlist says
 // the committed release gave the seats to the waitlist, whose worker the caller wakes.
-func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, token ...string) (toWaitlist bool, err error) {
+func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
 	if m.Available <= 0 {
-		items[at] = types.TransactWriteItem{Update: s.seatUpdate(eventID, m)}
+		u := s.seatUpdate(eventID, m)
+		addTypeMoves(u, tm, false)
+		items[at] = types.TransactWriteItem{Update: u}
 		return false, s.transact(ctx, items, requestToken(token...))
 	}
 	for range 3 {
-		items[at] = types.TransactWriteItem{Update: s.releaseUpdate(eventID, m, toWaitlist)}
+		u := s.releaseUpdate(eventID, m, toWaitlist)
+		addTypeMoves(u, tm, toWaitlist)
+		items[at] = types.TransactWriteItem{Update: u}
 		err = s.transact(ctx, items, requestToken(append(token, strconv.FormatBool(toWaitlist))...))
 		if reasons, cancelled := cancellation(err); cancelled && reasons.failed(at) && !reasons.failed(0) {
 			toWaitlist = !toWaitlist

@@ -17,7 +17,7 @@ import (
 
 // Reserver takes seats (booking.Service).
 type Reserver interface {
-	Reserve(ctx context.Context, userID, eventID string, quantity int, key string, now time.Time) (booking.Result, error)
+	ReserveOrder(ctx context.Context, userID, eventID string, r booking.OrderRequest, key string, now time.Time) (booking.Result, error)
 }
 
 // Lapsed releases an event's holds that are already due (expiry.Sweeper), bounded work.
@@ -56,7 +56,13 @@ type Place struct {
 // unless someone waits, in which case they go to the line), and then, unless wait is
 // false, puts the buyer in line and says where in the sold_out fault ("waitlist").
 func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity int, key string, wait bool, now time.Time) (booking.Result, error) {
-	res, err := s.bookings.Reserve(ctx, userID, eventID, quantity, key, now)
+	return s.ReserveOrder(ctx, userID, eventID, booking.OrderRequest{Quantity: &quantity}, key, wait, now)
+}
+
+// ReserveOrder is Reserve for an order of one or more ticket types (booking.OrderRequest).
+// A sold-out buyer joins the event's line for the order's number of seats.
+func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r booking.OrderRequest, key string, wait bool, now time.Time) (booking.Result, error) {
+	res, err := s.bookings.ReserveOrder(ctx, userID, eventID, r, key, now)
 	if !fault.Is(err, fault.SoldOut) {
 		return res, err
 	}
@@ -69,7 +75,7 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 		}
 		if n > 0 {
 			// The failed attempt stored nothing under the key, so it may be used again.
-			if res, err = s.bookings.Reserve(ctx, userID, eventID, quantity, key, now); !fault.Is(err, fault.SoldOut) {
+			if res, err = s.bookings.ReserveOrder(ctx, userID, eventID, r, key, now); !fault.Is(err, fault.SoldOut) {
 				return res, err
 			}
 		}
@@ -77,7 +83,7 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 	if !wait || s.line == nil {
 		return res, err
 	}
-	v, _, werr := s.line.Join(ctx, userID, eventID, quantity, now)
+	v, _, werr := s.line.Join(ctx, userID, eventID, orderSeats(r), now)
 	if werr != nil {
 		slog.WarnContext(ctx, "sold-out buyer not enrolled", "event_id", eventID, "error", werr)
 		return res, err
@@ -115,4 +121,16 @@ func (g *lapsedGate) due(eventID string, now time.Time) bool {
 	}
 	g.last[eventID] = now
 	return true
+}
+
+// orderSeats is how many seats an order asks for in all.
+func orderSeats(r booking.OrderRequest) int {
+	if r.Quantity != nil {
+		return *r.Quantity
+	}
+	n := 0
+	for _, it := range r.Items {
+		n += it.Quantity
+	}
+	return n
 }

@@ -22,6 +22,10 @@ type Ticket struct {
 	EventID   string `json:"event_id"`
 	Seat      int    `json:"seat"`
 	Code      string `json:"code"`
+	// The seat's ticket type (booking lines, seats numbered in line order); the code does
+	// not carry it, so codes issued before types stay valid.
+	TicketTypeID   string `json:"ticket_type_id,omitempty"`
+	TicketTypeName string `json:"ticket_type_name,omitempty"`
 }
 
 // Signer issues and verifies codes with one key.

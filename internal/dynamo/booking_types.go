@@ -1,0 +1,437 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/promo"
+)
+
+// The booking side reads ticket types and promo codes as docs/ticket-types.md defines
+// them (the catalogue writes them): the counters in the event item's tt map, the
+// definitions in EVENT#<e>/TYPE#<id> items, codes in EVENT#<e>#PROMO/<CODE>.
+const (
+	bookingTypeSKPrefix = "TYPE#"
+	bookingPromoSuffix  = "#PROMO"
+)
+
+func bookingPromoKey(eventID, code string) item {
+	return key(eventPrefix+eventID+bookingPromoSuffix, code)
+}
+
+// ttEntry is one type's counters in the event item's tt map.
+type ttEntry struct {
+	Capacity  int64 `dynamodbav:"capacity"`
+	Available int64 `dynamodbav:"available"`
+	Held      int64 `dynamodbav:"held"`
+	Sold      int64 `dynamodbav:"sold"`
+	Offering  int64 `dynamodbav:"offering"`
+	Waiting   int64 `dynamodbav:"waiting"`
+	Rev       int64 `dynamodbav:"rev"`
+}
+
+func (e ttEntry) counters() catalog.TypeCounters {
+	return catalog.TypeCounters{Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold, Offering: e.Offering, Waiting: e.Waiting}
+}
+
+// bookingTypeRecord is the part of a type's definition item a reservation needs.
+type bookingTypeRecord struct {
+	ID            string `dynamodbav:"ticket_type_id"`
+	Name          string `dynamodbav:"name"`
+	PriceAmount   int64  `dynamodbav:"price_amount"`
+	PriceCurrency string `dynamodbav:"price_currency"`
+	MaxPerOrder   int64  `dynamodbav:"max_per_order"`
+	SaleStartsAt  string `dynamodbav:"sale_starts_at,omitempty"`
+	SaleEndsAt    string `dynamodbav:"sale_ends_at,omitempty"`
+	Hidden        bool   `dynamodbav:"hidden"`
+	Status        string `dynamodbav:"status"`
+	SortOrder     int64  `dynamodbav:"sort_order"`
+	Version       int64  `dynamodbav:"version"`
+}
+
+func optionalTypeTime(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := parseTime(s)
+	return &t
+}
+
+// readTypeDefs reads an event's type definitions: one Query of the event's partition,
+// eventually consistent (the reservation's condition repeats each type's rev).
+func (s *Bookings) readTypeDefs(ctx context.Context, eventID string) (map[string]bookingTypeRecord, error) {
+	out := map[string]bookingTypeRecord{}
+	in := &dynamodb.QueryInput{TableName: &s.table,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: item{":pk": str(eventPrefix + eventID), ":prefix": str(bookingTypeSKPrefix)},
+		ReturnConsumedCapacity:    consumedTotal}
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			var r bookingTypeRecord
+			if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+				return nil, fmt.Errorf("ticket type item: %w", err)
+			}
+			out[r.ID] = r
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+// joinBookingTypes gives ev its types: the tt map's counters with the definitions' settings. A
+// counter entry without its definition (a type being created or deleted right now) is
+// left out: nothing can be sold of it until both are there.
+func joinBookingTypes(ev *booking.Event, tt map[string]ttEntry, defs map[string]bookingTypeRecord) {
+	ev.Types = make([]catalog.TicketType, 0, len(tt))
+	for id, c := range tt {
+		d, ok := defs[id]
+		if !ok {
+			continue
+		}
+		ev.Types = append(ev.Types, catalog.TicketType{ID: id, EventID: ev.ID, Name: d.Name,
+			Price: catalog.Money{Amount: d.PriceAmount, Currency: d.PriceCurrency}, MaxPerOrder: d.MaxPerOrder,
+			SaleStartsAt: optionalTypeTime(d.SaleStartsAt), SaleEndsAt: optionalTypeTime(d.SaleEndsAt),
+			Hidden: d.Hidden, Status: catalog.TypeStatus(d.Status), SortOrder: d.SortOrder, Version: c.Rev,
+			Counters: c.counters()})
+	}
+	catalog.SortTypes(ev.Types)
+}
+
+// eventWithTypes decodes an event item and, when it stores types, reads their
+// definitions.
+func (s *Bookings) eventWithTypes(ctx context.Context, it item) (*booking.Event, error) {
+	ev, tt, err := decodeBookingEvent(it)
+	if err != nil || len(tt) == 0 {
+		return ev, err
+	}
+	defs, err := s.readTypeDefs(ctx, ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	joinBookingTypes(ev, tt, defs)
+	return ev, nil
+}
+
+// GetPromoCode reads an event's promo code (booking.PromoCodes), eventually consistent:
+// the transaction repeats its rev and counts the use atomically.
+func (s *Bookings) GetPromoCode(ctx context.Context, eventID, code string) (*promo.Code, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: bookingPromoKey(eventID, code), ReturnConsumedCapacity: consumedTotal})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	c, deleted, err := decodeBookingPromo(out.Item)
+	if err != nil || deleted {
+		return nil, err
+	}
+	return c, nil
+}
+
+type bookingPromoRecord struct {
+	Code          string       `dynamodbav:"code"`
+	EventID       string       `dynamodbav:"event_id"`
+	Kind          string       `dynamodbav:"discount_type"`
+	BasisPoints   int64        `dynamodbav:"percent_off_bp"`
+	AmountOff     *moneyRecord `dynamodbav:"amount_off"`
+	TicketTypeIDs []string     `dynamodbav:"ticket_type_ids"`
+	MaxUses       int64        `dynamodbav:"max_uses"`
+	Uses          int64        `dynamodbav:"uses"`
+	ValidFrom     string       `dynamodbav:"valid_from"`
+	ValidUntil    string       `dynamodbav:"valid_until"`
+	UnlocksHidden bool         `dynamodbav:"unlocks_hidden"`
+	Rev           int64        `dynamodbav:"rev"`
+	Version       int64        `dynamodbav:"version"`
+	DeletedAt     string       `dynamodbav:"deleted_at"`
+}
+
+func decodeBookingPromo(it item) (*promo.Code, bool, error) {
+	var r bookingPromoRecord
+	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
+		return nil, false, fmt.Errorf("promo code item: %w", err)
+	}
+	c := &promo.Code{EventID: r.EventID, Code: r.Code, Kind: promo.Kind(r.Kind), BasisPoints: r.BasisPoints,
+		TicketTypeIDs: r.TicketTypeIDs, MaxUses: r.MaxUses, Uses: r.Uses,
+		ValidFrom: optionalTypeTime(r.ValidFrom), ValidUntil: optionalTypeTime(r.ValidUntil),
+		UnlocksHidden: r.UnlocksHidden, Rev: r.Rev, Version: r.Version}
+	if r.AmountOff != nil {
+		c.Amount = catalog.Money{Amount: r.AmountOff.Amount, Currency: r.AmountOff.Currency}
+	}
+	return c, r.DeletedAt != "", nil
+}
+
+// orderTypes are the order's types in a fixed order with their aliases (#t0, :q0, ...),
+// so the expressions of one order always read the same.
+type orderType struct {
+	id    string
+	alias string
+	qty   int64
+	rev   int64
+	limit int64 // max_per_order
+}
+
+func orderTypes(r booking.ReserveRequest) []orderType {
+	seats := r.Order.Seats()
+	ids := make([]string, 0, len(seats))
+	for id := range seats {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]orderType, len(ids))
+	for i, id := range ids {
+		t, _ := r.Event.Type(id)
+		out[i] = orderType{id: id, alias: strconv.Itoa(i), qty: int64(seats[id]), rev: t.Version, limit: t.MaxPerOrder}
+	}
+	return out
+}
+
+// typedReserve turns the legacy event update and user seats update of a reservation into
+// the ones of an order on an event with stored types: every ordered type's seats and
+// cached rev join the event's condition (all held or none), and the user's seats are
+// counted per type too.
+func typedReserve(ev, user *types.Update, r booking.ReserveRequest) {
+	cond := []string{"#status = :published AND starts_at > :now AND available >= :q" +
+		" AND price_currency = :currency AND max_tickets_per_booking = :max" +
+		" AND (attribute_not_exists(waiting) OR waiting = :zero)" +
+		" AND (attribute_not_exists(waiting_any) OR waiting_any = :zero)"}
+	set := []string{*ev.UpdateExpression}
+	delete(ev.ExpressionAttributeValues, ":price")
+	userCond := []string{"(attribute_not_exists(tickets) OR tickets <= :room)"}
+	userAdd := []string{"tickets :q", "version :one"}
+	for _, t := range orderTypes(r) {
+		tn, q, rev := "#t"+t.alias, ":q"+t.alias, ":rev"+t.alias
+		ev.ExpressionAttributeNames[tn] = t.id
+		ev.ExpressionAttributeValues[q], ev.ExpressionAttributeValues[rev] = num(t.qty), num(t.rev)
+		cond = append(cond, "tt."+tn+".available >= "+q, "tt."+tn+".waiting = :zero", "tt."+tn+".rev = "+rev)
+		set = append(set, "tt."+tn+".available = tt."+tn+".available - "+q, "tt."+tn+".held = tt."+tn+".held + "+q)
+
+		un, room := "#u"+t.alias, ":room"+t.alias
+		if user.ExpressionAttributeNames == nil {
+			user.ExpressionAttributeNames = map[string]string{}
+		}
+		user.ExpressionAttributeNames[un] = "tickets#" + t.id
+		user.ExpressionAttributeValues[q], user.ExpressionAttributeValues[room] = num(t.qty), num(t.limit-t.qty)
+		userCond = append(userCond, "(attribute_not_exists("+un+") OR "+un+" <= "+room+")")
+		userAdd = append(userAdd, un+" "+q)
+	}
+	ev.ConditionExpression = aws.String(strings.Join(cond, " AND "))
+	ev.UpdateExpression = aws.String(strings.Join(set, ", "))
+	user.ConditionExpression = aws.String(strings.Join(userCond, " AND "))
+	user.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD " + strings.Join(userAdd, ", "))
+}
+
+// promoUse counts (delta 1) or gives back (delta -1) one use of the booking's code. A use
+// is counted only while the code is as cached, not deleted, in its window and not used
+// up; a give-back only needs the item (deletion is soft, so it is always there).
+func (s *Bookings) promoUse(eventID string, c *promo.Code, code string, delta int64, now time.Time) *types.Update {
+	u := &types.Update{TableName: &s.table, Key: bookingPromoKey(eventID, code),
+		UpdateExpression:          aws.String("ADD uses :delta, version :one"),
+		ExpressionAttributeValues: item{":delta": num(delta), ":one": num(1)},
+	}
+	if delta < 0 {
+		u.ConditionExpression = aws.String("attribute_exists(pk)")
+		return u
+	}
+	u.ConditionExpression = aws.String("attribute_not_exists(deleted_at) AND (max_uses = :zero OR uses < max_uses)" +
+		" AND (attribute_not_exists(valid_from) OR valid_from <= :now) AND (attribute_not_exists(valid_until) OR valid_until > :now)")
+	u.ExpressionAttributeValues[":zero"], u.ExpressionAttributeValues[":now"] = num(0), str(formatTime(now))
+	if c != nil {
+		*u.ConditionExpression += " AND #rev = :rev"
+		u.ExpressionAttributeNames = map[string]string{"#rev": "rev"}
+		u.ExpressionAttributeValues[":rev"] = num(c.Rev)
+	}
+	u.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	return u
+}
+
+// whyCodeRefused explains a failed use of a code from the item as it was.
+func whyCodeRefused(old item, r booking.ReserveRequest) error {
+	if old == nil {
+		return promo.Unknown()
+	}
+	c, deleted, err := decodeBookingPromo(old)
+	if err != nil {
+		return err
+	}
+	if deleted {
+		return &booking.StaleCodeError{Code: nil}
+	}
+	if r.Code != nil && c.Rev != r.Code.Rev {
+		return &booking.StaleCodeError{Code: c}
+	}
+	if err := c.Usable(r.Now); err != nil {
+		return err
+	}
+	return promo.Unknown()
+}
+
+// whyTypedNotReserved explains a refused order on an event with stored types, from the
+// event item as the failed transaction found it: not on sale, a stale cached event or
+// type (the stored one attached, types re-read), or the short types (booking.SoldOut).
+func (s *Bookings) whyTypedNotReserved(ctx context.Context, old item, r booking.ReserveRequest) error {
+	ev, tt, err := decodeBookingEvent(old)
+	if err != nil {
+		return err
+	}
+	if !ev.OnSale(r.Now) {
+		return fault.New(fault.NotOnSale, "This event is not on sale")
+	}
+	stale := len(tt) == 0 || ev.Price.Currency != r.Event.Price.Currency || ev.MaxPerBooking != r.Event.MaxPerBooking
+	for _, t := range orderTypes(r) {
+		if e, ok := tt[t.id]; !ok || e.Rev != t.rev {
+			stale = true
+		}
+	}
+	if stale {
+		fresh, err := s.eventWithTypes(ctx, old)
+		if err != nil {
+			return err
+		}
+		return &booking.StaleEventError{Event: fresh}
+	}
+	counters := make(map[string]catalog.TypeCounters, len(tt))
+	for id, e := range tt {
+		counters[id] = e.counters()
+	}
+	if err := booking.SoldOut(*r.Order, ev.Available, ev.WaitingAny+ev.Waiting, counters); err != nil {
+		return err
+	}
+	return fault.New(fault.NotOnSale, "This event is not on sale")
+}
+
+// lineMoves are a booking's seat moves: the event's, and each type's when the booking
+// has lines (an event with stored types); nil types for a booking of a default-type event.
+func lineMoves(b *booking.Booking, to booking.Status) (booking.Move, map[string]booking.Move, error) {
+	if len(b.Lines) == 0 {
+		m, err := booking.Transition(b.Status, to, b.Quantity)
+		return m, nil, err
+	}
+	return booking.LineMoves(b.Status, to, b.Lines)
+}
+
+// addTypeMoves adds each type's move to the event update u, guarded as seatUpdate guards
+// the event's counters. Freed seats of a type follow the event's: to offering when they go
+// to the waitlist, else back to available.
+func addTypeMoves(u *types.Update, tm map[string]booking.Move, toWaitlist bool) {
+	if len(tm) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(tm))
+	for id := range tm {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var set, guard []string
+	if u.ExpressionAttributeNames == nil {
+		u.ExpressionAttributeNames = map[string]string{}
+	}
+	for i, id := range ids {
+		m, tn := tm[id], "#tm"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[tn] = id
+		offering := int64(0)
+		if toWaitlist && m.Available > 0 {
+			offering, m.Available = m.Available, 0
+		}
+		for _, c := range []struct {
+			name  string
+			delta int64
+		}{{"available", m.Available}, {"held", m.Held}, {"sold", m.Sold}, {"offering", offering}} {
+			path, v := "tt."+tn+"."+c.name, ":tm"+strconv.Itoa(i)+c.name
+			switch {
+			case c.delta > 0:
+				set = append(set, path+" = "+path+" + "+v)
+				u.ExpressionAttributeValues[v] = num(c.delta)
+			case c.delta < 0:
+				set = append(set, path+" = "+path+" - "+v)
+				guard = append(guard, path+" >= "+v)
+				u.ExpressionAttributeValues[v] = num(-c.delta)
+			}
+		}
+	}
+	*u.UpdateExpression += ", " + strings.Join(set, ", ")
+	if len(guard) > 0 {
+		g := strings.Join(guard, " AND ")
+		if u.ConditionExpression != nil {
+			g = *u.ConditionExpression + " AND " + g
+		}
+		u.ConditionExpression = aws.String(g)
+	}
+}
+
+// userTypeSeats adds each line's seats (negative to give back) to the user's per-type
+// counters on the user's seats update u.
+func userTypeSeats(u *types.Update, lines []booking.Line, sign int64) {
+	if len(lines) == 0 {
+		return
+	}
+	seats := map[string]int64{}
+	for _, l := range lines {
+		seats[l.TicketTypeID] += int64(l.Quantity)
+	}
+	ids := make([]string, 0, len(seats))
+	for id := range seats {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if u.ExpressionAttributeNames == nil {
+		u.ExpressionAttributeNames = map[string]string{}
+	}
+	for i, id := range ids {
+		n, v := "#ut"+strconv.Itoa(i), ":ut"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = "tickets#" + id
+		u.ExpressionAttributeValues[v] = num(sign * seats[id])
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+}
+
+// typedRevenue adds each line's total to its type's revenue (revenue#<type>) on the
+// stats update u.
+func typedRevenue(u *types.Update, lines []booking.Line) *types.Update {
+	u.ExpressionAttributeNames = map[string]string{}
+	for i, l := range lines {
+		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
+		u.ExpressionAttributeValues[v] = num(l.Total.Amount)
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+	return u
+}
+
+// typeStats breaks an event's numbers down by type: the tt map's counters (the event's
+// own for its default type) with revenue#<type> and checked_in#<type> of the stats item.
+func typeStats(e *booking.Event, st item) []booking.TypeStats {
+	ts := e.Types
+	if !e.Typed() {
+		ts = e.OrderEvent().Types
+		ts[0].Counters = catalog.TypeCounters{Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
+			Offering: e.Offering, Waiting: e.Waiting}
+	}
+	out := make([]booking.TypeStats, 0, len(ts))
+	for _, t := range ts {
+		c := t.Counters
+		out = append(out, booking.TypeStats{TicketTypeID: t.ID, Name: t.Name, Capacity: c.Capacity, Available: c.Available,
+			Held: c.Held, Sold: c.Sold, Offering: c.Offering, Waiting: c.Waiting,
+			Revenue:   booking.Money{Amount: numAttr(st, "revenue#"+t.ID), Currency: e.Price.Currency},
+			CheckedIn: numAttr(st, "checked_in#"+t.ID)})
+	}
+	return out
+}
