@@ -1,8 +1,8 @@
 // Package stripe is the payments.Provider on Stripe's PaymentIntents and Refunds (the
 // official SDK), and the verification and dispatch of Stripe's webhook events. One
-// PaymentIntent per booking: the booking id is the Idempotency-Key of its creation and is
-// kept in its metadata, so a retried or racing confirm reuses the first intent and never
-// charges twice.
+// PaymentIntent per booking and card: the booking id and payment method are the
+// Idempotency-Key of its creation (ChargeKey) and the booking id is kept in its metadata,
+// so a retried or racing confirm reuses the first intent and never charges twice.
 package stripe
 
 import (
@@ -93,7 +93,7 @@ func (p *Provider) Charge(ctx context.Context, r payments.ChargeRequest) (paymen
 		PaymentMethodTypes: []*string{sdk.String("card")},
 		Metadata:           map[string]string{MetadataBooking: r.Key},
 	}
-	params.SetIdempotencyKey(r.Key)
+	params.SetIdempotencyKey(ChargeKey(r))
 	params.Context = ctx
 	c := payments.Charge{Key: r.Key, Amount: r.Amount, Currency: r.Currency, Method: r.Method, At: time.Now().UTC()}
 	var pi *sdk.PaymentIntent
@@ -154,6 +154,14 @@ func (p *Provider) Refund(ctx context.Context, r payments.RefundRequest) (paymen
 	}
 	return payments.Refund{ID: re.ID, Key: r.Key, Amount: r.Amount, At: time.Now().UTC()}, nil
 }
+
+// ChargeKey is the Idempotency-Key of a charge: the booking id and the payment method.
+// A retried or racing confirm with the same card reuses the first PaymentIntent; after a
+// decline the buyer may pay with another card, which Stripe would refuse (400, a key
+// reused with other parameters) if the key were the booking's alone. Two cards never
+// both succeed: one confirm of a booking runs at a time (its claim), and a confirmed
+// booking is not charged again.
+func ChargeKey(r payments.ChargeRequest) string { return r.Key + "/" + r.Method }
 
 // RefundKey is the Idempotency-Key of a refund: the booking id and the refund id, so a
 // retried refund is one refund while a second partial refund of the booking is another.
