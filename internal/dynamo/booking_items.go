@@ -236,22 +236,22 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 // bookingEventRecord is the part of an event item booking reads. refund_policy is
 // optional; without it the default policy applies.
 type bookingEventRecord struct {
-	ID            string             `dynamodbav:"event_id"`
-	Status        string             `dynamodbav:"status"`
-	StartsAt      string             `dynamodbav:"starts_at"`
-	PriceAmount   int64              `dynamodbav:"price_amount"`
-	PriceCurrency string             `dynamodbav:"price_currency"`
-	MaxTickets    int                `dynamodbav:"max_tickets_per_booking"`
-	Capacity      int64              `dynamodbav:"capacity"`
-	Available     int64              `dynamodbav:"available"`
-	Held          int64              `dynamodbav:"held"`
-	Sold          int64              `dynamodbav:"sold"`
-	RefundPolicy  []refundTierRecord `dynamodbav:"refund_policy,omitempty"`
-	Offering      int64              `dynamodbav:"offering"`
-	Waiting       int64              `dynamodbav:"waiting"`
-	OfferMinutes  int64              `dynamodbav:"offer_minutes"`
-	TT            map[string]ttEntry `dynamodbav:"tt,omitempty"`
-	WaitingAny    int64              `dynamodbav:"waiting_any"`
+	ID            string                      `dynamodbav:"event_id"`
+	Status        string                      `dynamodbav:"status"`
+	StartsAt      string                      `dynamodbav:"starts_at"`
+	PriceAmount   int64                       `dynamodbav:"price_amount"`
+	PriceCurrency string                      `dynamodbav:"price_currency"`
+	MaxTickets    int                         `dynamodbav:"max_tickets_per_booking"`
+	Capacity      int64                       `dynamodbav:"capacity"`
+	Available     int64                       `dynamodbav:"available"`
+	Held          int64                       `dynamodbav:"held"`
+	Sold          int64                       `dynamodbav:"sold"`
+	RefundPolicy  []refundTierRecord          `dynamodbav:"refund_policy,omitempty"`
+	Offering      int64                       `dynamodbav:"offering"`
+	Waiting       int64                       `dynamodbav:"waiting"`
+	OfferMinutes  int64                       `dynamodbav:"offer_minutes"`
+	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
+	WaitingAny    int64                       `dynamodbav:"waiting_any"`
 }
 
 type refundTierRecord struct {
@@ -268,7 +268,7 @@ func fromEventForBooking(it item) (*booking.Event, error) {
 
 // decodeBookingEvent decodes the event item and returns its tt map (nil for an event sold
 // as its default type).
-func decodeBookingEvent(it item) (*booking.Event, map[string]ttEntry, error) {
+func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, error) {
 	var r bookingEventRecord
 	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 		return nil, nil, fmt.Errorf("event item: %w", err)

@@ -22,60 +22,13 @@ import (
 // The booking side reads ticket types and promo codes as docs/ticket-types.md defines
 // them (the catalogue writes them): the counters in the event item's tt map, the
 // definitions in EVENT#<e>/TYPE#<id> items, codes in EVENT#<e>#PROMO/<CODE>.
-const (
-	bookingTypeSKPrefix = "TYPE#"
-	bookingPromoSuffix  = "#PROMO"
-)
-
-func bookingPromoKey(eventID, code string) item {
-	return key(eventPrefix+eventID+bookingPromoSuffix, code)
-}
-
-// ttEntry is one type's counters in the event item's tt map.
-type ttEntry struct {
-	Capacity  int64 `dynamodbav:"capacity"`
-	Available int64 `dynamodbav:"available"`
-	Held      int64 `dynamodbav:"held"`
-	Sold      int64 `dynamodbav:"sold"`
-	Offering  int64 `dynamodbav:"offering"`
-	Waiting   int64 `dynamodbav:"waiting"`
-	Rev       int64 `dynamodbav:"rev"`
-}
-
-func (e ttEntry) counters() catalog.TypeCounters {
-	return catalog.TypeCounters{Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold, Offering: e.Offering, Waiting: e.Waiting}
-}
-
-// bookingTypeRecord is the part of a type's definition item a reservation needs.
-type bookingTypeRecord struct {
-	ID            string `dynamodbav:"ticket_type_id"`
-	Name          string `dynamodbav:"name"`
-	PriceAmount   int64  `dynamodbav:"price_amount"`
-	PriceCurrency string `dynamodbav:"price_currency"`
-	MaxPerOrder   int64  `dynamodbav:"max_per_order"`
-	SaleStartsAt  string `dynamodbav:"sale_starts_at,omitempty"`
-	SaleEndsAt    string `dynamodbav:"sale_ends_at,omitempty"`
-	Hidden        bool   `dynamodbav:"hidden"`
-	Status        string `dynamodbav:"status"`
-	SortOrder     int64  `dynamodbav:"sort_order"`
-	Version       int64  `dynamodbav:"version"`
-}
-
-func optionalTypeTime(s string) *time.Time {
-	if s == "" {
-		return nil
-	}
-	t := parseTime(s)
-	return &t
-}
-
 // readTypeDefs reads an event's type definitions: one Query of the event's partition,
 // eventually consistent (the reservation's condition repeats each type's rev).
-func (s *Bookings) readTypeDefs(ctx context.Context, eventID string) (map[string]bookingTypeRecord, error) {
-	out := map[string]bookingTypeRecord{}
+func (s *Bookings) readTypeDefs(ctx context.Context, eventID string) (map[string]typeRecord, error) {
+	out := map[string]typeRecord{}
 	in := &dynamodb.QueryInput{TableName: &s.table,
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
-		ExpressionAttributeValues: item{":pk": str(eventPrefix + eventID), ":prefix": str(bookingTypeSKPrefix)},
+		ExpressionAttributeValues: item{":pk": str(eventPrefix + eventID), ":prefix": str(typePrefix)},
 		ReturnConsumedCapacity:    consumedTotal}
 	for {
 		page, err := s.db.Query(ctx, in)
@@ -83,7 +36,7 @@ func (s *Bookings) readTypeDefs(ctx context.Context, eventID string) (map[string
 			return nil, err
 		}
 		for _, it := range page.Items {
-			var r bookingTypeRecord
+			var r typeRecord
 			if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 				return nil, fmt.Errorf("ticket type item: %w", err)
 			}
@@ -99,7 +52,7 @@ func (s *Bookings) readTypeDefs(ctx context.Context, eventID string) (map[string
 // joinBookingTypes gives ev its types: the tt map's counters with the definitions' settings. A
 // counter entry without its definition (a type being created or deleted right now) is
 // left out: nothing can be sold of it until both are there.
-func joinBookingTypes(ev *booking.Event, tt map[string]ttEntry, defs map[string]bookingTypeRecord) {
+func joinBookingTypes(ev *booking.Event, tt map[string]typeCountsRecord, defs map[string]typeRecord) {
 	ev.Types = make([]catalog.TicketType, 0, len(tt))
 	for id, c := range tt {
 		d, ok := defs[id]
@@ -108,7 +61,7 @@ func joinBookingTypes(ev *booking.Event, tt map[string]ttEntry, defs map[string]
 		}
 		ev.Types = append(ev.Types, catalog.TicketType{ID: id, EventID: ev.ID, Name: d.Name,
 			Price: catalog.Money{Amount: d.PriceAmount, Currency: d.PriceCurrency}, MaxPerOrder: d.MaxPerOrder,
-			SaleStartsAt: optionalTypeTime(d.SaleStartsAt), SaleEndsAt: optionalTypeTime(d.SaleEndsAt),
+			SaleStartsAt: optionalParsed(d.SaleStartsAt), SaleEndsAt: optionalParsed(d.SaleEndsAt),
 			Hidden: d.Hidden, Status: catalog.TypeStatus(d.Status), SortOrder: d.SortOrder, Version: c.Rev,
 			Counters: c.counters()})
 	}
@@ -133,7 +86,7 @@ func (s *Bookings) eventWithTypes(ctx context.Context, it item) (*booking.Event,
 // GetPromoCode reads an event's promo code (booking.PromoCodes), eventually consistent:
 // the transaction repeats its rev and counts the use atomically.
 func (s *Bookings) GetPromoCode(ctx context.Context, eventID, code string) (*promo.Code, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: bookingPromoKey(eventID, code), ReturnConsumedCapacity: consumedTotal})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: promoKey(eventID, code), ReturnConsumedCapacity: consumedTotal})
 	if err != nil {
 		return nil, err
 	}
@@ -147,36 +100,13 @@ func (s *Bookings) GetPromoCode(ctx context.Context, eventID, code string) (*pro
 	return c, nil
 }
 
-type bookingPromoRecord struct {
-	Code          string       `dynamodbav:"code"`
-	EventID       string       `dynamodbav:"event_id"`
-	Kind          string       `dynamodbav:"discount_type"`
-	BasisPoints   int64        `dynamodbav:"percent_off_bp"`
-	AmountOff     *moneyRecord `dynamodbav:"amount_off"`
-	TicketTypeIDs []string     `dynamodbav:"ticket_type_ids"`
-	MaxUses       int64        `dynamodbav:"max_uses"`
-	Uses          int64        `dynamodbav:"uses"`
-	ValidFrom     string       `dynamodbav:"valid_from"`
-	ValidUntil    string       `dynamodbav:"valid_until"`
-	UnlocksHidden bool         `dynamodbav:"unlocks_hidden"`
-	Rev           int64        `dynamodbav:"rev"`
-	Version       int64        `dynamodbav:"version"`
-	DeletedAt     string       `dynamodbav:"deleted_at"`
-}
-
+// decodeBookingPromo is a code item as the reservation sees it, and whether it was deleted.
 func decodeBookingPromo(it item) (*promo.Code, bool, error) {
-	var r bookingPromoRecord
-	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
-		return nil, false, fmt.Errorf("promo code item: %w", err)
+	c, _, err := fromPromoItem(it)
+	if err != nil {
+		return nil, false, err
 	}
-	c := &promo.Code{EventID: r.EventID, Code: r.Code, Kind: promo.Kind(r.Kind), BasisPoints: r.BasisPoints,
-		TicketTypeIDs: r.TicketTypeIDs, MaxUses: r.MaxUses, Uses: r.Uses,
-		ValidFrom: optionalTypeTime(r.ValidFrom), ValidUntil: optionalTypeTime(r.ValidUntil),
-		UnlocksHidden: r.UnlocksHidden, Rev: r.Rev, Version: r.Version}
-	if r.AmountOff != nil {
-		c.Amount = catalog.Money{Amount: r.AmountOff.Amount, Currency: r.AmountOff.Currency}
-	}
-	return c, r.DeletedAt != "", nil
+	return &c, c.DeletedAt != nil, nil
 }
 
 // orderTypes are the order's types in a fixed order with their aliases (#t0, :q0, ...),
@@ -243,7 +173,7 @@ func typedReserve(ev, user *types.Update, r booking.ReserveRequest) {
 // is counted only while the code is as cached, not deleted, in its window and not used
 // up; a give-back only needs the item (deletion is soft, so it is always there).
 func (s *Bookings) promoUse(eventID string, c *promo.Code, code string, delta int64, now time.Time) *types.Update {
-	u := &types.Update{TableName: &s.table, Key: bookingPromoKey(eventID, code),
+	u := &types.Update{TableName: &s.table, Key: promoKey(eventID, code),
 		UpdateExpression:          aws.String("ADD uses :delta, version :one"),
 		ExpressionAttributeValues: item{":delta": num(delta), ":one": num(1)},
 	}
