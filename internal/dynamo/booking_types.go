@@ -351,6 +351,22 @@ func typedRevenue(u *types.Update, lines []booking.Line) *types.Update {
 	return u
 }
 
+// refundedRevenue takes each line's refund off its type's revenue (revenue#<type>) on
+// the stats update u, as confirm added each line's total.
+func refundedRevenue(u *types.Update, lines []booking.LineRefund) *types.Update {
+	if len(lines) == 0 {
+		return u
+	}
+	u.ExpressionAttributeNames = map[string]string{}
+	for i, l := range lines {
+		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
+		u.ExpressionAttributeValues[v] = num(-l.Amount.Amount)
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+	return u
+}
+
 // typeStats breaks an event's numbers down by type: the tt map's counters (the event's
 // own for its default type) with revenue#<type> and checked_in#<type> of the stats item.
 func typeStats(e *booking.Event, st item) []booking.TypeStats {

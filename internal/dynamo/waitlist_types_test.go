@@ -312,3 +312,71 @@ func TestWaitlistPerTypeReturnsWhatNobodyWaitsFor(t *testing.T) {
 		t.Fatalf("after wa left: %+v", c)
 	}
 }
+
+// Cancelling a confirmed booking of two types refunds each line by the event's policy
+// (rounded up per line), records the amounts per line, takes each line's refund off its
+// type's revenue, and the freed seats of each type go where that type's waiters are.
+func TestCancelRefundsPerLine(t *testing.T) {
+	s := newSeats(t)
+	e := s.typedOnSale(5, catalog.TicketTypeInput{Name: "A", Price: &catalog.Money{Amount: 3333, Currency: "USD"}, Capacity: 2},
+		catalog.TicketTypeInput{Name: "B", Price: &catalog.Money{Amount: 1001, Currency: "USD"}, Capacity: 3})
+	ev, a, b := e.ID, e.Types[0].ID, e.Types[1].ID
+	if e.Types[0].Name != "A" {
+		a, b = b, a
+	}
+	// Half back until the start.
+	_, err := s.db.UpdateItem(s.ctx, &dynamodb.UpdateItemInput{TableName: &s.table,
+		Key:              map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#" + ev}, "sk": &types.AttributeValueMemberS{Value: "EVENT"}},
+		UpdateExpression: aws.String("SET refund_policy = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberL{Value: []types.AttributeValue{
+			&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"hours_before": &types.AttributeValueMemberN{Value: "0"}, "percent": &types.AttributeValueMemberN{Value: "50"}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.booking.ReserveOrder(s.ctx, "buyer", ev, booking.OrderRequest{Items: []booking.OrderItem{
+		{TicketTypeID: a, Quantity: 2}, {TicketTypeID: b, Quantity: 1}}}, "k-buyer", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Booking.ID
+	if _, err := s.booking.Confirm(s.ctx, "buyer", id, "pm_card_visa", "k-confirm", s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.order(ev, b, "other", 2)
+	// Someone waits for A: A's seats go to the line, B's back on sale.
+	if _, _, err := s.waiting.Join(s.ctx, "wA", ev, a, 1, s.now); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.booking.Cancel(s.ctx, "buyer", id, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A: 2 x 3333 = 6666 -> 3333; B: 1001 -> 500.5 -> 501.
+	want := []booking.LineRefund{{TicketTypeID: a, Amount: booking.Money{Amount: 3333, Currency: "USD"}},
+		{TicketTypeID: b, Amount: booking.Money{Amount: 501, Currency: "USD"}}}
+	stored, err := s.store.GetBooking(s.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*booking.Refund{out.Refund, stored.Refund} {
+		if r == nil || r.Amount.Amount != 3834 || r.Percent != 50 || len(r.Lines) != 2 || r.Lines[0] != want[0] || r.Lines[1] != want[1] {
+			t.Fatalf("refund = %+v, want 3834 as %+v", r, want)
+		}
+	}
+	st, err := s.store.Stats(s.ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := map[string]int64{}
+	for _, ts := range st.TicketTypes {
+		rev[ts.TicketTypeID] = ts.Revenue.Amount
+	}
+	if st.Revenue.Amount != 7667-3834 || rev[a] != 6666-3333 || rev[b] != 1001-501 {
+		t.Fatalf("revenue = %d, by type %v", st.Revenue.Amount, rev)
+	}
+	c := s.typeInvariant(ev)
+	if c.types[a].Offering != 2 || c.types[b].Available != 1 || c.types[b].Offering != 0 {
+		t.Fatalf("after the cancellation: %+v", c)
+	}
+}
