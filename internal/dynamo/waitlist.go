@@ -386,7 +386,7 @@ func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) 
 		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
 		ExpressionAttributeValues: item{":zero": num(0), ":available": num(c.Available), ":one": num(1)}}
 	if len(c.Types) > 0 {
-		in.ExpressionAttributeNames = map[string]string{}
+		in.ExpressionAttributeNames, in.ExpressionAttributeValues = map[string]string{}, item{":one": num(1)}
 		set, cond := claimMove(c, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 		in.ConditionExpression = aws.String(strings.Join(append([]string{"waiting > :zero"}, cond...), " AND "))
 		in.UpdateExpression = aws.String("SET version = version + :one, " + strings.Join(set, ", "))
@@ -402,7 +402,7 @@ func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) 
 // type's, as SET clauses, and its conditions: each type's available as read and, when a
 // type had seats (so the event's available decided how many moved), the event's.
 func claimMove(c waitlist.Claim, names map[string]string, vals item) (set, cond []string) {
-	vals[":zero"], vals[":claimed"] = num(0), num(c.Seats)
+	vals[":zero"] = num(0)
 	eventCounts := false
 	for i, tc := range c.Types {
 		n, a, m := "#c"+strconv.Itoa(i), ":ca"+strconv.Itoa(i), ":cm"+strconv.Itoa(i)
@@ -419,6 +419,8 @@ func claimMove(c waitlist.Claim, names map[string]string, vals item) (set, cond 
 		cond = append(cond, "available = :available")
 	}
 	if c.Seats > 0 {
+		// DynamoDB refuses values an expression does not use, so :claimed only with a move.
+		vals[":claimed"] = num(c.Seats)
 		set = append(set, "available = available - :claimed", "offering = if_not_exists(offering, :zero) + :claimed")
 	}
 	return set, cond
