@@ -12,17 +12,19 @@ type waitlistPage struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-// JoinWaitlist serves POST /events/{eventId}/waitlist {"quantity": n}: 201 with the new
+// JoinWaitlist serves POST /events/{eventId}/waitlist {"quantity": n, "ticket_type_id"}
+// (no type: any type): 201 with the new
 // entry, or 200 with the user's entry already in line (one active entry per event).
 func JoinWaitlist(svc *waitlist.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
 		var in struct {
-			Quantity int `json:"quantity"`
+			Quantity     int    `json:"quantity"`
+			TicketTypeID string `json:"ticket_type_id"`
 		}
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
-		v, created, err := svc.Join(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Now)
+		v, created, err := svc.Join(ctx, r.Caller.UserID, r.Path("eventId"), in.TicketTypeID, in.Quantity, r.Now)
 		if err != nil {
 			return Response{}, err
 		}

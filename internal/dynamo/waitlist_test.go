@@ -169,18 +169,18 @@ func TestLapsedOfferPassesToTheNext(t *testing.T) {
 func TestJoinLeaveAndDecline(t *testing.T) {
 	s := newSeats(t)
 	ev, holds := s.soldOutWithLine(2, 0)
-	v, created, err := s.waiting.Join(s.ctx, "ana", ev, 2, s.now)
+	v, created, err := s.waiting.Join(s.ctx, "ana", ev, "", 2, s.now)
 	if err != nil || !created || v.Position != 1 || v.Status != waitlist.Waiting {
 		t.Fatalf("join = %+v, %v, %v", v, created, err)
 	}
-	again, created, err := s.waiting.Join(s.ctx, "ana", ev, 1, s.now)
+	again, created, err := s.waiting.Join(s.ctx, "ana", ev, "", 1, s.now)
 	if err != nil || created || again.EntryID != v.EntryID {
 		t.Errorf("second join = %+v, %v, %v; want the same entry", again, created, err)
 	}
-	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, 11, s.now); !fault.Is(err, fault.Validation) {
+	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, "", 11, s.now); !fault.Is(err, fault.Validation) {
 		t.Errorf("join 11 seats: %v", err)
 	}
-	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, 1, s.now.Add(time.Millisecond)); err != nil {
+	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, "", 1, s.now.Add(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	// Ana leaves; Bo moves up.
@@ -222,11 +222,11 @@ func TestJoinLeaveAndDecline(t *testing.T) {
 func TestStarvationGuardHoldsSeatsForTheHead(t *testing.T) {
 	s := newSeats(t)
 	ev, holds := s.soldOutWithLine(4, 0)
-	if _, _, err := s.waiting.Join(s.ctx, "big", ev, 3, s.now); err != nil {
+	if _, _, err := s.waiting.Join(s.ctx, "big", ev, "", 3, s.now); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 4 {
-		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("small-%d", i), ev, 1, s.now.Add(time.Duration(i+1)*time.Millisecond)); err != nil {
+		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("small-%d", i), ev, "", 1, s.now.Add(time.Duration(i+1)*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
 	}
