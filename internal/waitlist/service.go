@@ -151,7 +151,7 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 			}
 		}
 		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, Status: Waiting,
-			JoinedAt: now.UTC(), Seq: seq, UpdatedAt: now.UTC(), Version: 1}
+			JoinedAt: now.UTC(), Seq: seq, Email: booking.BuyerEmail(ctx), UpdatedAt: now.UTC(), Version: 1}
 		err = s.store.Join(ctx, e, prev, ev.Available, now)
 		if errors.Is(err, ErrChanged) {
 			continue
