@@ -493,6 +493,39 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Check("venues")
 }
 
+func TestBuyerIsToldWhichSeatsRanShort(t *testing.T) {
+	st, b := setup(t)
+	buyerMeetsTheEventCap(t, st, b)
+}
+
+// buyerMeetsTheEventCap: two types of 3 under an event cap of 3 (oversubscribed). With 2
+// sold, each type shows 1 left, and an order of one of each is refused by the event's
+// cap: the 409 says so, and one ticket then goes through.
+func buyerMeetsTheEventCap(t *testing.T, st stack, b *Browser) {
+	admin := api{t, st.BaseURL, st.Token(t, "web-admin-5", true)}
+	eventID := publishedEvent(t, admin, "Small Room Quartet "+suffix(), 3, ticketType("Stalls", 2000, 3, false), ticketType("Circle", 2500, 3, false))
+	first := api{t, st.BaseURL, st.Token(t, "web-early-"+suffix(), false)}
+	buy(t, first, eventID, 2, typeID(t, admin, eventID, "Stalls"))
+
+	user := "web-late-" + suffix()
+	st.Token(t, user, false)
+	p := b.NewPage(t, st.BaseURL, "short", Phone)
+	signIn(p, identity.Email(user))
+	p.Go("/e/" + eventID)
+	p.WaitText("1 of 3 left", 30*time.Second)
+	p.Fill("tr[data-type=Stalls] input", "1")
+	p.Fill("tr[data-type=Circle] input", "1")
+	p.Allow(409, "/events/"+eventID+"/bookings")
+	p.Click("Reserve tickets")
+	p.WaitText("Not enough seats left at this event (1 left)", 30*time.Second)
+	p.Check("short")
+	p.Fill("tr[data-type=Circle] input", "0")
+	p.Click("Reserve tickets")
+	p.WaitPath("/checkout/")
+	p.WaitText("Stalls × 1", 30*time.Second)
+	p.Check("checkout")
+}
+
 func TestBuyerWaitsInTheWaitingRoomAndGoesStraightToCheckout(t *testing.T) {
 	st, b := setup(t)
 	buyerQueues(t, st, b)

@@ -27,13 +27,16 @@ function unavailable(t: TicketType): string {
 }
 
 // TicketTypePicker chooses a quantity per type; limited by what is available and the
-// per-booking maximum. short names the types a refused reservation was short of.
-export function TicketTypePicker({ types, value, onChange, disabled, short = {} }: {
+// per-booking maximum. short names the types a refused reservation was short of. early
+// lets the buyer choose types whose sale has not started: a waiting room's line forms
+// before the sale, and the order is made when the buyer's turn comes.
+export function TicketTypePicker({ types, value, onChange, disabled, short = {}, early = false }: {
   types: TicketType[];
   value: Quantities;
   onChange: (q: Quantities) => void;
   disabled?: boolean;
   short?: Record<string, number>;
+  early?: boolean;
 }) {
   return (
     <table class="types">
@@ -43,7 +46,7 @@ export function TicketTypePicker({ types, value, onChange, disabled, short = {} 
       </thead>
       <tbody>
         {types.map((t) => {
-          const open = t.status === "on_sale" && t.available > 0;
+          const open = (t.status === "on_sale" || (early && t.status === "not_started")) && t.available > 0;
           const max = open ? Math.max(0, Math.min(t.available, t.max_per_booking)) : 0;
           const id = "qty-" + t.id;
           return (

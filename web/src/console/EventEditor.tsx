@@ -41,6 +41,11 @@ export function cents(decimal: string): number {
 
 interface Form {
   types: TypeRow[];
+  // The waiting room (internal/waitroom): a line before the sale, admitted at a rate.
+  room: boolean;
+  room_opens_at: string; // datetime-local
+  room_on_sale_at: string;
+  room_rate: number;
   name: string;
   description: string;
   category: string;
@@ -53,8 +58,10 @@ interface Form {
 }
 
 function toForm(e: Show): Form {
+  const r = e.waiting_room;
   return {
-    types: [],
+    types: [], room: r?.enabled ?? false, room_opens_at: localInput(r?.opens_at ?? ""), room_on_sale_at: localInput(r?.on_sale_at ?? ""),
+    room_rate: r?.admission_per_second ?? 250,
     name: e.name, description: e.description, category: e.category, venue_id: e.venue_id,
     starts_at: localInput(e.starts_at), ends_at: localInput(e.ends_at), capacity: e.capacity,
     currency: e.price.currency, max_tickets_per_booking: e.max_tickets_per_booking,
@@ -69,6 +76,9 @@ function toBody(f: Form, create: boolean) {
     name: f.name, description: f.description, category: f.category, venue_id: f.venue_id,
     starts_at: utc(f.starts_at), ends_at: utc(f.ends_at), capacity: f.capacity,
     max_tickets_per_booking: f.max_tickets_per_booking,
+    waiting_room: f.room
+      ? { enabled: true, opens_at: utc(f.room_opens_at), on_sale_at: utc(f.room_on_sale_at), admission_per_second: f.room_rate }
+      : { enabled: false },
   };
   if (!create) return common;
   return { ...common, ticket_types: f.types.map((t) => typeBody(t, f.currency)) };
@@ -76,6 +86,7 @@ function toBody(f: Form, create: boolean) {
 
 const blank: Form = {
   types: [{ name: "General admission", price: "25.00", capacity: 100, max_per_order: "", hidden: false }],
+  room: false, room_opens_at: "", room_on_sale_at: "", room_rate: 250,
   name: "", description: "", category: "concert", venue_id: "", starts_at: "", ends_at: "",
   capacity: 100, currency: "USD", max_tickets_per_booking: 10,
 };
@@ -176,6 +187,19 @@ export function EventEditor({ id }: { id?: string }) {
           <Field label="Most tickets per booking" name="max_tickets_per_booking" type="number" min={1} required
             value={f.max_tickets_per_booking} onInput={set("max_tickets_per_booking", true)} />
         )}
+        <fieldset class="wide">
+          <legend>Waiting room</legend>
+          <label class="radio"><input type="checkbox" name="room" checked={f.room}
+            onChange={(e) => setForm({ ...f, room: (e.target as HTMLInputElement).checked })} /> Buyers wait in line and are let in at a steady rate</label>
+          {f.room && (
+            <>
+              <Field label="Line opens" name="room_opens_at" type="datetime-local" required value={f.room_opens_at} onInput={set("room_opens_at")}
+                hint="Everyone who joins before the sale starts gets a place drawn at random." />
+              <Field label="Sale starts" name="room_on_sale_at" type="datetime-local" required value={f.room_on_sale_at} onInput={set("room_on_sale_at")} />
+              <Field label="Buyers let in per second" name="room_rate" type="number" min={1} max={20000} required value={f.room_rate} onInput={set("room_rate", true)} />
+            </>
+          )}
+        </fieldset>
         {!id && (
           <fieldset class="wide">
             <legend>Ticket types</legend>

@@ -120,7 +120,7 @@ export function EventPage({ params }: { params: Params }) {
         </p>
         {!soldOut && !cancelled && (
           <form onSubmit={(ev) => { ev.preventDefault(); reserve(); }}>
-            <TicketTypePicker types={types} value={q} onChange={setQ} disabled={busy} short={short} />
+            <TicketTypePicker types={types} value={q} onChange={setQ} disabled={busy} short={short} early={room} />
             <div class="promo">
               <Field label="Promo code" name="promo_code" autoComplete="off" value={code}
                 onInput={(x) => setCode((x.target as HTMLInputElement).value)}
