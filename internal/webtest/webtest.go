@@ -103,6 +103,7 @@ type Page struct {
 	base    string
 	name    string
 	shots   int
+	phone   bool
 	mu      sync.Mutex
 	errs    []string
 	allowed []allowance
@@ -123,7 +124,7 @@ var Desktop = [2]int64{1280, 900}
 // its screenshots.
 func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *Page {
 	t.Helper()
-	p := &Page{t: t, base: strings.TrimRight(base, "/"), name: name}
+	p := &Page{t: t, base: strings.TrimRight(base, "/"), name: name, phone: viewport == Phone}
 	requests := map[network.RequestID]string{}
 	var rmu sync.Mutex
 	listen := func(ev any) {
@@ -343,7 +344,8 @@ type Violation struct {
 }
 
 // Check screenshots the page as <name>-<n>-<step>.png under .local/screens/, runs axe-core
-// on it (serious and critical violations fail the test) and reports errors seen so far.
+// on it (serious and critical violations fail the test), on a phone checks that nothing
+// makes the page scroll sideways, and reports errors seen so far.
 func (p *Page) Check(step string) {
 	p.t.Helper()
 	p.shots++
@@ -368,6 +370,12 @@ func (p *Page) Check(step string) {
 	}
 	for _, v := range vs {
 		p.t.Errorf("%s %s: axe %s (%s): %s %v", p.name, step, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+	if p.phone {
+		if wide := Eval[string](p, `document.documentElement.scrollWidth > innerWidth ? [...document.querySelectorAll("main *")]
+			.filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 3).map(e => e.outerHTML.slice(0, 120)).join(" | ") || "?" : ""`); wide != "" {
+			p.t.Errorf("%s %s: wider than the phone's screen: %s", p.name, step, wide)
+		}
 	}
 	p.CheckClean()
 }
