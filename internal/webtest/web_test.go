@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/bookmyevent/bookmyevent/internal/localstack/identity"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
@@ -513,10 +515,14 @@ func buyerMeetsTheEventCap(t *testing.T, st stack, b *Browser) {
 	signIn(p, identity.Email(user))
 	p.Go("/e/" + eventID)
 	p.WaitText("1 of 3 left", 30*time.Second)
-	p.Fill("tr[data-type=Stalls] input", "1")
-	p.Fill("tr[data-type=Circle] input", "1")
+	// By keyboard alone: Tab to each quantity, type it, Enter submits the order.
+	p.TabTo("tr[data-type=Stalls] input")
+	p.Type(kb.ArrowUp)
+	p.TabTo("tr[data-type=Circle] input")
+	p.Type(kb.ArrowUp)
+	p.WaitText("$45.00", 10*time.Second)
 	p.Allow(409, "/events/"+eventID+"/bookings")
-	p.Click("Reserve tickets")
+	p.Type(kb.Enter)
 	p.WaitText("Not enough seats left at this event (1 left)", 30*time.Second)
 	p.Check("short")
 	p.Fill("tr[data-type=Circle] input", "0")

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 )
@@ -319,6 +320,25 @@ func (p *Page) Click(text string) {
 			[...document.querySelectorAll("button, a")].find(m); })()`, js(text))
 	p.WaitJS("control "+text, "!!"+find, 30*time.Second)
 	Eval[bool](p, `(() => { const e = `+find+`; e.click(); return true })()`)
+}
+
+// TabTo presses Tab until the focused element matches selector, as a keyboard user would
+// reach it; it fails the test when 60 presses do not get there.
+func (p *Page) TabTo(selector string) {
+	p.t.Helper()
+	for range 60 {
+		p.Do("press Tab", chromedp.KeyEvent(kb.Tab))
+		if Eval[bool](p, fmt.Sprintf(`!!document.activeElement?.matches(%s)`, js(selector))) {
+			return
+		}
+	}
+	p.t.Fatalf("%s: Tab never reaches %s (focus is on %s)", p.name, selector, Eval[string](p, `document.activeElement?.outerHTML.slice(0, 120) || ""`))
+}
+
+// Type sends keys to the focused element.
+func (p *Page) Type(keys string) {
+	p.t.Helper()
+	p.Do("type", chromedp.KeyEvent(keys))
 }
 
 // Inject runs a script file from web/node_modules in the page.
