@@ -502,7 +502,8 @@ func TestBuyerIsToldWhichSeatsRanShort(t *testing.T) {
 
 // buyerMeetsTheEventCap: two types of 3 under an event cap of 3 (oversubscribed). With 2
 // sold, each type shows 1 left, and an order of one of each is refused by the event's
-// cap: the 409 says so, and one ticket then goes through.
+// cap: the 409 says so, and one ticket then goes through. Then a type of its own runs
+// short.
 func buyerMeetsTheEventCap(t *testing.T, st stack, b *Browser) {
 	admin := api{t, st.BaseURL, st.Token(t, "web-admin-5", true)}
 	eventID := publishedEvent(t, admin, "Small Room Quartet "+suffix(), 3, ticketType("Stalls", 2000, 3, false), ticketType("Circle", 2500, 3, false))
@@ -530,6 +531,21 @@ func buyerMeetsTheEventCap(t *testing.T, st stack, b *Browser) {
 	p.WaitPath("/checkout/")
 	p.WaitText("Stalls × 1", 30*time.Second)
 	p.Check("checkout")
+
+	// A type's own quota runs out while the page still shows a seat of it (its poll
+	// held back, as a page a moment old): the 409 names the type and marks its row.
+	other := publishedEvent(t, admin, "Tiny Box Office "+suffix(), 10, ticketType("Box", 8000, 1, false), ticketType("Floor", 3000, 9, false))
+	p.Go("/e/" + other)
+	p.WaitJS("one box seat", `document.querySelector("tr[data-type=Box] input")?.max === "1"`, 30*time.Second)
+	Eval[bool](p, `(Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }), true)`)
+	buy(t, first, other, 1, typeID(t, admin, other, "Box"))
+	p.Fill("tr[data-type=Box] input", "1")
+	p.Fill("tr[data-type=Floor] input", "2")
+	p.Allow(409, "/events/"+other+"/bookings")
+	p.Click("Reserve tickets")
+	p.WaitText("Not enough seats: Box (0 left)", 30*time.Second)
+	p.WaitJS("row marked", `document.querySelector("tr[data-type=Box]")?.classList.contains("short")`, 10*time.Second)
+	p.Check("type-short")
 }
 
 func TestBuyerWaitsInTheWaitingRoomAndGoesStraightToCheckout(t *testing.T) {

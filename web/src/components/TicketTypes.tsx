@@ -58,7 +58,7 @@ export function TicketTypePicker({ types, value, onChange, disabled, short = {},
               <td>{money(t.price)}</td>
               <td>
                 {open ? t.available : <strong class="soldout">{unavailable(t)}</strong>}
-                {short[t.id] !== undefined && <small class="soldout type-desc" role="alert">Only {short[t.id]} left</small>}
+                {short[t.id] !== undefined && <small class="soldout type-desc">{short[t.id] === 0 ? "None left" : `Only ${short[t.id]} left`}</small>}
               </td>
               <td>
                 <input id={id} name={id} type="number" inputMode="numeric" min={0} max={max} step={1}
