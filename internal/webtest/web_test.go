@@ -473,6 +473,7 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Fill("input[name=code]", code)
 	p.Click("Check in")
 	p.WaitJS("first scan", `document.querySelector("[data-result]")?.dataset.result === "ok"`, 30*time.Second)
+	p.WaitText("General admission, ticket", 5*time.Second)
 	p.Check("checkin-first")
 	p.Allow(409, "/checkins")
 	p.Fill("input[name=code]", code)
