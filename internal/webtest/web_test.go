@@ -439,6 +439,17 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Click("Save Balcony")
 	p.WaitJS("type saved", `document.querySelector("tr[data-type=Balcony]")?.children[1]?.textContent.includes("55.00")`, 30*time.Second)
 
+	// A third type added, then deleted (it has sold nothing).
+	p.Click("Add ticket type")
+	p.Fill("input[name=new-name]", "Standing")
+	p.Fill("input[name=new-price]", "10.00")
+	p.Fill("input[name=new-capacity]", "5")
+	p.Click("Add type")
+	p.WaitJS("three types", `document.querySelectorAll("tr[data-type]").length === 3`, 30*time.Second)
+	Eval[bool](p, `(window.confirm = () => true, true)`) // the page asks before deleting; the test says yes
+	p.Click("Delete Standing")
+	p.WaitJS("two types again", `document.querySelectorAll("tr[data-type]").length === 2`, 30*time.Second)
+
 	p.Click("Publish")
 	p.WaitText("Published: the event is on sale.", 30*time.Second)
 	p.Check("event-published")
@@ -450,6 +461,14 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Click("Create code")
 	p.WaitJS("code listed", `!!document.querySelector("tr[data-code=JAZZ20]") && document.body.innerText.includes("20% off")`, 30*time.Second)
 	p.Check("promo-codes")
+	p.Click("Edit JAZZ20")
+	p.Fill("input[name=edit-percent]", "25")
+	p.Click("Save JAZZ20")
+	p.WaitJS("code edited", `document.querySelector("tr[data-code=JAZZ20]")?.textContent.includes("25% off")`, 30*time.Second)
+	Eval[bool](p, `(window.confirm = () => true, true)`)
+	p.Click("Delete JAZZ20")
+	p.WaitJS("code deleted", `(r => !r || r.textContent.includes("(deleted)"))(document.querySelector("tr[data-code=JAZZ20]"))`, 30*time.Second)
+	p.Check("promo-code-deleted")
 
 	p.Go("/console/events/" + eventID + "/sales")
 	p.WaitJS("sales counters", `document.querySelector("[data-stat=sold]")?.textContent === "0" && document.querySelectorAll("[data-testid=by-type] tr[data-type]").length === 2`, 30*time.Second)
