@@ -609,3 +609,71 @@ func buyerQueues(t *testing.T, st stack, b *Browser) {
 	p.WaitJS("two QR codes", `document.querySelectorAll("svg.qr").length === 2`, 30*time.Second)
 	p.Check("order")
 }
+
+// stripeJS stands in for https://js.stripe.com/v3/, which the test cannot reach: it
+// records what the pay step asks of Stripe.js and answers as Stripe.js would for a card
+// Stripe's test mode accepts.
+const stripeJS = `window.Stripe = function (key) {
+	window.stripeSeen = { key: key };
+	return {
+		elements: function (options) {
+			window.stripeSeen.elements = options;
+			return {
+				create: function (type) {
+					return {
+						mount: function (el) { window.stripeSeen.mounted = type; el.innerHTML = '<p data-testid="payment-element">Card details (Stripe)</p>'; },
+						destroy: function () {},
+					};
+				},
+				submit: function () { window.stripeSeen.submitted = true; return Promise.resolve({}); },
+			};
+		},
+		createPaymentMethod: function () { return Promise.resolve({ paymentMethod: { id: "pm_card_visa" } }); },
+		handleNextAction: function () { return Promise.resolve({ error: { message: "not in this test" } }); },
+	};
+};`
+
+func TestBuyerPaysThroughStripesPaymentElement(t *testing.T) {
+	st, b := setup(t)
+	buyerPaysWithThePaymentElement(t, st, b)
+}
+
+// buyerPaysWithThePaymentElement: with a publishable key in config.json (as make
+// deploy-web writes it), the pay step loads Stripe.js, mounts the Payment Element for
+// the hold's amount and pays with the payment method it creates.
+func buyerPaysWithThePaymentElement(t *testing.T, st stack, b *Browser) {
+	admin := api{t, st.BaseURL, st.Token(t, "web-admin-6", true)}
+	eventID := publishedEvent(t, admin, "Card Night "+suffix(), 20, ticketType("Seated", 3500, 20, false))
+	status, cfg, raw := api{t, st.BaseURL, ""}.try("GET", "/config.json", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /config.json = %d %s", status, raw)
+	}
+	cfg["stripePublishableKey"] = "pk_test_webtest"
+	withKey, _ := json.Marshal(cfg)
+
+	user := "web-card-" + suffix()
+	st.Token(t, user, false)
+	p := b.NewPage(t, st.BaseURL, "stripe", Phone)
+	p.Serve(st.BaseURL+"/config.json", "application/json", withKey)
+	p.Serve("https://js.stripe.com/", "text/javascript", []byte(stripeJS))
+	signIn(p, identity.Email(user))
+	p.Go("/e/" + eventID)
+	p.Fill("tr[data-type=Seated] input", "2")
+	p.Click("Reserve tickets")
+	p.WaitPath("/checkout/")
+	p.WaitJS("payment element", `!!document.querySelector("[data-testid=payment-element]")`, 30*time.Second)
+	if got := Eval[string](p, `JSON.stringify([stripeSeen.key, stripeSeen.mounted, stripeSeen.elements])`); got != `["pk_test_webtest","payment",{"mode":"payment","amount":7000,"currency":"usd"}]` {
+		t.Errorf("Stripe.js was asked for %s", got)
+	}
+	if Eval[bool](p, `!!document.querySelector("input[value=pm_card_visa]")`) {
+		t.Error("the test methods show beside the Payment Element")
+	}
+	p.Check("payment-element")
+	p.Click("Pay $70.00")
+	p.WaitPath("/orders/")
+	p.WaitJS("two QR codes", `document.querySelectorAll("svg.qr").length === 2`, 30*time.Second)
+	if !Eval[bool](p, `stripeSeen.submitted === true`) {
+		t.Error("the pay step did not submit the Payment Element before creating the payment method")
+	}
+	p.Check("order")
+}

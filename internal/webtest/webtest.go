@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -108,6 +109,13 @@ type Page struct {
 	mu      sync.Mutex
 	errs    []string
 	allowed []allowance
+	routes  []route
+}
+
+// route is a stand-in answer for the requests whose URL starts with prefix.
+type route struct {
+	prefix, contentType string
+	body                []byte
 }
 
 type allowance struct {
@@ -161,6 +169,20 @@ func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *P
 				rmu.Unlock()
 				p.fail("request failed: %s -> %d", req, e.Response.Status)
 			}
+		case *fetch.EventRequestPaused:
+			r, ok := p.route(e.Request.URL)
+			params := fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200, Body: r.body,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: r.contentType}, {Name: "Cache-Control", Value: "no-store"}}}
+			// A listener must not block the tab's event loop: answer from a goroutine.
+			go func() {
+				if !ok {
+					_, _ = chromedp.Call(p.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+					return
+				}
+				if _, err := chromedp.Call(p.ctx, fetch.FulfillRequest, params); err != nil {
+					p.fail("serve %s: %v", e.Request.URL, err)
+				}
+			}()
 		case *network.EventLoadingFailed:
 			// A fetch cut short by leaving the page is not a failure.
 			if e.Canceled || e.ErrorText == "net::ERR_ABORTED" {
@@ -181,6 +203,34 @@ func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *P
 	}
 	t.Cleanup(func() { p.CheckClean() })
 	return p
+}
+
+// Serve answers every request of the page for a URL starting with prefix with body, as
+// the network would have: a stand-in for a third party the test cannot reach (Stripe.js)
+// or a changed /config.json. Call it before the page loads what it replaces.
+func (p *Page) Serve(prefix, contentType string, body []byte) {
+	p.t.Helper()
+	p.mu.Lock()
+	p.routes = append(p.routes, route{prefix, contentType, body})
+	var patterns []*fetch.RequestPattern
+	for _, r := range p.routes {
+		patterns = append(patterns, &fetch.RequestPattern{URLPattern: r.prefix + "*"})
+	}
+	p.mu.Unlock()
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
+		p.t.Fatalf("webtest: intercept %s: %v", prefix, err)
+	}
+}
+
+func (p *Page) route(url string) (route, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.routes {
+		if strings.HasPrefix(url, r.prefix) {
+			return r, true
+		}
+	}
+	return route{}, false
 }
 
 func (p *Page) fail(format string, args ...any) {
