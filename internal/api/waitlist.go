@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -24,7 +25,7 @@ func JoinWaitlist(svc *waitlist.Service) Handler {
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
-		v, created, err := svc.Join(ctx, r.Caller.UserID, r.Path("eventId"), in.TicketTypeID, in.Quantity, r.Now)
+		v, created, err := svc.Join(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.TicketTypeID, in.Quantity, r.Now)
 		if err != nil {
 			return Response{}, err
 		}

@@ -79,6 +79,7 @@ type entryRecord struct {
 	JoinedAt       string `dynamodbav:"joined_at"`
 	Seq            int64  `dynamodbav:"seq"`
 	Passed         int    `dynamodbav:"passed"`
+	Email          string `dynamodbav:"email,omitempty"`
 	BookingID      string `dynamodbav:"booking_id,omitempty"`
 	OfferExpiresAt string `dynamodbav:"offer_expires_at,omitempty"`
 	UpdatedAt      string `dynamodbav:"updated_at"`
@@ -90,7 +91,7 @@ func toEntryRecord(e waitlist.Entry) entryRecord {
 	r := entryRecord{PK: eventPrefix + e.EventID, SK: entryPrefix + e.ID,
 		GSI1PK: userPrefix + e.UserID, GSI1SK: entryPrefix + joined + "#" + e.ID,
 		ID: e.ID, EventID: e.EventID, UserID: e.UserID, Quantity: e.Quantity, TicketTypeID: e.TicketTypeID, Typed: e.Typed, Status: string(e.Status),
-		JoinedAt: joined, Seq: e.Seq, Passed: e.Passed, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
+		JoinedAt: joined, Seq: e.Seq, Passed: e.Passed, Email: e.Email, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
 		UpdatedAt: fmtBookingTime(e.UpdatedAt), Version: e.Version}
 	if e.Status == waitlist.Waiting {
 		r.GSI2PK, r.GSI2SK = lineKey(e.EventID), seqSK(e.Seq)
@@ -104,7 +105,7 @@ func fromEntryItem(it item) (waitlist.Entry, error) {
 		return waitlist.Entry{}, fmt.Errorf("waitlist entry item: %w", err)
 	}
 	return waitlist.Entry{ID: r.ID, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity, TicketTypeID: r.TicketTypeID, Typed: r.Typed, Status: waitlist.Status(r.Status),
-		JoinedAt: parseBookingTime(r.JoinedAt), Seq: r.Seq, Passed: r.Passed, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
+		JoinedAt: parseBookingTime(r.JoinedAt), Seq: r.Seq, Passed: r.Passed, Email: r.Email, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
 		UpdatedAt: parseBookingTime(r.UpdatedAt), Version: r.Version}, nil
 }
 

@@ -25,7 +25,9 @@ func (s *seats) soldOutWithLine(capacity, waiters int) (string, []string) {
 	}
 	for i := range waiters {
 		user := fmt.Sprintf("waiter-%02d", i)
-		_, err := s.onsale.Reserve(s.ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
+		// Each waiter's address (the token's email claim) goes with the entry to its offer.
+		ctx := booking.WithBuyerEmail(s.ctx, user+"@example.com")
+		_, err := s.onsale.Reserve(ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
 		fe, ok := fault.As(err)
 		if !ok || fe.Code != fault.SoldOut {
 			s.t.Fatalf("reserve %s: %v, want sold_out", user, err)
@@ -88,7 +90,8 @@ func TestFreedSeatsGoToTheFirstTenInOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b.Status != booking.Held || b.Source != waitlist.SourceWaitlist || !b.ExpiresAt.Equal(s.now.Add(30*time.Minute).Truncate(time.Millisecond)) {
+			if b.Status != booking.Held || b.Source != waitlist.SourceWaitlist || !b.ExpiresAt.Equal(s.now.Add(30*time.Minute).Truncate(time.Millisecond)) ||
+				b.Email != fmt.Sprintf("waiter-%02d@example.com", i) {
 				t.Errorf("offer %d = %+v", i, b)
 			}
 			if b.CreatedAt.Before(last) {

@@ -154,7 +154,7 @@ func offerHold(ev *booking.Event, o Planned, now time.Time, window time.Duration
 		ID: id, Reference: ref, EventID: ev.ID, UserID: e.UserID, Quantity: e.Quantity,
 		UnitPrice: ev.Price, Total: ev.Price.Times(e.Quantity), Status: booking.Held,
 		ExpiresAt: now.Add(window).UTC(), CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1,
-		Source: SourceWaitlist, WaitlistEntry: e.ID,
+		Source: SourceWaitlist, WaitlistEntry: e.ID, Email: e.Email,
 	}
 	if t, ok := ev.Type(o.TypeID); ok {
 		price := booking.Money(t.Price)

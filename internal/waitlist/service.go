@@ -161,7 +161,7 @@ func (s *Service) Join(ctx context.Context, userID, eventID, typeID string, quan
 			}
 		}
 		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, TicketTypeID: typeID, Typed: ev.Typed(),
-			Status: Waiting, JoinedAt: now.UTC(), Seq: seq, UpdatedAt: now.UTC(), Version: 1}
+			Status: Waiting, JoinedAt: now.UTC(), Seq: seq, Email: booking.BuyerEmail(ctx), UpdatedAt: now.UTC(), Version: 1}
 		claim := Leftover(Counted(ev, e))
 		err = s.store.Join(ctx, e, prev, claim, now)
 		if errors.Is(err, ErrChanged) {

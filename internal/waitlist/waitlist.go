@@ -45,7 +45,9 @@ type Entry struct {
 	Seq int64
 	// Passed counts the seats later entries received while this entry was first in line
 	// and did not fit (see Plan).
-	Passed         int
+	Passed int
+	// Email is the buyer's address (booking.WithBuyerEmail at join), for the offer's mail.
+	Email          string
 	BookingID      string    // the offer, once offered
 	OfferExpiresAt time.Time // the offer's hold expiry
 	UpdatedAt      time.Time
