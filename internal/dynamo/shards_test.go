@@ -1,7 +1,10 @@
 package dynamo_test
 
 import (
+	"context"
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,16 +39,21 @@ type shard struct {
 
 func (f *fixture) shards(eventID string, n int) []shard {
 	f.t.Helper()
+	return readShards(f.t, f.db, f.table, eventID, n)
+}
+
+func readShards(t testing.TB, db *dynamodb.Client, table, eventID string, n int) []shard {
+	t.Helper()
 	out := make([]shard, n)
 	for k := range n {
-		got, err := f.db.GetItem(f.ctx, &dynamodb.GetItemInput{TableName: &f.table, ConsistentRead: aws.Bool(true),
+		got, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true),
 			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#" + eventID + "#INV#" + strconv.Itoa(k)},
 				"sk": &types.AttributeValueMemberS{Value: "INV"}}})
 		if err != nil || got.Item == nil {
-			f.t.Fatalf("shard %d: %v (found: %v)", k, err, got != nil && got.Item != nil)
+			t.Fatalf("shard %d: %v (found: %v)", k, err, got != nil && got.Item != nil)
 		}
 		if err := attributevalue.UnmarshalMap(got.Item, &out[k]); err != nil {
-			f.t.Fatal(err)
+			t.Fatal(err)
 		}
 	}
 	return out
@@ -53,12 +61,12 @@ func (f *fixture) shards(eventID string, n int) []shard {
 
 // checkShards checks capacity = available + held + sold + offering on every shard and
 // for every type on it, and that the shards add up to the event's capacity.
-func checkShards(t *testing.T, ss []shard, capacity int64) {
+func checkShards(t testing.TB, ss []shard, capacity int64) {
 	t.Helper()
 	var total int64
 	for k, s := range ss {
-		if err := booking.CheckInvariant(booking.Counters{Capacity: s.Capacity, Available: s.Available, Held: s.Held, Sold: s.Sold, Offering: s.Offering}, nil); err != nil {
-			t.Errorf("shard %d: %v", k, err)
+		if bad := (booking.Counters{Capacity: s.Capacity, Available: s.Available, Held: s.Held, Sold: s.Sold, Offering: s.Offering}).Violations(); bad != nil {
+			t.Errorf("shard %d: %v", k, bad)
 		}
 		for id, c := range s.TT {
 			if c.Capacity != c.Available+c.Held+c.Sold+c.Offering || c.Available < 0 {
@@ -167,4 +175,215 @@ func TestTypedShardsSplitEveryQuota(t *testing.T) {
 	}
 	_, err = catalog.NewTypeService(f.store, time.Now).CreateTicketType(f.ctx, "admin-1", "", e.ID, typeInput("Late", 1000, 1))
 	wantCode(t, err, fault.InvalidTransition)
+}
+
+// onSaleSharded publishes an event of capacity seats over n shards, up to max per booking.
+func (s *seats) onSaleSharded(capacity int64, n int, max int64) string {
+	s.t.Helper()
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{
+		Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 100000})
+	if err != nil {
+		s.t.Fatalf("create venue: %v", err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{
+		Name: "Stadium", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339),
+		Capacity: capacity, Price: &catalog.Money{Amount: 2500, Currency: "USD"},
+		MaxTicketsPerBooking: &max, InventoryShards: &n,
+	})
+	if err != nil {
+		s.t.Fatalf("create event: %v", err)
+	}
+	if _, err := s.cat.Publish(s.ctx, e.ID, 0); err != nil {
+		s.t.Fatalf("publish: %v", err)
+	}
+	return e.ID
+}
+
+// shardInvariant checks capacity = available + held + sold + offering and the bookings'
+// seats on every shard and in total (the admin stats), and returns the shards and stats.
+func (s *seats) shardInvariant(eventID string, n int, capacity int64) ([]shard, booking.Stats) {
+	s.t.Helper()
+	ss := readShards(s.t, s.db, s.table, eventID, n)
+	checkShards(s.t, ss, capacity)
+	var all []booking.Booking
+	cursor := ""
+	for {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	for k, sh := range ss {
+		c := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
+		if bad := booking.CheckInvariant(c, booking.OnShard(all, k)); bad != nil {
+			s.t.Errorf("shard %d: %v", k, bad)
+		}
+	}
+	st, err := s.store.Stats(s.ctx, eventID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	total := booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold, Offering: st.Offering}
+	if bad := booking.CheckInvariant(total, all); bad != nil || st.Capacity != capacity {
+		s.t.Errorf("in total (%+v): %v", st, bad)
+	}
+	return ss, st
+}
+
+// storm reserves wants[i] seats for buyer i, stormWorkers buyers at a time (as many
+// as the emulator serves without resetting connections), and returns the seats won and
+// the refusals' codes.
+func (s *seats) storm(eventID string, wants []int) (won int, codes map[fault.Code]int) {
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		next  = make(chan int)
+		start = make(chan struct{})
+	)
+	codes = map[fault.Code]int{}
+	for range stormWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range next {
+				q := wants[i]
+				_, err := s.booking.Reserve(s.ctx, fmt.Sprintf("buyer-%d", i), eventID, q, fmt.Sprintf("key-%d", i), time.Now())
+				mu.Lock()
+				if fe, ok := fault.As(err); ok {
+					codes[fe.Code]++
+				} else if err != nil {
+					s.t.Errorf("buyer %d: %v", i, err)
+				} else {
+					won += q
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	for i := range wants {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return won, codes
+}
+
+const stormWorkers = 32
+
+// TestStrandedSeats: 300 buyers for 299 seats over 8 shards sell exactly 299; the last
+// buyer is told sold_out, and no shard keeps a seat.
+func TestStrandedSeats(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(299, 8, 4)
+	wants := make([]int, 300)
+	for i := range wants {
+		wants[i] = 1
+	}
+	won, codes := s.storm(ev, wants)
+	if won != 299 || codes[fault.SoldOut] != 1 || len(codes) != 1 {
+		t.Fatalf("won %d seats, refusals %v", won, codes)
+	}
+	ss, st := s.shardInvariant(ev, 8, 299)
+	for k, sh := range ss {
+		if sh.Available != 0 {
+			t.Errorf("shard %d strands %d seats", k, sh.Available)
+		}
+	}
+	if st.Held != 299 || st.Available != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A storm of orders of 1 to 4 seats ends with fewer seats left than any refused order
+// wanted: remainders spread over shards are gathered or spanned, never stranded.
+func TestMixedOrdersLeaveNothingStranded(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(101, 8, 4)
+	wants := make([]int, 60)
+	for i := range wants {
+		wants[i] = 1 + i%4 // 150 seats wanted
+	}
+	won, codes := s.storm(ev, wants)
+	_, st := s.shardInvariant(ev, 8, 101)
+	if int64(won) != st.Held || len(codes) != 1 || codes[fault.SoldOut] == 0 {
+		t.Fatalf("won %d, stats %+v, refusals %v", won, st, codes)
+	}
+	if st.Available >= 4 {
+		t.Fatalf("%d seats left after %d refusals", st.Available, codes[fault.SoldOut])
+	}
+	t.Logf("101 seats over 8 shards: %d sold, %d left, %d refused", won, st.Available, codes[fault.SoldOut])
+}
+
+// An order larger than any shard's remainder spans two shards in one transaction;
+// confirming, cancelling and expiring it move the seats on both.
+func TestSpanningOrder(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(6, 3, 4) // 2 seats per shard
+	id := s.hold(ev, "span", 4, s.now)
+	b, err := s.store.GetBooking(s.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Shards) != 2 || b.Shards[0]+b.Shards[1]+b.Shards[2] != 4 {
+		t.Fatalf("shards of the booking: %v", b.Shards)
+	}
+	s.shardInvariant(ev, 3, 6)
+	if _, err := s.booking.Confirm(s.ctx, "span", id, "pm_card_visa", "confirm-1", s.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := s.shardInvariant(ev, 3, 6); st.Sold != 4 || st.Available != 2 {
+		t.Fatalf("after confirm: %+v", st)
+	}
+	if _, err := s.booking.Cancel(s.ctx, "span", id, s.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := s.shardInvariant(ev, 3, 6); st.Sold != 0 || st.Available != 6 {
+		t.Fatalf("after cancel: %+v", st)
+	}
+
+	// A spanning hold left to expire: the sweeper gives both shards their seats back.
+	past := s.now.Add(-20 * time.Minute)
+	s.hold(ev, "late", 3, past) // 3 seats: no shard has them
+	if r, err := s.sweeper.Sweep(s.ctx, s.now); err != nil || r.Expired != 1 || r.Seats != 3 {
+		t.Fatalf("sweep = %+v, %v", r, err)
+	}
+	if _, st := s.shardInvariant(ev, 3, 6); st.Held != 0 || st.Available != 6 {
+		t.Fatalf("after expiry: %+v", st)
+	}
+}
+
+// When the seats left are spread one per shard, an order the sum covers gathers them
+// into one shard (capacity moving with them) and sells.
+func TestRemaindersAreGathered(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(8, 8, 4) // one seat per shard
+	id := s.hold(ev, "four", 4, s.now)
+	ss, st := s.shardInvariant(ev, 8, 8)
+	if st.Held != 4 || st.Available != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+	b, _ := s.store.GetBooking(s.ctx, id)
+	if len(b.Shards) != 1 {
+		t.Fatalf("gathered order on shards %v", b.Shards)
+	}
+	for k := range b.Shards {
+		if ss[k].Capacity != 8 {
+			t.Fatalf("the gathering shard holds %+v", ss[k])
+		}
+	}
+	s.hold(ev, "three", 3, s.now)
+	_, err := s.booking.Reserve(s.ctx, "two", ev, 2, "key-two", s.now)
+	wantCode(t, err, fault.SoldOut)
+	s.hold(ev, "one", 1, s.now)
+	if _, st := s.shardInvariant(ev, 8, 8); st.Available != 0 || st.Held != 8 {
+		t.Fatalf("stats %+v", st)
+	}
 }

@@ -17,12 +17,12 @@ import (
 // enters the OFFERING partition of gsi3 (keeping the time it first did); otherwise they go
 // to available, conditioned on nobody waiting. The condition makes the choice atomic with
 // the count of waiting entries.
-func (s *Bookings) releaseUpdate(eventID string, m booking.Move, toWaitlist bool) *types.Update {
+func (s *Bookings) releaseUpdate(inv item, m booking.Move, toWaitlist bool) *types.Update {
 	freed := m.Available
 	if toWaitlist {
 		m.Available = 0
 	}
-	u := s.seatUpdate(eventID, m)
+	u := s.seatUpdate(inv, m)
 	cond := "(attribute_not_exists(waiting) OR waiting = :zero)"
 	if toWaitlist {
 		cond = "waiting > :zero"
@@ -42,15 +42,15 @@ func (s *Bookings) releaseUpdate(eventID string, m booking.Move, toWaitlist bool
 // releases find nobody waiting, so that branch is tried first; a failed event condition
 // tries the other branch (bounded: waiting may change between tries). toWaitlist says
 // the committed release gave the seats to the waitlist, whose worker the caller wakes.
-func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, eventID string, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
+func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, inv item, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
 	if m.Available <= 0 {
-		u := s.seatUpdate(eventID, m)
+		u := s.seatUpdate(inv, m)
 		addTypeMoves(u, tm, false)
 		items[at] = types.TransactWriteItem{Update: u}
 		return false, s.transact(ctx, items, requestToken(token...))
 	}
 	for range 3 {
-		u := s.releaseUpdate(eventID, m, toWaitlist)
+		u := s.releaseUpdate(inv, m, toWaitlist)
 		addTypeMoves(u, tm, toWaitlist)
 		items[at] = types.TransactWriteItem{Update: u}
 		err = s.transact(ctx, items, requestToken(append(token, strconv.FormatBool(toWaitlist))...))
