@@ -387,3 +387,121 @@ func TestRemaindersAreGathered(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// An admin grows and then cuts the capacity of an 8-shard event while 250 buyers storm
+// it: every change lands in one transaction over the event and the shards, the cut only
+// from seats still free, and the invariant holds on every shard and in total.
+func TestCapacityChangeDuringAShardedStorm(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(200, 8, 1)
+	wants := make([]int, 250)
+	for i := range wants {
+		wants[i] = 1
+	}
+	var (
+		won     int
+		codes   map[fault.Code]int
+		stormed = make(chan struct{})
+	)
+	go func() {
+		defer close(stormed)
+		won, codes = s.storm(ev, wants)
+	}()
+	edits := 0
+	for _, delta := range []int64{40, -20, 15} {
+		for range 5 {
+			e, err := s.cat.GetEvent(s.ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.cat.UpdateEvent(s.ctx, ev, e.Version, catalog.EventPatch{Capacity: ptr(e.Capacity + delta)})
+			if err == nil {
+				edits++
+				break
+			}
+			if fe, ok := fault.As(err); !ok || (fe.Code != fault.Conflict && fe.Code != fault.VersionConflict) {
+				t.Fatalf("capacity %+d: %v", delta, err)
+			}
+		}
+	}
+	<-stormed
+	e, err := s.cat.GetEvent(s.ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st := s.shardInvariant(ev, 8, e.Capacity)
+	if int64(won) != st.Held || st.Available+st.Held != e.Capacity || len(codes) > 1 || (len(codes) == 1 && codes[fault.SoldOut] == 0) {
+		t.Fatalf("won %d, stats %+v, capacity %d, refusals %v", won, st, e.Capacity, codes)
+	}
+	t.Logf("%d edits landed; capacity %d, %d sold during the storm, %d left, %d refused", edits, e.Capacity, won, st.Available, codes[fault.SoldOut])
+}
+
+// A typed order on a sharded event takes all its lines from one shard; confirm and
+// cancel move each type's seats there, and the type invariant holds per shard and in
+// total.
+func TestTypedOrderOnAShard(t *testing.T) {
+	s := newSeats(t)
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: 40,
+		InventoryShards: ptr(4), TicketTypes: []catalog.TicketTypeInput{typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
+	check := func() {
+		t.Helper()
+		ss, _ := s.shardInvariant(e.ID, 4, 40)
+		all, err := s.store.ListEventBookings(s.ctx, e.ID, booking.ListFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, sh := range ss {
+			types := map[string]booking.Counters{}
+			for id, c := range sh.TT {
+				types[id] = booking.Counters{Capacity: c.Capacity, Available: c.Available, Held: c.Held, Sold: c.Sold, Offering: c.Offering}
+			}
+			var seats []booking.OrderSeats
+			for _, b := range booking.OnShard(all.Items, k) {
+				seats = append(seats, booking.OrderSeats{Status: b.Status, Lines: b.Lines})
+			}
+			ev := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
+			if bad := booking.CheckTypeInvariant(ev, types, seats); bad != nil {
+				t.Errorf("shard %d: %v", k, bad)
+			}
+		}
+	}
+	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 3}}}
+	r, err := s.booking.ReserveOrder(s.ctx, "typed", e.ID, order, "typed-1", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Booking.Shards) != 1 {
+		t.Fatalf("typed order on shards %v", r.Booking.Shards)
+	}
+	check()
+	if _, err := s.booking.Confirm(s.ctx, "typed", r.Booking.ID, "pm_card_visa", "c-1", s.now); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	st, err := s.store.Stats(s.ctx, e.ID)
+	if err != nil || st.Sold != 5 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	for _, ts := range st.TicketTypes {
+		if want := map[string]int64{floor.ID: 2, seated.ID: 3}[ts.TicketTypeID]; ts.Sold != want || ts.Capacity != 20 {
+			t.Errorf("type %s: %+v", ts.Name, ts)
+		}
+	}
+	if _, err := s.booking.Cancel(s.ctx, "typed", r.Booking.ID, s.now); err != nil {
+		t.Fatal(err)
+	}
+	check()
+}
