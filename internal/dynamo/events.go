@@ -269,19 +269,7 @@ func (s *Catalog) ListPublished(ctx context.Context, f catalog.PublicFilter) (ca
 }
 
 func (s *Catalog) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
-	items, next, err := s.query(ctx, in, limit, cursor, names, valid)
-	if err != nil {
-		return catalog.Page[catalog.Event]{}, err
-	}
-	page := catalog.Page[catalog.Event]{Items: make([]catalog.Event, 0, len(items)), NextCursor: next}
-	for _, it := range items {
-		e, _, err := fromEventItem(it)
-		if err != nil {
-			return catalog.Page[catalog.Event]{}, err
-		}
-		page.Items = append(page.Items, e)
-	}
-	return page, nil
+	return queryPage(ctx, &s.tableClient, in, limit, cursor, names, valid, fromEventItem)
 }
 
 // UpdateEvent writes after's catalogue fields if the event is still at before's version.
