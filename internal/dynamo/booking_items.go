@@ -344,3 +344,7 @@ func numAttr(it item, name string) int64 {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func marshalBooking(b *booking.Booking) (item, error) {
+	return attributevalue.MarshalMap(toBookingRecord(b))
+}

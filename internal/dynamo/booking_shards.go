@@ -230,6 +230,9 @@ func (s *Bookings) gather(ctx context.Context, v *shardView, r booking.ReserveRe
 	}
 	available := make([]int64, len(v.shards))
 	for k, sh := range v.shards {
+		if sh.Waiting > 0 {
+			return false // the seats are the line's
+		}
 		available[k] = sh.Available
 	}
 	target, from := inventory.Gather(available, int64(r.Booking.Quantity))
@@ -303,9 +306,10 @@ func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, err
 	return parts, nil
 }
 
-// withShardCounters gives a booking-side event its shards' summed counters.
+// withShardCounters gives a booking-side event its shards' summed counters; waiting
+// stays the event item's count of the line.
 func withShardCounters(e *booking.Event, t shardTotals) {
-	e.Capacity, e.Available, e.Held, e.Sold, e.Offering, e.Waiting = t.Capacity, t.Available, t.Held, t.Sold, t.Offering, t.Waiting
+	e.Capacity, e.Available, e.Held, e.Sold, e.Offering = t.Capacity, t.Available, t.Held, t.Sold, t.Offering
 	for i, ty := range e.Types {
 		if c, ok := t.TT[ty.ID]; ok {
 			e.Types[i].Counters = c.counters()

@@ -475,11 +475,7 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
-	for _, p := range parts[1:] {
-		// The second shard of a spanning order gives its seats back on sale.
-		items = append(items, types.TransactWriteItem{Update: s.releaseUpdate(p.key, p.move, false)})
-	}
-	toWaitlist, err := s.transactRelease(ctx, items, 1, parts[0].key, parts[0].move, parts[0].types, "release", b.ID, string(to), itoa64(b.Version))
+	toWaitlist, err := s.transactRelease(ctx, items, 1, parts, "release", b.ID, string(to), itoa64(b.Version))
 	if reasons, cancelled := cancellation(err); cancelled {
 		if reasons.failed(0) {
 			return booking.Released{}, booking.ErrChanged

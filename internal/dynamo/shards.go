@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -165,7 +164,7 @@ func sumShards(shards []shardRecord) shardTotals {
 		t.Held += s.Held
 		t.Sold += s.Sold
 		t.Offering += s.Offering
-		t.Waiting = max(t.Waiting, s.Waiting) // every shard carries the line's guard
+		t.Waiting = max(t.Waiting, s.Waiting) // a flag: set on every shard while anyone waits
 		for id, c := range s.TT {
 			if t.TT == nil {
 				t.TT = map[string]typeCountsRecord{}
@@ -194,7 +193,8 @@ func (c *tableClient) withShardTotals(ctx context.Context, e catalog.Event, cons
 		return catalog.Event{}, err
 	}
 	t := sumShards(shards)
-	e.Capacity, e.Available, e.Held, e.Sold, e.Offering, e.Waiting = t.Capacity, t.Available, t.Held, t.Sold, t.Offering, t.Waiting
+	// waiting stays the event item's: the count of the line, where a shard has a flag.
+	e.Capacity, e.Available, e.Held, e.Sold, e.Offering = t.Capacity, t.Available, t.Held, t.Sold, t.Offering
 	for id, c := range t.TT {
 		e.TypeCounts[id] = c.counters()
 	}
@@ -206,12 +206,8 @@ func (c *tableClient) withShardTotals(ctx context.Context, e catalog.Event, cons
 	return e, nil
 }
 
-// shardIndex is the shard number of a shard item's pk.
-func shardIndex(pk string) (int, bool) {
-	i := strings.LastIndex(pk, shardInfix)
-	if i < 0 {
-		return 0, false
-	}
-	k, err := strconv.Atoi(pk[i+len(shardInfix):])
-	return k, err == nil
+// isShardKey reports whether k is a shard item's key.
+func isShardKey(k item) bool {
+	sk, ok := k["sk"].(*types.AttributeValueMemberS)
+	return ok && sk.Value == shardSK
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
+	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
 // shard is a shard item as a test reads it.
@@ -25,6 +27,7 @@ type shard struct {
 	Held      int64  `dynamodbav:"held"`
 	Sold      int64  `dynamodbav:"sold"`
 	Offering  int64  `dynamodbav:"offering"`
+	Waiting   int64  `dynamodbav:"waiting"`
 	Status    string `dynamodbav:"status"`
 	Price     int64  `dynamodbav:"price_amount"`
 	TT        map[string]struct {
@@ -504,4 +507,70 @@ func TestTypedOrderOnAShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	check()
+}
+
+// The waitlist of a sharded event: the first join flags every shard (no queue jumping on
+// any), seats freed on a shard go to that shard's offering, offers take from the shards'
+// offering, and once the line is empty the worker's settle gives what is left back on
+// sale and clears the flags.
+func TestWaitlistAcrossShards(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(12, 4, 4)
+	var holds []string
+	for i := range 12 {
+		holds = append(holds, s.hold(ev, fmt.Sprintf("holder-%02d", i), 1, s.now))
+	}
+	for i := range 5 {
+		user := fmt.Sprintf("waiter-%02d", i)
+		_, err := s.onsale.Reserve(s.ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
+		fe, ok := fault.As(err)
+		if !ok || fe.Code != fault.SoldOut || fe.Extra["waitlist"].(onsale.Place).Position != i+1 {
+			t.Fatalf("reserve %s: %v", user, err)
+		}
+	}
+	for k, sh := range readShards(t, s.db, s.table, ev, 4) {
+		if sh.Waiting != 1 {
+			t.Errorf("shard %d not flagged: %+v", k, sh)
+		}
+	}
+	for i, id := range holds[:6] {
+		if _, err := s.booking.Cancel(s.ctx, fmt.Sprintf("holder-%02d", i), id, s.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, st := s.shardInvariant(ev, 4, 12); st.Available != 0 || st.Offering != 6 || st.Held != 6 {
+		t.Fatalf("after cancellations: %+v", st)
+	}
+	_, err := s.onsale.Reserve(s.ctx, "late", ev, 1, "k-late", false, s.now)
+	wantCode(t, err, fault.SoldOut)
+
+	r, err := s.waiting.OfferSeats(s.ctx, ev, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Offers != 5 || r.Returned != 1 {
+		t.Fatalf("offers = %+v, want 5 and 1 seat back on sale", r)
+	}
+	for i := range 5 {
+		v := s.me(fmt.Sprintf("waiter-%02d", i), ev)
+		if v.Status != waitlist.Offered || v.Offer == nil {
+			t.Fatalf("waiter %d: %+v", i, v)
+		}
+		b, err := s.store.GetBooking(s.ctx, v.Offer.BookingID)
+		if err != nil || len(b.Shards) != 1 {
+			t.Fatalf("offer of waiter %d: %+v, %v", i, b, err)
+		}
+	}
+	ss, st := s.shardInvariant(ev, 4, 12)
+	if st.Available != 1 || st.Offering != 0 || st.Held != 11 {
+		t.Fatalf("after offers: %+v", st)
+	}
+	for k, sh := range ss {
+		if sh.Waiting != 0 {
+			t.Errorf("shard %d still flagged: %+v", k, sh)
+		}
+	}
+	// The line is empty: the seat left is on sale again.
+	s.hold(ev, "late", 1, s.now)
+	s.shardInvariant(ev, 4, 12)
 }

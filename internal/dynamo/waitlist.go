@@ -53,7 +53,10 @@ func (w *Waitlist) countWaiting(eventID string, seq, delta int64) types.Transact
 
 // Waitlist is the waitlist store (waitlist.Store) on the booking store's table and
 // transaction retries.
-type Waitlist struct{ b *Bookings }
+type Waitlist struct {
+	b      *Bookings
+	shards shardCounts
+}
 
 // NewWaitlist returns the waitlist store sharing b's client.
 func NewWaitlist(b *Bookings) *Waitlist { return &Waitlist{b: b} }
@@ -113,7 +116,19 @@ func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, e
 	if it == nil {
 		return nil, fault.New(fault.NotFound, "Event not found")
 	}
-	return fromEventForBooking(it)
+	ev, err := fromEventForBooking(it)
+	if err != nil {
+		return nil, err
+	}
+	w.shards.put(eventID, ev.Shards)
+	if ev.Shards > 1 {
+		shards, err := w.b.readShards(ctx, eventID, ev.Shards, true)
+		if err != nil {
+			return nil, err
+		}
+		withShardCounters(ev, sumShards(shards))
+	}
+	return ev, nil
 }
 
 // Latest follows the user's pointer to their latest entry.
@@ -151,6 +166,11 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 	if prev != nil {
 		ptr.ConditionExpression = aws.String("entry_id = :prev")
 		ptr.ExpressionAttributeValues = item{":prev": str(prev.ID)}
+	}
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		return w.joinSharded(ctx, e, n, available, ptr, rec, now)
 	}
 	set := "SET waiting = if_not_exists(waiting, :zero) + :one, version = version + :one"
 	vals := item{":published": str(booking.Published), ":now": str(formatTime(now)), ":q": num(int64(e.Quantity)),
@@ -345,6 +365,11 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	items[offerUserSeats].Update.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD tickets :delta, version :one")
 	items[offerUserSeats].Update.ExpressionAttributeValues[":event"] = str(e.EventID)
 	items[offerUserSeats].Update.ExpressionAttributeValues[":user"] = str(e.UserID)
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		return w.offerSharded(ctx, e, hold, n, items)
+	}
 	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -360,6 +385,11 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 
 // Claim moves available seats to offering while someone waits.
 func (w *Waitlist) Claim(ctx context.Context, eventID string, available int64) error {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return err
+	} else if n > 1 {
+		return w.claimSharded(ctx, eventID, n, available)
+	}
 	_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("waiting > :zero AND available = :available"),
 		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
@@ -386,6 +416,11 @@ func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats
 // Settle returns offering seats to available when nobody waits, and takes an event with
 // nothing offering out of the stranded-offering index.
 func (w *Waitlist) Settle(ctx context.Context, eventID string, now time.Time) (int64, error) {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return 0, err
+	} else if n > 1 {
+		return w.settleSharded(ctx, eventID, n)
+	}
 	out, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("(attribute_not_exists(waiting) OR waiting = :zero) AND offering > :zero"),
 		UpdateExpression:          aws.String("SET available = available + offering, offering = :zero, version = version + :one REMOVE gsi3pk, gsi3sk"),

@@ -26,10 +26,14 @@ func (s *Bookings) releaseUpdate(inv item, m booking.Move, toWaitlist bool) *typ
 	cond := "(attribute_not_exists(waiting) OR waiting = :zero)"
 	if toWaitlist {
 		cond = "waiting > :zero"
-		*u.UpdateExpression += ", offering = if_not_exists(offering, :zero) + :freed, gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+		*u.UpdateExpression += ", offering = if_not_exists(offering, :zero) + :freed"
 		u.ExpressionAttributeValues[":freed"] = num(freed)
-		u.ExpressionAttributeValues[":offeringpk"] = str(offeringGSI3PK)
-		u.ExpressionAttributeValues[":since"] = str(fmtBookingTime(time.Now()))
+		if !isShardKey(inv) {
+			// A sharded event is listed under OFFERING on its event item, by the join.
+			*u.UpdateExpression += ", gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+			u.ExpressionAttributeValues[":offeringpk"] = str(offeringGSI3PK)
+			u.ExpressionAttributeValues[":since"] = str(fmtBookingTime(time.Now()))
+		}
 	}
 	if u.ConditionExpression != nil {
 		cond = *u.ConditionExpression + " AND " + cond
@@ -38,29 +42,50 @@ func (s *Bookings) releaseUpdate(inv item, m booking.Move, toWaitlist bool) *typ
 	return u
 }
 
-// transactRelease runs a release transaction whose event update is items[at]. Most
-// releases find nobody waiting, so that branch is tried first; a failed event condition
-// tries the other branch (bounded: waiting may change between tries). toWaitlist says
-// the committed release gave the seats to the waitlist, whose worker the caller wakes.
-func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, inv item, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
+// transactRelease runs a release transaction whose inventory update is items[at], for
+// parts[0]; the other parts (the second shard of a spanning order) are appended and
+// follow the same branch. Most releases find nobody waiting, so that branch is tried
+// first; a failed inventory condition tries the other branch (bounded: waiting may
+// change between tries). toWaitlist says the committed release gave the seats to the
+// waitlist, whose worker the caller wakes.
+func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, parts []inventoryPart, token ...string) (toWaitlist bool, err error) {
+	m, tm := parts[0].move, parts[0].types
 	if m.Available <= 0 {
-		u := s.seatUpdate(inv, m)
+		u := s.seatUpdate(parts[0].key, m)
 		addTypeMoves(u, tm, false)
 		items[at] = types.TransactWriteItem{Update: u}
+		for _, p := range parts[1:] {
+			items = append(items, types.TransactWriteItem{Update: s.seatUpdate(p.key, p.move)})
+		}
 		return false, s.transact(ctx, items, requestToken(token...))
 	}
+	base := len(items)
 	for range 3 {
-		u := s.releaseUpdate(inv, m, toWaitlist)
+		u := s.releaseUpdate(parts[0].key, m, toWaitlist)
 		addTypeMoves(u, tm, toWaitlist)
 		items[at] = types.TransactWriteItem{Update: u}
+		items = items[:base]
+		for _, p := range parts[1:] {
+			items = append(items, types.TransactWriteItem{Update: s.releaseUpdate(p.key, p.move, toWaitlist)})
+		}
 		err = s.transact(ctx, items, requestToken(append(token, strconv.FormatBool(toWaitlist))...))
-		if reasons, cancelled := cancellation(err); cancelled && reasons.failed(at) && !reasons.failed(0) {
+		if reasons, cancelled := cancellation(err); cancelled && !reasons.failed(0) && (reasons.failed(at) || failedFrom(reasons, base, len(items))) {
 			toWaitlist = !toWaitlist
 			continue
 		}
 		return toWaitlist && err == nil, err
 	}
 	return false, err
+}
+
+// failedFrom reports whether any of items from..to-1 failed its condition.
+func failedFrom(r reasons, from, to int) bool {
+	for i := from; i < to; i++ {
+		if r.failed(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // offerSettled are the extra writes when an offer (a hold made for a waitlist entry)
