@@ -15,8 +15,12 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -573,4 +577,38 @@ func TestWaitlistAcrossShards(t *testing.T) {
 	// The line is empty: the seat left is on sale again.
 	s.hold(ev, "late", 1, s.now)
 	s.shardInvariant(ev, 4, 12)
+}
+
+// What a reservation costs on a sharded event against the same event unsharded, metered
+// on the store's client (warm event cache): the transaction is the same six items; the
+// shards' view adds one BatchGetItem of N keys when it is older than a second.
+func TestShardedReservationCost(t *testing.T) {
+	s := newSeats(t)
+	meter := &dynamotest.Meter{}
+	store := dynamo.NewBookings(dynamodb.New(s.db.Options(), dynamotest.WithMeter(meter)), s.table)
+	signer, err := tickets.NewSigner("test-signing-key-0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(s.db, s.table)),
+		Signer: signer, Events: booking.NewEventCache(store, time.Minute)}, booking.Config{})
+	for _, shards := range []int{1, 8} {
+		ev := s.onSaleSharded(100, shards, 4)
+		if _, err := svc.Reserve(s.ctx, "warm", ev, 1, fmt.Sprintf("warm-%d", shards), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		meter.Reset()
+		const n = 10
+		for i := range n {
+			if _, err := svc.Reserve(s.ctx, fmt.Sprintf("u-%d", i), ev, 1, fmt.Sprintf("k-%d-%d", shards, i), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := meter.Read()
+		if r.ByOp["TransactWriteItems"] != n {
+			t.Fatalf("%d shards: %d transactions for %d reservations (%v)", shards, r.ByOp["TransactWriteItems"], n, r.ByOp)
+		}
+		t.Logf("%d shard(s): %d reservations, %.1f capacity units estimated (%.1f per reservation), calls %v",
+			shards, n, r.Estimated, r.Estimated/n, r.ByOp)
+	}
 }
