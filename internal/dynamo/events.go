@@ -269,7 +269,18 @@ func (s *Catalog) ListPublished(ctx context.Context, f catalog.PublicFilter) (ca
 }
 
 func (s *Catalog) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
-	return queryPage(ctx, &s.tableClient, in, limit, cursor, names, valid, fromEventItem)
+	page, err := queryPage(ctx, &s.tableClient, in, limit, cursor, names, valid, fromEventItem)
+	if err != nil {
+		return page, err
+	}
+	// A sharded event's own counters are frozen at publication: its seats are its shards'
+	// (one BatchGetItem each, only for the sharded events of the page).
+	for i, e := range page.Items {
+		if page.Items[i], err = s.withShardTotals(ctx, e, false); err != nil {
+			return catalog.Page[catalog.Event]{}, err
+		}
+	}
+	return page, nil
 }
 
 // UpdateEvent writes after's catalogue fields if the event is still at before's version.

@@ -146,6 +146,12 @@ func TestShardsAreMadeAtPublication(t *testing.T) {
 	if err != nil || av.Available != 310 {
 		t.Fatalf("availability: %+v, %v", av, err)
 	}
+	// Lists show the shards' sums too, not the event item's counters.
+	f.takeShardSeats(e.ID, 2, 5)
+	page, err := f.svc.ListEvents(f.ctx, catalog.EventFilter{Limit: 10})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Available != 305 || page.Items[0].Held != 5 {
+		t.Fatalf("admin list: %+v, %v", page.Items, err)
+	}
 
 	e, err = f.svc.Cancel(f.ctx, e.ID, e.Version)
 	if err != nil {
@@ -610,5 +616,19 @@ func TestShardedReservationCost(t *testing.T) {
 		}
 		t.Logf("%d shard(s): %d reservations, %.1f capacity units estimated (%.1f per reservation), calls %v",
 			shards, n, r.Estimated, r.Estimated/n, r.ByOp)
+	}
+}
+
+// takeShardSeats holds n seats of shard k directly, as a reservation would.
+func (f *fixture) takeShardSeats(eventID string, k int, n int64) {
+	f.t.Helper()
+	v := &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+	_, err := f.db.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{TableName: &f.table,
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#" + eventID + "#INV#" + strconv.Itoa(k)},
+			"sk": &types.AttributeValueMemberS{Value: "INV"}},
+		UpdateExpression: aws.String("SET available = available - :n, held = held + :n"), ConditionExpression: aws.String("available >= :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": v}})
+	if err != nil {
+		f.t.Fatal(err)
 	}
 }
