@@ -51,12 +51,14 @@ type Payment struct {
 
 // Refund records money given back when a booking is cancelled or a late confirm fails.
 type Refund struct {
-	Amount   Money     `json:"amount"`
-	Percent  int       `json:"percent"`
-	RefundID string    `json:"refund_id,omitempty"`
-	Status   string    `json:"status"` // pending until the provider answers, then succeeded
-	Reason   string    `json:"reason"`
-	At       time.Time `json:"at"`
+	Amount   Money  `json:"amount"`
+	Percent  int    `json:"percent"`
+	RefundID string `json:"refund_id,omitempty"`
+	// Lines is the refund per line (booking.LineRefunds): Amount is their sum.
+	Lines  []LineRefund `json:"lines,omitempty"`
+	Status string       `json:"status"` // pending until the provider answers, then succeeded
+	Reason string       `json:"reason"`
+	At     time.Time    `json:"at"`
 }
 
 // Booking is one buyer's seats for one event.

@@ -124,7 +124,7 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 			order = &o
 			b = newOrderHold(userID, ev, o, now, s.cfg.HoldFor)
 		}
-		b.Email = buyerEmail(ctx)
+		b.Email = BuyerEmail(ctx)
 		body, err := json.Marshal(b.View())
 		if err != nil {
 			return Result{}, err

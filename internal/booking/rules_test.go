@@ -1,10 +1,12 @@
 package booking
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
 
@@ -161,5 +163,25 @@ func TestCheckQuantity(t *testing.T) {
 		if err := CheckQuantity(q, 4); (err == nil) != ok || (err != nil && !fault.Is(err, fault.Validation)) {
 			t.Errorf("CheckQuantity(%d, 4) = %v", q, err)
 		}
+	}
+}
+
+// A refund follows the policy per line, each line rounded up for the buyer, and records
+// every line's amount; a booking without lines refunds as its one default line.
+func TestNewRefundPerLine(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	usd := func(n int64) Money { return Money{Amount: n, Currency: "USD"} }
+	b := &Booking{EventID: "e", Total: usd(4334), Lines: []Line{
+		{TicketTypeID: "vip", Quantity: 1, UnitPrice: usd(3333), Total: usd(3333)},
+		{TicketTypeID: "ga", Quantity: 1, UnitPrice: usd(1001), Total: usd(1001)}}}
+	r := NewRefund(b, 50, "cancelled_by_buyer", now)
+	want := []LineRefund{{TicketTypeID: "vip", Amount: usd(1667)}, {TicketTypeID: "ga", Amount: usd(501)}}
+	if r.Amount != usd(2168) || r.Percent != 50 || r.Status != "pending" || !reflect.DeepEqual(r.Lines, want) {
+		t.Errorf("refund = %+v", r)
+	}
+	plain := &Booking{EventID: "e", Quantity: 3, UnitPrice: usd(999), Total: usd(2997)}
+	r = NewRefund(plain, 100, "confirm_failed", now)
+	if r.Amount != usd(2997) || len(r.Lines) != 1 || r.Lines[0].TicketTypeID != catalog.DefaultTypeID("e") {
+		t.Errorf("refund of a booking without lines = %+v", r)
 	}
 }

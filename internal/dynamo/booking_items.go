@@ -70,6 +70,13 @@ type refundRecord struct {
 	Status   string      `dynamodbav:"status"`
 	Reason   string      `dynamodbav:"reason"`
 	At       string      `dynamodbav:"at"`
+	// Lines is the refund per line (a booking of a typed event; also its default type's).
+	Lines []lineRefundRecord `dynamodbav:"lines,omitempty"`
+}
+
+type lineRefundRecord struct {
+	TicketTypeID string      `dynamodbav:"ticket_type_id"`
+	Amount       moneyRecord `dynamodbav:"amount"`
 }
 
 type answerRecord struct {
@@ -170,8 +177,12 @@ func toRefundRecord(r *booking.Refund) *refundRecord {
 	if r == nil {
 		return nil
 	}
-	return &refundRecord{Amount: money(r.Amount), Percent: r.Percent, RefundID: r.RefundID, Status: r.Status,
+	out := &refundRecord{Amount: money(r.Amount), Percent: r.Percent, RefundID: r.RefundID, Status: r.Status,
 		Reason: r.Reason, At: fmtBookingTime(r.At)}
+	for _, l := range r.Lines {
+		out.Lines = append(out.Lines, lineRefundRecord{TicketTypeID: l.TicketTypeID, Amount: money(l.Amount)})
+	}
+	return out
 }
 
 func toBookingRecord(b *booking.Booking) bookingRecord {
@@ -240,6 +251,9 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 	if f := r.Refund; f != nil {
 		b.Refund = &booking.Refund{Amount: f.Amount.domain(), Percent: f.Percent, RefundID: f.RefundID, Status: f.Status,
 			Reason: f.Reason, At: parseBookingTime(f.At)}
+		for _, l := range f.Lines {
+			b.Refund.Lines = append(b.Refund.Lines, booking.LineRefund{TicketTypeID: l.TicketTypeID, Amount: l.Amount.domain()})
+		}
 	}
 	if len(r.ConfirmAnswers) > 0 {
 		b.ConfirmAnswers = map[string]booking.StoredAnswer{}

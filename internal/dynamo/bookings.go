@@ -472,7 +472,8 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, -1, now)})
 	}
 	if refund != nil && refund.Amount.Amount > 0 {
-		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
+		rev := s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})
+		items = append(items, types.TransactWriteItem{Update: refundedRevenue(rev, refund.Lines)})
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
 	toWaitlist, err := s.transactRelease(ctx, items, 1, parts, "release", b.ID, string(to), itoa64(b.Version))

@@ -20,6 +20,12 @@ import (
 // the shard's free seats moved to its offering) and cleared by the worker's settle once
 // the line is empty, and the offering seats: freed on a shard, offered from it.
 
+// typedShardsWaitlist refuses a per-type waitlist on a sharded event: its shards carry
+// one flag and one offering, not each type's.
+func typedShardsWaitlist() error {
+	return fault.New(fault.Conflict, "The waitlist of an event with inventory_shards > 1 is not per ticket type yet")
+}
+
 // shardCounts remembers each event's inventory_shards: fixed from publication on, so
 // once seen it is good for the life of the instance.
 type shardCounts struct {
