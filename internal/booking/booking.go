@@ -89,6 +89,9 @@ type Booking struct {
 	// an event sold as its one default type (OrderLines reads it as one line).
 	Lines     []Line
 	PromoCode string
+	// Shards are the inventory shards the seats were taken from, with how many from
+	// each (a spanning order has two); nil when the event item is the inventory.
+	Shards map[int]int
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and
@@ -201,6 +204,9 @@ type Event struct {
 	// waiting entries for any type.
 	Types      []catalog.TicketType
 	WaitingAny int64
+	// Shards is the number of inventory shard items the seats are in (docs/waiting-room.md
+	// §5); 0 or 1: the event item is the inventory.
+	Shards int
 }
 
 // Typed reports whether the event stores ticket types (has the tt map).

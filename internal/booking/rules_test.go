@@ -111,6 +111,31 @@ func TestCheckInvariant(t *testing.T) {
 	}
 }
 
+func TestCheckInvariantPerShard(t *testing.T) {
+	books := []Booking{
+		{Status: Held, Quantity: 3, Shards: map[int]int{0: 2, 1: 1}}, // a spanning order
+		{Status: Confirmed, Quantity: 2, Shards: map[int]int{1: 2}},
+		{Status: Held, Quantity: 1}, // on the event item: no shard's
+	}
+	for _, c := range []struct {
+		shard int
+		c     Counters
+		bad   int
+	}{
+		{0, Counters{Capacity: 5, Available: 3, Held: 2}, 0},
+		{1, Counters{Capacity: 5, Available: 2, Held: 1, Sold: 2}, 0},
+		{1, Counters{Capacity: 5, Available: 1, Held: 2, Sold: 2}, 1},
+		{2, Counters{Capacity: 5, Available: 5}, 0},
+	} {
+		if got := CheckInvariant(c.c, OnShard(books, c.shard)); len(got) != c.bad {
+			t.Errorf("shard %d %+v: violations = %q, want %d", c.shard, c.c, got, c.bad)
+		}
+	}
+	if books[0].Quantity != 3 {
+		t.Fatal("OnShard changed the caller's booking")
+	}
+}
+
 func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {

@@ -123,6 +123,7 @@ type bookingRecord struct {
 	ConfirmClaimHash  string                  `dynamodbav:"confirm_claim_hash,omitempty"`
 	ConfirmClaimUntil string                  `dynamodbav:"confirm_claim_until,omitempty"`
 	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
+	Shards            map[string]int          `dynamodbav:"shards,omitempty"` // shard number -> seats taken there
 }
 
 // lineRecord is one line of a booking; the currency is the booking total's.
@@ -201,6 +202,12 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 		u := money(b.UnitPrice)
 		r.UnitPrice = &u
 	}
+	if len(b.Shards) > 0 {
+		r.Shards = make(map[string]int, len(b.Shards))
+		for k, n := range b.Shards {
+			r.Shards[strconv.Itoa(k)] = n
+		}
+	}
 	if b.Status == booking.Held {
 		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
 	}
@@ -226,6 +233,16 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 	}
 	if r.UnitPrice != nil {
 		b.UnitPrice = r.UnitPrice.domain()
+	}
+	for k, n := range r.Shards {
+		i, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("booking item: shard %q", k)
+		}
+		if b.Shards == nil {
+			b.Shards = map[int]int{}
+		}
+		b.Shards[i] = n
 	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
@@ -266,6 +283,7 @@ type bookingEventRecord struct {
 	OfferMinutes  int64                       `dynamodbav:"offer_minutes"`
 	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
 	WaitingAny    int64                       `dynamodbav:"waiting_any"`
+	Shards        int                         `dynamodbav:"inventory_shards"`
 }
 
 type refundTierRecord struct {
@@ -294,6 +312,9 @@ func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, e
 		RefundPolicy: booking.DefaultRefundPolicy,
 		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
 		WaitingAny: r.WaitingAny,
+	}
+	if sharded(r.Status, r.Shards) {
+		ev.Shards = r.Shards
 	}
 	if len(r.RefundPolicy) > 0 {
 		p := booking.RefundPolicy{}
@@ -337,3 +358,7 @@ func numAttr(it item, name string) int64 {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func marshalBooking(b *booking.Booking) (item, error) {
+	return attributevalue.MarshalMap(toBookingRecord(b))
+}

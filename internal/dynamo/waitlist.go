@@ -55,7 +55,10 @@ func (w *Waitlist) countWaiting(eventID string, seq, delta int64) types.Transact
 
 // Waitlist is the waitlist store (waitlist.Store) on the booking store's table and
 // transaction retries.
-type Waitlist struct{ b *Bookings }
+type Waitlist struct {
+	b      *Bookings
+	shards shardCounts
+}
 
 // NewWaitlist returns the waitlist store sharing b's client.
 func NewWaitlist(b *Bookings) *Waitlist { return &Waitlist{b: b} }
@@ -119,7 +122,19 @@ func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, e
 	if it == nil {
 		return nil, fault.New(fault.NotFound, "Event not found")
 	}
-	return w.b.eventWithTypes(ctx, it)
+	ev, err := w.b.eventWithTypes(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	w.shards.put(eventID, ev.Shards)
+	if ev.Shards > 1 {
+		shards, err := w.b.readShards(ctx, eventID, ev.Shards, true)
+		if err != nil {
+			return nil, err
+		}
+		withShardCounters(ev, sumShards(shards))
+	}
+	return ev, nil
 }
 
 // Latest follows the user's pointer to their latest entry.
@@ -158,6 +173,14 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 	if prev != nil {
 		ptr.ConditionExpression = aws.String("entry_id = :prev")
 		ptr.ExpressionAttributeValues = item{":prev": str(prev.ID)}
+	}
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		if e.Typed {
+			return typedShardsWaitlist()
+		}
+		return w.joinSharded(ctx, e, n, c.Available, ptr, rec, now)
 	}
 	if e.Typed {
 		return w.joinTyped(ctx, e, ptr, rec, c, now)
@@ -366,6 +389,14 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	items[offerUserSeats].Update.ExpressionAttributeValues[":event"] = str(e.EventID)
 	items[offerUserSeats].Update.ExpressionAttributeValues[":user"] = str(e.UserID)
 	userTypeSeats(items[offerUserSeats].Update, hold.Lines, 1)
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		if e.Typed {
+			return typedShardsWaitlist()
+		}
+		return w.offerSharded(ctx, e, hold, n, items)
+	}
 	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -382,6 +413,14 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 // Claim moves available seats to offering while someone waits: all of them on an event
 // without types, c's part of each type on a typed one.
 func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) error {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return err
+	} else if n > 1 {
+		if len(c.Types) > 0 {
+			return typedShardsWaitlist()
+		}
+		return w.claimSharded(ctx, eventID, n, c.Available)
+	}
 	in := &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("waiting > :zero AND available = :available"),
 		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
@@ -517,6 +556,11 @@ func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats
 // nothing offering out of the stranded-offering index. On a typed event back says which
 // types' seats go back.
 func (w *Waitlist) Settle(ctx context.Context, eventID string, back *waitlist.Returnable, now time.Time) (int64, error) {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return 0, err
+	} else if n > 1 && back == nil {
+		return w.settleSharded(ctx, eventID, n)
+	}
 	if back != nil {
 		return w.settleTyped(ctx, eventID, *back)
 	}
