@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
@@ -152,16 +153,48 @@ func CancelBooking(svc *booking.Service) Handler {
 			return Response{}, err
 		}
 		r.Annotate("event_id", b.EventID)
-		// A sold booking's cancellation records a refund (possibly of nothing, by the
-		// policy). A repeated cancel answers the booking as it is: only a refund this
-		// request made (at or after its start, at the store's millisecond precision) counts.
-		if b.Refund != nil && !b.Refund.At.Before(r.Now.Truncate(time.Millisecond)) {
-			if b.Refund.Status != "none" {
-				recorder.Count("Refunds", 1)
-			}
-			recorder.Count("SeatsReleased", float64(b.Quantity))
-		}
+		countRelease(b, r.Now)
 		return withVersion(b.View(), b.Version)
+	}
+}
+
+// countRelease counts a sold booking's cancellation, which records a refund (possibly of
+// nothing, by the policy). A repeated cancel answers the booking as it is: only a refund
+// this request made (at or after its start, at the store's millisecond precision) counts.
+func countRelease(b *booking.Booking, start time.Time) {
+	if b.Refund != nil && !b.Refund.At.Before(start.Truncate(time.Millisecond)) {
+		if b.Refund.Status != "none" {
+			recorder.Count("Refunds", 1)
+		}
+		recorder.Count("SeatsReleased", float64(b.Quantity))
+	}
+}
+
+// AdminCancelBooking serves POST /admin/bookings/{bookingId}/cancel with an optional body
+// {"refund": "full" | "policy"} (full when absent). No Idempotency-Key: the booking's state
+// makes a repeat answer the first cancellation, refund included.
+func AdminCancelBooking(svc *booking.Service) Handler {
+	return func(ctx context.Context, r *Request) (Response, error) {
+		var in struct {
+			Refund string `json:"refund"`
+		}
+		r.Annotate("booking_id", r.Path("bookingId"))
+		if strings.TrimSpace(r.Event.Body) != "" {
+			if err := Decode(r, &in); err != nil {
+				return Response{}, err
+			}
+		}
+		choice, err := booking.ParseRefundChoice(in.Refund)
+		if err != nil {
+			return Response{}, err
+		}
+		b, err := svc.CancelByOrganiser(ctx, r.Path("bookingId"), choice, r.Now)
+		if err != nil {
+			return Response{}, err
+		}
+		r.Annotate("event_id", b.EventID)
+		countRelease(b, r.Now)
+		return withVersion(adminBooking{View: b.View(), UserID: b.UserID}, b.Version)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 type bookingRoutes struct {
 	createVenue, createEvent, publish                                           api.LambdaHandler
 	reserve, confirm, get, mine, cancel, tickets, checkIn, adminBookings, stats api.LambdaHandler
+	adminCancel                                                                 api.LambdaHandler
 }
 
 func newBookingRoutes(t *testing.T) bookingRoutes {
@@ -50,6 +51,7 @@ func newBookingRoutes(t *testing.T) bookingRoutes {
 		checkIn:       api.Wrap(api.Admin, api.CheckIn(svc)),
 		adminBookings: api.Wrap(api.Admin, api.AdminListBookings(svc)),
 		stats:         api.Wrap(api.Admin, api.EventStats(svc)),
+		adminCancel:   api.Wrap(api.Admin, api.AdminCancelBooking(svc)),
 	}
 }
 
@@ -174,6 +176,51 @@ func TestBookingRoutes(t *testing.T) {
 	}
 }
 
+// An organiser cancels any buyer's booking: a hold is released with no money moved, a
+// confirmed booking refunded in full by default, and a repeat answers the same refund.
+func TestAdminCancelBooking(t *testing.T) {
+	r := newBookingRoutes(t)
+	venue := call(t, r.createVenue, req{who: "admin", body: venueBody})
+	eventID := call(t, r.createEvent, req{who: "admin", body: eventBody(venue.str("venue_id"))}).str("event_id")
+	evPath := map[string]string{"eventId": eventID}
+	key := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
+	expect(t, call(t, r.publish, req{who: "admin", path: evPath, headers: map[string]string{"If-Match": `"1"`}}), 200, "")
+
+	held := call(t, r.reserve, req{who: "user", path: evPath, body: `{"quantity":1}`, headers: key("h1")}).str("booking_id")
+	sold := call(t, r.reserve, req{who: "user", path: evPath, body: `{"quantity":2}`, headers: key("h2")}).str("booking_id")
+	expect(t, call(t, r.confirm, req{who: "user", path: map[string]string{"bookingId": sold}, body: `{"payment_method":"pm_card_visa"}`, headers: key("c2")}), 200, "")
+	soldPath := map[string]string{"bookingId": sold}
+
+	expect(t, call(t, r.adminCancel, req{who: "user", path: soldPath}), 403, "forbidden")
+	expect(t, call(t, r.adminCancel, req{who: "admin", path: soldPath, body: `{"refund":"half"}`}), 400, "validation_failed")
+	expect(t, call(t, r.adminCancel, req{who: "admin", path: map[string]string{"bookingId": "nope"}}), 404, "not_found")
+
+	released := call(t, r.adminCancel, req{who: "admin", path: map[string]string{"bookingId": held}})
+	if released.status != 200 || released.str("status") != "cancelled" || released.body["refund"] != nil || released.str("user_id") != "user-sub" {
+		t.Fatalf("released hold = %d %s", released.status, released.raw)
+	}
+
+	first := call(t, r.adminCancel, req{who: "admin", path: soldPath})
+	refund, _ := first.body["refund"].(map[string]any)
+	amount, _ := refund["amount"].(map[string]any)
+	if first.status != 200 || first.str("status") != "cancelled" || refund["percent"] != float64(100) ||
+		amount["amount"] != float64(5000) || refund["status"] != "succeeded" || refund["reason"] != "cancelled_by_organiser" {
+		t.Fatalf("cancelled = %d %s", first.status, first.raw)
+	}
+	again := call(t, r.adminCancel, req{who: "admin", path: soldPath, body: `{"refund":"policy"}`})
+	if again.status != 200 || again.raw != first.raw {
+		t.Fatalf("repeat = %d %s, want the first answer %s", again.status, again.raw, first.raw)
+	}
+	// The buyer's own cancel after the organiser's answers the same refund too.
+	if mine := call(t, r.cancel, req{who: "user", path: soldPath}); mine.status != 200 || mine.str("status") != "cancelled" {
+		t.Fatalf("buyer's cancel after = %d %s", mine.status, mine.raw)
+	}
+	stats := call(t, r.stats, req{who: "admin", path: evPath})
+	if stats.body["available"] != float64(100) || stats.body["sold"] != float64(0) || stats.body["held"] != float64(0) {
+		t.Fatalf("stats after = %s", stats.raw)
+	}
+}
+
 // TestBookingSampleEvents invokes every booking function's events/<name>.json on an
 // empty table: each must answer without a 5xx.
 func TestBookingSampleEvents(t *testing.T) {
@@ -181,7 +228,7 @@ func TestBookingSampleEvents(t *testing.T) {
 	samples := map[string]api.LambdaHandler{
 		"create-booking": r.reserve, "confirm-booking": r.confirm, "get-booking": r.get, "list-my-bookings": r.mine,
 		"cancel-booking": r.cancel, "get-tickets": r.tickets, "check-in": r.checkIn,
-		"admin-list-bookings": r.adminBookings, "event-stats": r.stats,
+		"admin-list-bookings": r.adminBookings, "event-stats": r.stats, "admin-cancel-booking": r.adminCancel,
 	}
 	for name, h := range samples {
 		t.Run(name, func(t *testing.T) {

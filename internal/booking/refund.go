@@ -3,6 +3,8 @@ package booking
 import (
 	"sort"
 	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
 
 // RefundTier gives Percent back when a booking is cancelled at least HoursBefore hours
@@ -81,4 +83,36 @@ func NewRefund(b *Booking, percent int, reason string, now time.Time) *Refund {
 		r.Lines = append(r.Lines, LineRefund{TicketTypeID: lines[i].TicketTypeID, Amount: m})
 	}
 	return r
+}
+
+// RefundChoice is what an organiser's cancellation gives back.
+type RefundChoice string
+
+const (
+	// RefundFull gives everything back: an organiser cancelling is usually the organiser's
+	// doing, not the buyer's, so the default.
+	RefundFull RefundChoice = "full"
+	// RefundByPolicy gives what the event's policy would give the buyer cancelling now.
+	RefundByPolicy RefundChoice = "policy"
+)
+
+// ParseRefundChoice reads an organiser's refund choice; empty is RefundFull.
+func ParseRefundChoice(s string) (RefundChoice, error) {
+	switch c := RefundChoice(s); c {
+	case "":
+		return RefundFull, nil
+	case RefundFull, RefundByPolicy:
+		return c, nil
+	}
+	return "", &fault.Error{Code: fault.Validation, Message: "Unknown refund choice",
+		Fields: map[string]string{"refund": "must be full or policy"}}
+}
+
+// OrganiserPercent is the share an organiser's cancellation at now refunds of a booking
+// for an event starting at startsAt with policy p.
+func OrganiserPercent(c RefundChoice, p RefundPolicy, startsAt, now time.Time) int {
+	if c == RefundByPolicy {
+		return p.Percent(startsAt, now)
+	}
+	return 100
 }

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -183,5 +184,36 @@ func TestNewRefundPerLine(t *testing.T) {
 	r = NewRefund(plain, 100, "confirm_failed", now)
 	if r.Amount != usd(2997) || len(r.Lines) != 1 || r.Lines[0].TicketTypeID != catalog.DefaultTypeID("e") {
 		t.Errorf("refund of a booking without lines = %+v", r)
+	}
+}
+
+func TestOrganiserPercent(t *testing.T) {
+	start := time.Date(2027, 6, 1, 20, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		choice string
+		left   time.Duration
+		want   int
+	}{
+		{"no choice is full, even after the start", "", -time.Hour, 100},
+		{"full, late", "full", time.Hour, 100},
+		{"policy, a week before", "policy", 7 * 24 * time.Hour, 100},
+		{"policy, under 24h", "policy", 5 * time.Hour, 50},
+		{"policy, after the start", "policy", -time.Hour, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			choice, err := ParseRefundChoice(c.choice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := OrganiserPercent(choice, DefaultRefundPolicy, start, start.Add(-c.left)); got != c.want {
+				t.Fatalf("OrganiserPercent = %d, want %d", got, c.want)
+			}
+		})
+	}
+	var fe *fault.Error
+	if _, err := ParseRefundChoice("half"); !errors.As(err, &fe) || fe.Code != fault.Validation || fe.Fields["refund"] == "" {
+		t.Fatalf("ParseRefundChoice(half) = %v, want validation_failed naming refund", err)
 	}
 }

@@ -288,8 +288,32 @@ func chargeOf(b *Booking) string {
 // Cancel gives a booking back: a hold is released at once; a confirmed booking returns its
 // seats and is refunded by the event's policy. Cancelling twice is harmless.
 func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) (*Booking, error) {
+	percent := func(ev *Event) int { return ev.RefundPolicy.Percent(ev.StartsAt, now) }
+	return s.cancel(ctx, func() (*Booking, error) { return s.Get(ctx, userID, id) }, percent, "cancelled_by_buyer", now)
+}
+
+// CancelByOrganiser gives any buyer's booking back (admin): a hold is released, a
+// confirmed booking returns its seats and is refunded by choice (OrganiserPercent). A
+// booking already cancelled, by anyone, answers as it is: its refund is never made twice
+// and never changed by a later choice.
+func (s *Service) CancelByOrganiser(ctx context.Context, id string, choice RefundChoice, now time.Time) (*Booking, error) {
+	get := func() (*Booking, error) {
+		if !ValidID(id) {
+			return nil, notFound()
+		}
+		return s.store.GetBooking(ctx, id)
+	}
+	percent := func(ev *Event) int { return OrganiserPercent(choice, ev.RefundPolicy, ev.StartsAt, now) }
+	return s.cancel(ctx, get, percent, "cancelled_by_organiser", now)
+}
+
+// cancel releases the booking get reads, refunding a confirmed one percent(event) for
+// reason. The reason keys the provider's refund, so a retry of either cancel refunds once.
+func (s *Service) cancel(ctx context.Context, get func() (*Booking, error), percent func(*Event) int, reason string, now time.Time) (*Booking, error) {
+	// The store keeps milliseconds; a repeat's answer, read back, must match this one's.
+	now = now.Truncate(time.Millisecond)
 	for range maxReserveRounds {
-		b, err := s.Get(ctx, userID, id)
+		b, err := get()
 		if err != nil {
 			return nil, err
 		}
@@ -305,8 +329,7 @@ func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) 
 			if err != nil {
 				return nil, err
 			}
-			pct := ev.RefundPolicy.Percent(ev.StartsAt, now)
-			refund = NewRefund(b, pct, "cancelled_by_buyer", now)
+			refund = NewRefund(b, percent(ev), reason, now)
 			if refund.Amount.Amount == 0 {
 				refund.Status = "none"
 			}

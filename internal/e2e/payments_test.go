@@ -135,6 +135,32 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 			t.Fatalf("%d Stripe refunds, want 1", d)
 		}
 	})
+
+	t.Run("an organiser's cancel refunds in full through Stripe, once", func(t *testing.T) {
+		id := hold(t, buyer, ev, fmt.Sprintf("h5-%d", run), 2)
+		before := counts(t, url)
+		buyer.must(200, "POST", "/bookings/"+id+"/confirm", confirmBody("pm_card_visa"), map[string]string{"Idempotency-Key": fmt.Sprintf("c5-%d", run)})
+		sold := invariant(t, st, ev).Sold
+		if status, _, _ := buyer.do("POST", "/admin/bookings/"+id+"/cancel", nil, nil); status != 403 {
+			t.Fatalf("a buyer's admin cancel = %d, want 403", status)
+		}
+		_, first := admin.must(200, "POST", "/admin/bookings/"+id+"/cancel", map[string]any{"refund": "full"}, nil)
+		_, again := admin.must(200, "POST", "/admin/bookings/"+id+"/cancel", nil, nil)
+		refund, _ := first["refund"].(map[string]any)
+		amount, _ := refund["amount"].(map[string]any)
+		if first["status"] != "cancelled" || amount["amount"] != float64(9000) || refund["status"] != "succeeded" || refund["refund_id"] == nil {
+			t.Fatalf("cancelled = %v", first)
+		}
+		if r2, _ := again["refund"].(map[string]any); r2["refund_id"] != refund["refund_id"] || r2["at"] != refund["at"] {
+			t.Fatalf("repeat refund = %v, want %v", r2, refund)
+		}
+		if c := counts(t, url); c.PaymentIntents-before.PaymentIntents != 1 || c.Refunds-before.Refunds != 1 {
+			t.Fatalf("%d PaymentIntents and %d refunds for one booking, want 1 and 1", c.PaymentIntents-before.PaymentIntents, c.Refunds-before.Refunds)
+		}
+		if c := invariant(t, st, ev); c.Sold != sold-2 {
+			t.Fatalf("sold %d after the cancel, want %d", c.Sold, sold-2)
+		}
+	})
 }
 
 func TestPaymentWebhook(t *testing.T) {

@@ -475,7 +475,7 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Check("sales-before")
 	buyer := api{t, st.BaseURL, st.Token(t, "web-jazz-fan-"+suffix(), false)}
 	bookingID := buy(t, buyer, eventID, 2, general)
-	buy(t, buyer, eventID, 1, balcony)
+	balconyID := buy(t, buyer, eventID, 1, balcony)
 	p.WaitJS("sales update", `document.querySelector("[data-stat=sold]")?.textContent === "3" && document.querySelector("[data-stat=revenue]")?.textContent.includes("115.00")`, 60*time.Second)
 	p.WaitJS("sales per type", `(() => { const row = n => document.querySelector("[data-testid=by-type] tr[data-type='" + n + "']");
 		return row("General admission")?.querySelector("[data-stat=sold]")?.textContent === "2" &&
@@ -507,6 +507,16 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Go("/console/events/" + eventID + "/bookings")
 	p.WaitText("confirmed", 30*time.Second)
 	p.Check("bookings")
+	row := "tr[data-booking='" + balconyID + "']"
+	p.ClickSelector(row + " button")
+	p.WaitText("The buyer gets back", 10*time.Second)
+	p.WaitJS("the refund shown before confirming", `document.querySelector("[id^=cancel-d-]")?.textContent.includes("(100% of")`, 10*time.Second)
+	p.Check("bookings-cancel-ask")
+	p.ClickSelector(".confirm button.danger")
+	p.WaitJS("the refund on the row", `(r => r && r.textContent.includes("cancelled") && r.textContent.includes("55.00") && r.textContent.includes("(100%, succeeded)"))(document.querySelector("`+row+`"))`, 30*time.Second)
+	p.Check("bookings-refunded")
+	p.Go("/console/events/" + eventID + "/sales")
+	p.WaitJS("the refunded seat back on sale", `document.querySelector("[data-testid=by-type] tr[data-type='Balcony'] [data-stat=sold]")?.textContent === "0"`, 30*time.Second)
 	p.Go("/console/events/" + eventID + "/waitlist")
 	p.WaitText("Nobody is waiting.", 30*time.Second)
 	p.Check("waitlist")

@@ -17,7 +17,7 @@ var signsTickets = map[string]bool{"GetTicketsFunction": true, "CheckInFunction"
 
 // movesMoney are the functions that charge or refund (app.Payments, app.StripeWebhook):
 // the only ones given Stripe's secret key.
-var movesMoney = map[string]bool{"ConfirmBookingFunction": true, "CancelBookingFunction": true, "StripeWebhookFunction": true}
+var movesMoney = map[string]bool{"ConfirmBookingFunction": true, "CancelBookingFunction": true, "AdminCancelBookingFunction": true, "StripeWebhookFunction": true}
 
 // TestTemplateIsOperable holds template.yaml and its monitoring application
 // (infra/monitoring.yaml) to the operations conventions (docs/operations.md), so a
