@@ -213,11 +213,7 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 	case !cancelled:
 		return err
 	case reasons.failed(0):
-		old := reasons.item(0)
-		if old == nil {
-			return fault.New(fault.NotFound, "Event not found")
-		}
-		ev, err := fromEventForBooking(old)
+		ev, err := joinedEvent(reasons)
 		if err != nil {
 			return err
 		}
@@ -524,16 +520,8 @@ func (w *Waitlist) joinTyped(ctx context.Context, e waitlist.Entry, ptr *types.P
 	case !cancelled:
 		return err
 	case reasons.failed(0):
-		old := reasons.item(0)
-		if old == nil {
-			return fault.New(fault.NotFound, "Event not found")
-		}
-		ev, err := fromEventForBooking(old)
-		if err != nil {
+		if err := refusedJoin(reasons, now); err != nil {
 			return err
-		}
-		if !ev.OnSale(now) {
-			return fault.New(fault.NotOnSale, "This event is not on sale")
 		}
 	}
 	return waitlist.ErrChanged
@@ -654,4 +642,26 @@ func (w *Waitlist) page(ctx context.Context, in *dynamodb.QueryInput, limit int,
 	}
 	es, err := entries(its)
 	return waitlist.Page{Items: es, NextCursor: next}, err
+}
+
+// joinedEvent is the event a join's failed first condition returned (ALL_OLD).
+func joinedEvent(r reasons) (*booking.Event, error) {
+	old := r.item(0)
+	if old == nil {
+		return nil, fault.New(fault.NotFound, "Event not found")
+	}
+	return fromEventForBooking(old)
+}
+
+// refusedJoin says why a join's event condition failed when the event itself refuses
+// it (gone, or no longer on sale); nil means the counts moved and the join may retry.
+func refusedJoin(r reasons, now time.Time) error {
+	ev, err := joinedEvent(r)
+	if err != nil {
+		return err
+	}
+	if !ev.OnSale(now) {
+		return fault.New(fault.NotOnSale, "This event is not on sale")
+	}
+	return nil
 }

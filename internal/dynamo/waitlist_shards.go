@@ -104,16 +104,8 @@ func (w *Waitlist) joinSharded(ctx context.Context, e waitlist.Entry, n int, ava
 	case !cancelled:
 		return err
 	case reasons.failed(0):
-		old := reasons.item(0)
-		if old == nil {
-			return fault.New(fault.NotFound, "Event not found")
-		}
-		ev, err := fromEventForBooking(old)
-		if err != nil {
+		if err := refusedJoin(reasons, now); err != nil {
 			return err
-		}
-		if !ev.OnSale(now) {
-			return fault.New(fault.NotOnSale, "This event is not on sale")
 		}
 		return fault.New(fault.Conflict, "Enough seats are available: reserve them instead of joining the waitlist").With("available", available)
 	}
