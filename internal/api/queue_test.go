@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/bookmyevent/bookmyevent/internal/api"
+	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/onsale"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
@@ -154,5 +158,68 @@ func TestQueueRoutes(t *testing.T) {
 		default:
 			t.Fatalf("%s: state %s", u, a.raw)
 		}
+	}
+}
+
+// TestReservationNeedsAdmission runs the reservation route on moto for an event whose
+// waiting room is on: without a token, with a forged one, one of another user or event,
+// or an expired one, it is 403 admission_required and nothing is held; with the token
+// queue/me gives an admitted user it holds the seats.
+func TestReservationNeedsAdmission(t *testing.T) {
+	db, table := localtest.Table(t)
+	store := dynamo.New(db, table)
+	cat := catalog.NewService(store, time.Now)
+	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bookings := dynamo.NewBookings(db, table)
+	svc := booking.NewService(booking.Deps{Store: bookings, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(db, table)),
+		Gate: &waitroom.Gate{Keys: keys}}, booking.Config{})
+	reserve := api.Wrap(api.User, api.CreateBooking(onsale.New(svc, nil, nil)))
+	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(cat)), api.Wrap(api.Admin, api.CreateEvent(cat))
+	update, publish := api.Wrap(api.Admin, api.UpdateEvent(cat)), api.Wrap(api.Admin, api.PublishEvent(cat))
+
+	v := call(t, createVenue, req{who: "admin", body: venueBody})
+	e := call(t, createEvent, req{who: "admin", body: eventBody(v.str("venue_id"))})
+	id := e.str("event_id")
+	path := map[string]string{"eventId": id}
+	now := time.Now().UTC().Truncate(time.Second)
+	room := fmt.Sprintf(`{"waiting_room":{"enabled":true,"opens_at":%q,"on_sale_at":%q}}`,
+		now.Add(-time.Hour).Format(time.RFC3339), now.Add(-time.Minute).Format(time.RFC3339))
+	expect(t, call(t, update, req{who: "admin", path: path, headers: map[string]string{"If-Match": "1"}, body: room}), 200, "")
+	call(t, publish, req{who: "admin", path: path})
+
+	live := now.Add(10 * time.Minute)
+	other := keys
+	if other, err = waitroom.ParseKeys("k1:another-secret-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]string{
+		"none":          "",
+		"forged":        other.Sign(waitroom.Claims{EventID: id, UserID: "buyer", ExpiresAt: live}),
+		"garbage":       "BMEA1.k1.x.y.1.z",
+		"foreign user":  keys.Sign(waitroom.Claims{EventID: id, UserID: "someone-else", ExpiresAt: live}),
+		"foreign event": keys.Sign(waitroom.Claims{EventID: "another-event", UserID: "buyer", ExpiresAt: live}),
+		"expired":       keys.Sign(waitroom.Claims{EventID: id, UserID: "buyer", ExpiresAt: now.Add(-time.Second)}),
+	}
+	for name, tok := range refused {
+		hdr := map[string]string{"Idempotency-Key": "k-" + strings.ReplaceAll(name, " ", "-"), api.AdmissionHeader: tok}
+		expect(t, callAs(t, reserve, "buyer", req{path: path, body: `{"quantity":2}`, headers: hdr}), 403, "admission_required")
+	}
+	st, err := bookings.Stats(context.Background(), id)
+	if err != nil || st.Available != 100 || st.Held != 0 {
+		t.Fatalf("after refused reservations: %+v, %v; want nothing held", st, err)
+	}
+	tok := keys.Sign(waitroom.Claims{EventID: id, UserID: "buyer", ExpiresAt: live})
+	hdr := map[string]string{"Idempotency-Key": "k-ok", api.AdmissionHeader: tok}
+	ok := callAs(t, reserve, "buyer", req{path: path, body: `{"quantity":2}`, headers: hdr})
+	expect(t, ok, 201, "")
+	// A retry with the same key needs the token too, and replays the hold.
+	if again := callAs(t, reserve, "buyer", req{path: path, body: `{"quantity":2}`, headers: hdr}); again.status != 201 || again.str("booking_id") != ok.str("booking_id") {
+		t.Fatalf("replay = %s", again.raw)
+	}
+	if st, _ = bookings.Stats(context.Background(), id); st.Held != 2 {
+		t.Fatalf("after the admitted reservation: %+v", st)
 	}
 }

@@ -107,7 +107,7 @@ func Bookings() *booking.Service { return newWaiting(load(config.LoadWaitlist)).
 // money: confirming and cancelling. Only they (and the webhook) read Stripe's secret key.
 func Payments() *booking.Service {
 	c := load(config.LoadStripe)
-	return newWaitingWith(c.Waitlist, provider(c)).bookings
+	return newWaitingWith(c.Waitlist, provider(c), nil).bookings
 }
 
 // provider is the payment provider c chooses; Stripe's secret key comes from SSM.
@@ -141,7 +141,7 @@ func StripeWebhook() *stripe.Webhook {
 	if err != nil {
 		logging.Fatal("ssm", err)
 	}
-	svc := newWaitingWith(c.Waitlist, provider(c)).bookings
+	svc := newWaitingWith(c.Waitlist, provider(c), nil).bookings
 	// Stripe retries a delivery for three days; a day more covers late ones.
 	deliveries := dynamo.NewDeliveries(dynamodb.NewFromConfig(awsConfig()), c.TableName, dynamo.DeliveriesStripe, 96*time.Hour)
 	return &stripe.Webhook{Secret: secret, Outcomes: outcomes{svc}, Deliveries: deliveries}
@@ -180,9 +180,15 @@ func Notifier() *notifier.Notifier {
 	}
 }
 
-// OnSale is the reservation: reserve, else release lapsed holds, else join the line.
+// OnSale is the reservation: reserve (with an admission token while the event's
+// waiting room is on), else release lapsed holds, else join the line.
 func OnSale() *onsale.Service {
-	w := newWaiting(load(config.LoadWaitlist))
+	c := load(config.LoadOnSale)
+	keys, err := waitroom.ParseKeys(c.AdmissionKeys)
+	if err != nil {
+		logging.Fatal("config", err)
+	}
+	w := newWaitingWith(c.Waitlist, simulated(c.Waitlist), &waitroom.Gate{Keys: keys})
 	return onsale.New(w.bookings, w.sweeper, w.line)
 }
 
@@ -199,9 +205,11 @@ type waiting struct {
 	sweeper  *expiry.Sweeper
 }
 
-func newWaiting(c config.Waitlist) waiting { return newWaitingWith(c, simulated(c)) }
+func newWaiting(c config.Waitlist) waiting { return newWaitingWith(c, simulated(c), nil) }
 
-func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provider) waiting {
+// newWaitingWith builds the services on c with the payment provider pay; gate (nil but
+// for the reservation function) admits reservations of events with a waiting room.
+func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provider, gate *waitroom.Gate) waiting {
 	cfg := awsConfig()
 	db := dynamodb.NewFromConfig(cfg)
 	store := dynamo.NewBookings(db, c.TableName)
@@ -216,7 +224,7 @@ func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provi
 	if c.QueueURL != "" {
 		queue = waitqueue.New(sqs.NewFromConfig(cfg), c.QueueURL)
 	}
-	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue, Payments: pay(db)})
+	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue, Payments: pay(db), Gate: gate})
 	return waiting{
 		bookings: svc,
 		line:     waitlist.NewService(dynamo.NewWaitlist(store), queue, svc, bus, c.OfferFor),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Status is where a booking is in its life.
@@ -199,6 +200,9 @@ type Event struct {
 	// waiting entries for any type.
 	Types      []catalog.TicketType
 	WaitingAny int64
+	// WaitingRoom is the event's on-sale waiting room: while it is on, a reservation
+	// needs the caller's admission token (waitroom.Gate).
+	WaitingRoom waitroom.Config
 }
 
 // Typed reports whether the event stores ticket types (has the tt map).

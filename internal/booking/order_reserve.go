@@ -90,6 +90,11 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 	if err != nil {
 		return Result{}, err
 	}
+	// Before anything is written: a refused request costs no DynamoDB call beyond the
+	// (cached) event read.
+	if err := s.gate.Admit(ev.WaitingRoom, userID, eventID, r.AdmissionToken, now); err != nil {
+		return Result{}, err
+	}
 	if r.Quantity == nil && len(r.Items) == 0 && !ev.Typed() {
 		zero := 0
 		r.Quantity = &zero // {} to a one-type event: the legacy "quantity is required"

@@ -12,6 +12,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Config is a deployment's booking settings.
@@ -46,6 +47,7 @@ type Service struct {
 	codes    *CodeCache
 	bus      notify.Publisher
 	line     Nudger
+	gate     *waitroom.Gate
 	cfg      Config
 }
 
@@ -66,6 +68,9 @@ type Deps struct {
 	Codes    *CodeCache // nil: orders with a promo_code are refused as naming no code
 	Bus      notify.Publisher
 	Line     Nudger
+	// Gate checks admission tokens for events whose waiting room is on; nil refuses
+	// every reservation of such an event (a function deployed without the key ring).
+	Gate *waitroom.Gate
 }
 
 // NewService wires the use cases.
@@ -73,7 +78,7 @@ func NewService(d Deps, cfg Config) *Service {
 	if d.Events == nil {
 		d.Events = NewEventCache(d.Store, 0)
 	}
-	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, codes: d.Codes, bus: d.Bus, line: d.Line, cfg: cfg.Defaults()}
+	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, codes: d.Codes, bus: d.Bus, line: d.Line, gate: d.Gate, cfg: cfg.Defaults()}
 }
 
 // Result is what Reserve and Confirm answer: the booking as this request left it, or,

@@ -252,6 +252,7 @@ type bookingEventRecord struct {
 	OfferMinutes  int64                       `dynamodbav:"offer_minutes"`
 	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
 	WaitingAny    int64                       `dynamodbav:"waiting_any"`
+	WaitingRoom   *waitingRoomRecord          `dynamodbav:"waiting_room,omitempty"`
 }
 
 type refundTierRecord struct {
@@ -279,7 +280,7 @@ func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, e
 		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
 		RefundPolicy: booking.DefaultRefundPolicy,
 		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
-		WaitingAny: r.WaitingAny,
+		WaitingAny: r.WaitingAny, WaitingRoom: r.WaitingRoom.config(),
 	}
 	if len(r.RefundPolicy) > 0 {
 		p := booking.RefundPolicy{}
