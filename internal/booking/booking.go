@@ -88,6 +88,9 @@ type Booking struct {
 	// an event sold as its one default type (OrderLines reads it as one line).
 	Lines     []Line
 	PromoCode string
+	// RequestHash is what the reservation that made the booking asked for (the hash of
+	// its Idempotency-Key's request): a retry under the key with another body is 422.
+	RequestHash string
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and
@@ -203,6 +206,16 @@ type Event struct {
 	// WaitingRoom is the event's on-sale waiting room: while it is on, a reservation
 	// needs the caller's admission token (waitroom.Gate).
 	WaitingRoom waitroom.Config
+}
+
+// AsCreated is the booking as its reservation answered it: what a replay of that
+// reservation answers, whatever happened to the booking since.
+func (b *Booking) AsCreated() *Booking {
+	c := *b
+	c.Status, c.UpdatedAt, c.Version = Held, b.CreatedAt, 1
+	c.Payment, c.Refund, c.ConfirmedAt, c.CancelledAt = nil, nil, time.Time{}, time.Time{}
+	c.ConfirmClaim, c.ConfirmClaimHash, c.ConfirmClaimUntil, c.ConfirmAnswers = "", "", time.Time{}, nil
+	return &c
 }
 
 // Typed reports whether the event stores ticket types (has the tt map).
