@@ -230,7 +230,7 @@ func TestReservationNeedsAdmission(t *testing.T) {
 // the sale start and admits 40 a second. Their places are a permutation unrelated to
 // the order they joined in (early joiners are not systematically ahead), admission
 // goes strictly by place (whenever someone is admitted, everyone ahead is too), and
-// every admitted buyer reserves with their token.
+// every admitted buyer reserves with their token (and is then told "used").
 func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 	db, table := localtest.Table(t)
 	store := dynamo.New(db, table)
@@ -343,5 +343,12 @@ func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 	}
 	if st, err := bookings.Stats(context.Background(), id); err != nil || st.Held != n {
 		t.Fatalf("after the admitted buyers reserved: %+v, %v", st, err)
+	}
+	// Having reserved, they are "used": no token is handed out any more.
+	for i := range 10 {
+		a := callAs(t, me, "u"+strconv.Itoa(i), req{path: path, headers: map[string]string{api.PassHeader: passes[i]}})
+		if a.str("state") != "used" || a.str("admission_token") != "" {
+			t.Fatalf("u%d after reserving: %s", i, a.raw)
+		}
 	}
 }
