@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -29,6 +30,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
 	"github.com/bookmyevent/bookmyevent/internal/mail"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 	"github.com/bookmyevent/bookmyevent/internal/notifier"
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
@@ -271,10 +273,27 @@ func Queue() *api.Queue {
 
 // Admit is the admitter's scheduled run: one-second steps under the lease until shortly
 // before the invocation's deadline. The request id names the lease's owner, so a second
-// invocation overlapping this one cannot take the lease it holds.
+// invocation overlapping this one cannot take the lease it holds. Admission pauses while
+// the reservation function's transactions are being retried (its high-resolution
+// TransactionRetries against its Reservations, the last 5 s from CloudWatch): DynamoDB
+// throttling the reservation path.
 func Admit() func(context.Context) error {
-	c := load(config.LoadCatalog)
-	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName), 0)
+	c := load(config.LoadAdmit)
+	cfg := awsConfig()
+	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(cfg), c.TableName), 0)
+	var throttled func(context.Context, string) bool
+	if c.ReservationFunction != "" {
+		r := metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}
+		throttled = func(ctx context.Context, _ string) bool {
+			// One table serves every event, so its throttling pauses every room.
+			sums, err := r.Sums(ctx, Clock(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
+			if err != nil {
+				slog.WarnContext(ctx, "throttle signal unread", "error", err)
+				return false
+			}
+			return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
+		}
+	}
 	return func(ctx context.Context) error {
 		owner := "admit"
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -284,7 +303,9 @@ func Admit() func(context.Context) error {
 		if !ok {
 			deadline = Clock().Add(time.Minute)
 		}
-		return waitroom.NewAdmitter(queue, owner).Run(ctx, deadline)
+		a := waitroom.NewAdmitter(queue, owner)
+		a.Throttled = throttled
+		return a.Run(ctx, deadline)
 	}
 }
 

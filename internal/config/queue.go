@@ -84,3 +84,19 @@ func admissionKeys(getenv Getenv) (string, error) {
 	}
 	return keys, nil
 }
+
+// Admit is what the admitter needs: the table, and the reservation function whose
+// metrics are its throttle signal (RESERVATION_FUNCTION_NAME; empty: no signal).
+type Admit struct {
+	Catalog
+	ReservationFunction string
+}
+
+// LoadAdmit reads the admitter's settings.
+func LoadAdmit(getenv Getenv) (Admit, error) {
+	c, err := LoadCatalog(getenv)
+	if err != nil {
+		return Admit{}, err
+	}
+	return Admit{Catalog: c, ReservationFunction: strings.TrimSpace(getenv("RESERVATION_FUNCTION_NAME"))}, nil
+}
