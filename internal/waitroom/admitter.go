@@ -173,9 +173,9 @@ func (l Log) Active(now time.Time, ttl time.Duration, serving, reserved int64) i
 // ThrottleWindow, over at least MinThrottleSample of them (a handful of retries on a
 // quiet table is contention, not throttling).
 const (
-	ThrottleShare      = 0.05
-	MinThrottleSample  = 20
-	ThrottleWindow     = 5 * time.Second
+	ThrottleShare     = 0.05
+	MinThrottleSample = 20
+	ThrottleWindow    = 5 * time.Second
 )
 
 // Throttling reports whether retries of reservation transactions out of reservations
