@@ -33,17 +33,22 @@ chromium:
 # Upload the site to the stack's bucket: hashed assets cached for a year, index.html and
 # config.json never, config.json written from the stack's outputs; then invalidate the
 # two uncached names. Old hashed assets stay: a page loaded before the deploy still finds
-# its chunks. STACK defaults to samconfig's stack name.
+# its chunks. STACK defaults to samconfig's stack name. Stripe's publishable key (not a
+# secret: every buyer's browser gets it) comes from STRIPE_PUBLISHABLE_KEY or else the SSM
+# parameter $(STRIPE_PK_PARAM); without either the pay step offers the test methods.
 STACK ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
 AWS   ?= aws
+STRIPE_PK_PARAM ?= /bookmyevent/stripe-publishable-key
 deploy-web: web ## upload web/dist to the deployed stack's site bucket
 	@test -n "$(STACK)" || { echo "usage: make deploy-web STACK=<stack name>"; exit 2; }
 	@out() { $(AWS) cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
 	bucket=$$(out SiteBucketName); dist=$$(out SiteDistributionId); url=$$(out SiteUrl); \
 	region=$$(out Region); client=$$(out UserPoolClientId); \
+	pk="$(STRIPE_PUBLISHABLE_KEY)"; test -n "$$pk" || pk=$$($(AWS) ssm get-parameter --name "$(STRIPE_PK_PARAM)" --query Parameter.Value --output text 2>/dev/null || true); \
+	case "$$pk" in pk_*) ;; *) echo "no Stripe publishable key ($(STRIPE_PK_PARAM)): the pay step offers Stripe's test methods"; pk= ;; esac; \
 	test -n "$$bucket" -a "$$bucket" != None || { echo "stack $(STACK) has no SiteBucketName output"; exit 1; }; \
-	printf '{"apiBase":"","cognito":{"region":"%s","endpoint":"https://cognito-idp.%s.amazonaws.com/","clientId":"%s"}}\n' \
-		"$$region" "$$region" "$$client" > web/dist/config.json; \
+	printf '{"apiBase":"","cognito":{"region":"%s","endpoint":"https://cognito-idp.%s.amazonaws.com/","clientId":"%s"}%s}\n' \
+		"$$region" "$$region" "$$client" "$${pk:+,\"stripePublishableKey\":\"$$pk\"}" > web/dist/config.json; \
 	$(AWS) s3 sync web/dist/assets "s3://$$bucket/assets" --cache-control 'public, max-age=31536000, immutable' && \
 	$(AWS) s3 sync web/dist "s3://$$bucket" --exclude 'assets/*' --exclude index.html --exclude config.json --cache-control 'public, max-age=3600' && \
 	$(AWS) s3 cp web/dist/config.json "s3://$$bucket/config.json" --cache-control no-cache --content-type application/json && \

@@ -18,8 +18,9 @@ func init() {
 	register("token", "print bearer tokens for users of the local stack (make run)", tokenCmd)
 }
 
-// tokenCmd prints access tokens from the local user pool of a running `make run`, found
-// through .local/state.json.
+// tokenCmd prints ID tokens from the local user pool of a running `make run`, found
+// through .local/state.json: the bearer the web app sends, whose email claim is where the
+// mails about a booking go (access tokens carry none).
 func tokenCmd(args []string) error {
 	f := newFlagSet("token", "--user <id> [--admin] [--count N]")
 	user := f.String("user", "", "user id; the username is <id>@"+identity.EmailDomain)
@@ -68,7 +69,7 @@ func tokenCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Println(t.Access)
+		fmt.Println(t.ID)
 	}
 	return nil
 }

@@ -117,7 +117,9 @@ func TestQueueRoutes(t *testing.T) {
 	}
 	time.Sleep(time.Second) // SERVING's per-instance cache
 	s, _, err := queue.Serving(context.Background(), id)
-	if err != nil || s.Numbered != n || s.Serving < 5 || s.Serving >= n {
+	// How many were admitted in 2.5 s depends on how fast moto answers on a busy machine;
+	// the rate itself is TestAdmitterLoop's, on a fake clock. Here some, not all, must be in.
+	if err != nil || s.Numbered != n || s.Serving < 1 || s.Serving >= n {
 		t.Fatalf("SERVING = %+v, %v; want all %d numbered and some admitted", s, err, n)
 	}
 	gate := &waitroom.Gate{Keys: keys}

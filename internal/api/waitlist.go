@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -12,17 +13,19 @@ type waitlistPage struct {
 	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
-// JoinWaitlist serves POST /events/{eventId}/waitlist {"quantity": n}: 201 with the new
+// JoinWaitlist serves POST /events/{eventId}/waitlist {"quantity": n, "ticket_type_id"}
+// (no type: any type): 201 with the new
 // entry, or 200 with the user's entry already in line (one active entry per event).
 func JoinWaitlist(svc *waitlist.Service) Handler {
 	return func(ctx context.Context, r *Request) (Response, error) {
 		var in struct {
-			Quantity int `json:"quantity"`
+			Quantity     int    `json:"quantity"`
+			TicketTypeID string `json:"ticket_type_id"`
 		}
 		if err := Decode(r, &in); err != nil {
 			return Response{}, err
 		}
-		v, created, err := svc.Join(ctx, r.Caller.UserID, r.Path("eventId"), in.Quantity, r.Now)
+		v, created, err := svc.Join(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.TicketTypeID, in.Quantity, r.Now)
 		if err != nil {
 			return Response{}, err
 		}

@@ -52,12 +52,14 @@ type Payment struct {
 
 // Refund records money given back when a booking is cancelled or a late confirm fails.
 type Refund struct {
-	Amount   Money     `json:"amount"`
-	Percent  int       `json:"percent"`
-	RefundID string    `json:"refund_id,omitempty"`
-	Status   string    `json:"status"` // pending until the provider answers, then succeeded
-	Reason   string    `json:"reason"`
-	At       time.Time `json:"at"`
+	Amount   Money  `json:"amount"`
+	Percent  int    `json:"percent"`
+	RefundID string `json:"refund_id,omitempty"`
+	// Lines is the refund per line (booking.LineRefunds): Amount is their sum.
+	Lines  []LineRefund `json:"lines,omitempty"`
+	Status string       `json:"status"` // pending until the provider answers, then succeeded
+	Reason string       `json:"reason"`
+	At     time.Time    `json:"at"`
 }
 
 // Booking is one buyer's seats for one event.
@@ -91,6 +93,9 @@ type Booking struct {
 	// RequestHash is what the reservation that made the booking asked for (the hash of
 	// its Idempotency-Key's request): a retry under the key with another body is 422.
 	RequestHash string
+	// Shards are the inventory shards the seats were taken from, with how many from
+	// each (a spanning order has two); nil when the event item is the inventory.
+	Shards map[int]int
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and
@@ -206,6 +211,9 @@ type Event struct {
 	// WaitingRoom is the event's on-sale waiting room: while it is on, a reservation
 	// needs the caller's admission token (waitroom.Gate).
 	WaitingRoom waitroom.Config
+	// Shards is the number of inventory shard items the seats are in (docs/waiting-room.md
+	// §5); 0 or 1: the event item is the inventory.
+	Shards int
 }
 
 // AsCreated is the booking as its reservation answered it: what a replay of that

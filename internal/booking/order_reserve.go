@@ -129,7 +129,7 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 			order = &o
 			b = newOrderHold(userID, ev, o, now, s.cfg.HoldFor)
 		}
-		b.Email, b.ID, b.RequestHash = buyerEmail(ctx), id, hash
+		b.Email, b.ID, b.RequestHash = BuyerEmail(ctx), id, hash
 		req := ReserveRequest{
 			Booking: b, Event: ev, Order: order, UserLimit: ev.PerUserLimit(), Now: now, Key: key,
 			RateLimit: s.cfg.RateLimit, Window: window.Format("200601021504"),

@@ -97,6 +97,10 @@ func (s *Service) PaymentSucceeded(ctx context.Context, o PaymentOutcome, now ti
 		if refund.Status != "succeeded" {
 			return fmt.Errorf("booking %s: refund of a payment without seats failed; deliver again", c.ID)
 		}
+		// The buyer paid and has no seats: the receipt tells them the money is back.
+		refunded := *c
+		refunded.Refund = refund
+		s.publishCancelled(ctx, &refunded, now)
 		return nil
 	case errors.Is(err, ErrChanged):
 		s.settle(ctx, c, nil, nil, key, nil, now)

@@ -63,3 +63,22 @@ func RefundAmount(total Money, percent int) Money {
 	}
 	return Money{Amount: amt, Currency: total.Currency}
 }
+
+// LineRefund is one line's part of a refund.
+type LineRefund struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Amount       Money  `json:"amount"`
+}
+
+// NewRefund is the refund of percent of b by the policy per line (LineRefunds, each line
+// rounded up), recorded per line so each type's revenue moves by its own line; the
+// refund's amount is the lines' sum.
+func NewRefund(b *Booking, percent int, reason string, now time.Time) *Refund {
+	lines := b.OrderLines()
+	r := &Refund{Amount: Money{Currency: b.Total.Currency}, Percent: percent, Status: "pending", Reason: reason, At: now.UTC()}
+	for i, m := range LineRefunds(lines, percent) {
+		r.Amount.Amount += m.Amount
+		r.Lines = append(r.Lines, LineRefund{TicketTypeID: lines[i].TicketTypeID, Amount: m})
+	}
+	return r
+}

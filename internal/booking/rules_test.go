@@ -1,10 +1,12 @@
 package booking
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
 
@@ -109,6 +111,31 @@ func TestCheckInvariant(t *testing.T) {
 	}
 }
 
+func TestCheckInvariantPerShard(t *testing.T) {
+	books := []Booking{
+		{Status: Held, Quantity: 3, Shards: map[int]int{0: 2, 1: 1}}, // a spanning order
+		{Status: Confirmed, Quantity: 2, Shards: map[int]int{1: 2}},
+		{Status: Held, Quantity: 1}, // on the event item: no shard's
+	}
+	for _, c := range []struct {
+		shard int
+		c     Counters
+		bad   int
+	}{
+		{0, Counters{Capacity: 5, Available: 3, Held: 2}, 0},
+		{1, Counters{Capacity: 5, Available: 2, Held: 1, Sold: 2}, 0},
+		{1, Counters{Capacity: 5, Available: 1, Held: 2, Sold: 2}, 1},
+		{2, Counters{Capacity: 5, Available: 5}, 0},
+	} {
+		if got := CheckInvariant(c.c, OnShard(books, c.shard)); len(got) != c.bad {
+			t.Errorf("shard %d %+v: violations = %q, want %d", c.shard, c.c, got, c.bad)
+		}
+	}
+	if books[0].Quantity != 3 {
+		t.Fatal("OnShard changed the caller's booking")
+	}
+}
+
 func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
@@ -158,5 +185,25 @@ func TestAsCreated(t *testing.T) {
 	c := b.AsCreated()
 	if c.Status != Held || !c.UpdatedAt.Equal(at) || !c.ConfirmedAt.IsZero() || c.Payment != nil || c.Version != 1 || b.Status != Confirmed {
 		t.Fatalf("AsCreated = %+v (from %+v)", c, b)
+	}
+}
+
+// A refund follows the policy per line, each line rounded up for the buyer, and records
+// every line's amount; a booking without lines refunds as its one default line.
+func TestNewRefundPerLine(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	usd := func(n int64) Money { return Money{Amount: n, Currency: "USD"} }
+	b := &Booking{EventID: "e", Total: usd(4334), Lines: []Line{
+		{TicketTypeID: "vip", Quantity: 1, UnitPrice: usd(3333), Total: usd(3333)},
+		{TicketTypeID: "ga", Quantity: 1, UnitPrice: usd(1001), Total: usd(1001)}}}
+	r := NewRefund(b, 50, "cancelled_by_buyer", now)
+	want := []LineRefund{{TicketTypeID: "vip", Amount: usd(1667)}, {TicketTypeID: "ga", Amount: usd(501)}}
+	if r.Amount != usd(2168) || r.Percent != 50 || r.Status != "pending" || !reflect.DeepEqual(r.Lines, want) {
+		t.Errorf("refund = %+v", r)
+	}
+	plain := &Booking{EventID: "e", Quantity: 3, UnitPrice: usd(999), Total: usd(2997)}
+	r = NewRefund(plain, 100, "confirm_failed", now)
+	if r.Amount != usd(2997) || len(r.Lines) != 1 || r.Lines[0].TicketTypeID != catalog.DefaultTypeID("e") {
+		t.Errorf("refund of a booking without lines = %+v", r)
 	}
 }

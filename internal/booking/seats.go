@@ -86,3 +86,18 @@ func CheckInvariant(c Counters, bookings []Booking) []string {
 	}
 	return bad
 }
+
+// OnShard is the part of bookings whose seats are on inventory shard k
+// (docs/waiting-room.md §5), each with the quantity taken there, so that CheckInvariant
+// can be run on every shard; bookings that name no shard are on the event item and left
+// out.
+func OnShard(bookings []Booking, k int) []Booking {
+	var out []Booking
+	for _, b := range bookings {
+		if n, ok := b.Shards[k]; ok {
+			b.Quantity = n
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -273,7 +273,7 @@ func (s *Service) settle(ctx context.Context, b *Booking, p *Payment, r *Refund,
 // refundAll returns the charge chargeID of b in full, keyed so it happens once however
 // often it is asked.
 func (s *Service) refundAll(ctx context.Context, b *Booking, chargeID, reason string, now time.Time) *Refund {
-	r := &Refund{Amount: b.Total, Percent: 100, Status: "pending", Reason: reason, At: now.UTC()}
+	r := NewRefund(b, 100, reason, now)
 	if out, err := s.payments.Refund(ctx, refundRequest(b, chargeID, r)); err == nil {
 		r.RefundID, r.Status = out.ID, "succeeded"
 	} else {
@@ -318,7 +318,7 @@ func (s *Service) Cancel(ctx context.Context, userID, id string, now time.Time) 
 				return nil, err
 			}
 			pct := ev.RefundPolicy.Percent(ev.StartsAt, now)
-			refund = &Refund{Amount: RefundAmount(b.Total, pct), Percent: pct, Status: "pending", Reason: "cancelled_by_buyer", At: now.UTC()}
+			refund = NewRefund(b, pct, "cancelled_by_buyer", now)
 			if refund.Amount.Amount == 0 {
 				refund.Status = "none"
 			}

@@ -97,7 +97,14 @@ type Event struct {
 
 	// WaitingRoom is the on-sale's waiting room (docs/waiting-room.md); zero when none.
 	WaitingRoom waitroom.Config `json:"waiting_room,omitzero"`
+	// InventoryShards is how many items the seats are spread over once the event is
+	// published (docs/waiting-room.md §5); 0 or 1: the event item itself. The admin
+	// view shows it.
+	InventoryShards int `json:"-"`
 }
+
+// Shards is the number of inventory items: InventoryShards, at least 1.
+func (e Event) Shards() int { return max(e.InventoryShards, 1) }
 
 // Typed reports whether the event has stored ticket types (a tt map).
 func (e Event) Typed() bool { return e.TypeCounts != nil }
@@ -203,7 +210,8 @@ func (a AdminEvent) MarshalJSON() ([]byte, error) {
 		Offering    int64       `json:"offering"`
 		Waiting     int64       `json:"waiting"`
 		TicketTypes []AdminType `json:"ticket_types,omitempty"`
-	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering, a.Event.Waiting, types})
+		Shards      int         `json:"inventory_shards"`
+	}{plain(a.Event), a.Event.SoldOut(), a.Event.Held, a.Event.Sold, a.Event.Offering, a.Event.Waiting, types, a.Event.Shards()})
 }
 
 // ForAdmin returns the admin view.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/inventory"
 	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
@@ -131,7 +132,8 @@ type EventInput struct {
 	// optional (the event's price mirrors the lowest public type's).
 	TicketTypes []TicketTypeInput `json:"ticket_types,omitempty"`
 
-	WaitingRoom *waitroom.Input `json:"waiting_room"`
+	WaitingRoom     *waitroom.Input `json:"waiting_room"`
+	InventoryShards *int            `json:"inventory_shards"`
 }
 
 // TypeIDOf is the id of the i-th type of POST /admin/events' ticket_types: derived from
@@ -171,6 +173,9 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 		e.Venue = venue.Summary()
 	}
 	e.Available = e.Capacity
+	if in.InventoryShards != nil {
+		e.InventoryShards = shardsField(f, *in.InventoryShards)
+	}
 	if in.WaitingRoom != nil {
 		e.WaitingRoom = applyRoom(f, *in.WaitingRoom, waitroom.Config{})
 	}
@@ -228,7 +233,8 @@ type EventPatch struct {
 	MaxTicketsPerBooking *int64  `json:"max_tickets_per_booking"`
 	OfferWindowMinutes   *int64  `json:"offer_window_minutes"` // 0: back to the default
 
-	WaitingRoom *waitroom.Input `json:"waiting_room"`
+	WaitingRoom     *waitroom.Input `json:"waiting_room"`
+	InventoryShards *int            `json:"inventory_shards"`
 }
 
 // NeedsVenue reports whether applying the patch needs the (possibly new) venue: to check
@@ -278,6 +284,14 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 	}
 	if p.WaitingRoom != nil {
 		e.WaitingRoom = applyRoom(f, *p.WaitingRoom, e.WaitingRoom)
+	}
+	if p.InventoryShards != nil && *p.InventoryShards != before.Shards() {
+		if before.Status != Draft {
+			// The shard items exist from publication on; splitting them again would
+			// move held and sold seats between items.
+			return Event{}, fault.New(fault.InvalidTransition, "inventory_shards can only change while the event is a draft")
+		}
+		e.InventoryShards = shardsField(f, *p.InventoryShards)
 	}
 	if p.VenueID != nil && *p.VenueID != before.VenueID {
 		if before.Status != Draft {
@@ -342,6 +356,16 @@ func validateEvent(f fault.Fields, e Event, venue *Venue) {
 		"max_tickets_per_booking", "must be from 1 to the event's capacity")
 	f.Check(e.OfferWindowMinutes < 0 || e.OfferWindowMinutes > MaxOfferWindowMinutes, "offer_window_minutes",
 		fmt.Sprintf("must be from 1 to %d minutes, or 0 for the default", MaxOfferWindowMinutes))
+	f.Check(e.Shards() > inventory.MaxShards || (e.Capacity >= 1 && int64(e.Shards()) > e.Capacity), "inventory_shards", shardsRule)
+}
+
+var shardsRule = fmt.Sprintf("must be from 1 to %d, and at most the capacity (each shard holds a seat)", inventory.MaxShards)
+
+// shardsField is a given inventory_shards, which must be at least 1 (the upper bounds
+// depend on the capacity: validateEvent).
+func shardsField(f fault.Fields, n int) int {
+	f.Check(n < 1, "inventory_shards", shardsRule)
+	return n
 }
 
 // checkText checks a one-line field: control characters (a NUL, an escape sequence, a

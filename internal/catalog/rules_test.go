@@ -128,6 +128,11 @@ func TestEventInput(t *testing.T) {
 		{"offer window of a day", func(e *EventInput) { e.OfferWindowMinutes = MaxOfferWindowMinutes }, v, nil},
 		{"offer window over a day", func(e *EventInput) { e.OfferWindowMinutes = MaxOfferWindowMinutes + 1 }, v, []string{"offer_window_minutes"}},
 		{"negative offer window", func(e *EventInput) { e.OfferWindowMinutes = -1 }, v, []string{"offer_window_minutes"}},
+		{"8 inventory shards", func(e *EventInput) { e.InventoryShards = ptr(8) }, v, nil},
+		{"64 inventory shards", func(e *EventInput) { e.InventoryShards = ptr(64) }, v, nil},
+		{"65 inventory shards", func(e *EventInput) { e.InventoryShards = ptr(65) }, v, []string{"inventory_shards"}},
+		{"no inventory shard", func(e *EventInput) { e.InventoryShards = ptr(0) }, v, []string{"inventory_shards"}},
+		{"more shards than seats", func(e *EventInput) { e.Capacity, e.InventoryShards = 4, ptr(5) }, v, []string{"inventory_shards"}},
 		{"category with spaces", func(e *EventInput) { e.Category = "live music" }, v, []string{"category"}},
 		{"no category", func(e *EventInput) { e.Category = "" }, v, []string{"category"}},
 		{"venue id malformed", func(e *EventInput) { e.VenueID = "x" }, nil, []string{"venue_id"}},
@@ -241,6 +246,11 @@ func TestEventPatch(t *testing.T) {
 		{"offer window", Published, EventPatch{OfferWindowMinutes: ptr(int64(10))}, nil, "", func(e Event) bool { return e.OfferWindowMinutes == 10 }},
 		{"offer window back to the default", Published, EventPatch{OfferWindowMinutes: ptr(int64(0))}, nil, "", func(e Event) bool { return e.OfferWindowMinutes == 0 }},
 		{"offer window too long", Published, EventPatch{OfferWindowMinutes: ptr(int64(1441))}, nil, fault.Validation, nil},
+		{"shards of a draft", Draft, EventPatch{InventoryShards: ptr(16)}, nil, "", func(e Event) bool { return e.Shards() == 16 }},
+		{"shards of a published event", Published, EventPatch{InventoryShards: ptr(16)}, nil, fault.InvalidTransition, nil},
+		{"same shards of a published event", Published, EventPatch{InventoryShards: ptr(1), Name: ptr("N")}, nil, "", nil},
+		{"too many shards", Draft, EventPatch{InventoryShards: ptr(65)}, nil, fault.Validation, nil},
+		{"shrink below the shards", Draft, EventPatch{InventoryShards: ptr(40), Capacity: ptr(int64(35))}, v, fault.Validation, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

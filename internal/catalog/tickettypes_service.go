@@ -63,6 +63,10 @@ func (s *TypeService) event(ctx context.Context, id string) (Event, error) {
 	if e.Status == Cancelled {
 		return Event{}, fault.New(fault.InvalidTransition, "A cancelled event cannot be changed")
 	}
+	if e.Status == Published && e.Shards() > 1 {
+		// Each shard holds a slice of every type's quota, split at publication.
+		return Event{}, fault.New(fault.InvalidTransition, "The ticket types of an event with inventory_shards > 1 are fixed once it is published")
+	}
 	return e, nil
 }
 

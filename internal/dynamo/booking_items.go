@@ -69,6 +69,13 @@ type refundRecord struct {
 	Status   string      `dynamodbav:"status"`
 	Reason   string      `dynamodbav:"reason"`
 	At       string      `dynamodbav:"at"`
+	// Lines is the refund per line (a booking of a typed event; also its default type's).
+	Lines []lineRefundRecord `dynamodbav:"lines,omitempty"`
+}
+
+type lineRefundRecord struct {
+	TicketTypeID string      `dynamodbav:"ticket_type_id"`
+	Amount       moneyRecord `dynamodbav:"amount"`
 }
 
 type answerRecord struct {
@@ -116,6 +123,7 @@ type bookingRecord struct {
 	ConfirmClaimUntil string                  `dynamodbav:"confirm_claim_until,omitempty"`
 	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
 	RequestHash       string                  `dynamodbav:"request_hash,omitempty"`
+	Shards            map[string]int          `dynamodbav:"shards,omitempty"` // shard number -> seats taken there
 }
 
 // lineRecord is one line of a booking; the currency is the booking total's.
@@ -169,8 +177,12 @@ func toRefundRecord(r *booking.Refund) *refundRecord {
 	if r == nil {
 		return nil
 	}
-	return &refundRecord{Amount: money(r.Amount), Percent: r.Percent, RefundID: r.RefundID, Status: r.Status,
+	out := &refundRecord{Amount: money(r.Amount), Percent: r.Percent, RefundID: r.RefundID, Status: r.Status,
 		Reason: r.Reason, At: fmtBookingTime(r.At)}
+	for _, l := range r.Lines {
+		out.Lines = append(out.Lines, lineRefundRecord{TicketTypeID: l.TicketTypeID, Amount: money(l.Amount)})
+	}
+	return out
 }
 
 func toBookingRecord(b *booking.Booking) bookingRecord {
@@ -190,6 +202,12 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 	if len(b.Lines) == 0 {
 		u := money(b.UnitPrice)
 		r.UnitPrice = &u
+	}
+	if len(b.Shards) > 0 {
+		r.Shards = make(map[string]int, len(b.Shards))
+		for k, n := range b.Shards {
+			r.Shards[strconv.Itoa(k)] = n
+		}
 	}
 	if b.Status == booking.Held {
 		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
@@ -217,6 +235,16 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 	if r.UnitPrice != nil {
 		b.UnitPrice = r.UnitPrice.domain()
 	}
+	for k, n := range r.Shards {
+		i, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("booking item: shard %q", k)
+		}
+		if b.Shards == nil {
+			b.Shards = map[int]int{}
+		}
+		b.Shards[i] = n
+	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,
 			Amount: p.Amount.domain(), At: parseBookingTime(p.At)}
@@ -224,6 +252,9 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 	if f := r.Refund; f != nil {
 		b.Refund = &booking.Refund{Amount: f.Amount.domain(), Percent: f.Percent, RefundID: f.RefundID, Status: f.Status,
 			Reason: f.Reason, At: parseBookingTime(f.At)}
+		for _, l := range f.Lines {
+			b.Refund.Lines = append(b.Refund.Lines, booking.LineRefund{TicketTypeID: l.TicketTypeID, Amount: l.Amount.domain()})
+		}
 	}
 	if len(r.ConfirmAnswers) > 0 {
 		b.ConfirmAnswers = map[string]booking.StoredAnswer{}
@@ -254,6 +285,7 @@ type bookingEventRecord struct {
 	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
 	WaitingAny    int64                       `dynamodbav:"waiting_any"`
 	WaitingRoom   *waitingRoomRecord          `dynamodbav:"waiting_room,omitempty"`
+	Shards        int                         `dynamodbav:"inventory_shards"`
 }
 
 type refundTierRecord struct {
@@ -283,6 +315,9 @@ func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, e
 		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
 		WaitingAny: r.WaitingAny, WaitingRoom: r.WaitingRoom.config(),
 	}
+	if sharded(r.Status, r.Shards) {
+		ev.Shards = r.Shards
+	}
 	if len(r.RefundPolicy) > 0 {
 		p := booking.RefundPolicy{}
 		for _, t := range r.RefundPolicy {
@@ -304,3 +339,7 @@ func numAttr(it item, name string) int64 {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func marshalBooking(b *booking.Booking) (item, error) {
+	return attributevalue.MarshalMap(toBookingRecord(b))
+}

@@ -141,7 +141,6 @@ func orderTypes(r booking.ReserveRequest) []orderType {
 func typedReserve(ev, user *types.Update, r booking.ReserveRequest) {
 	cond := []string{"#status = :published AND starts_at > :now AND available >= :q" +
 		" AND price_currency = :currency AND max_tickets_per_booking = :max" +
-		" AND (attribute_not_exists(waiting) OR waiting = :zero)" +
 		" AND (attribute_not_exists(waiting_any) OR waiting_any = :zero)"}
 	set := []string{*ev.UpdateExpression}
 	delete(ev.ExpressionAttributeValues, ":price")
@@ -242,7 +241,7 @@ func (s *Bookings) whyTypedNotReserved(ctx context.Context, old item, r booking.
 	for id, e := range tt {
 		counters[id] = e.counters()
 	}
-	if err := booking.SoldOut(*r.Order, ev.Available, ev.WaitingAny+ev.Waiting, counters); err != nil {
+	if err := booking.SoldOut(*r.Order, ev.Available, ev.WaitingAny, counters); err != nil {
 		return err
 	}
 	return fault.New(fault.NotOnSale, "This event is not on sale")
@@ -262,6 +261,12 @@ func lineMoves(b *booking.Booking, to booking.Status) (booking.Move, map[string]
 // the event's counters. Freed seats of a type follow the event's: to offering when they go
 // to the waitlist, else back to available.
 func addTypeMoves(u *types.Update, tm map[string]booking.Move, toWaitlist bool) {
+	addTypeMovesAt(u, tm, toWaitlist, "#tm")
+}
+
+// addTypeMovesAt is addTypeMoves with its names and values under prefix, so two sets of
+// types (some freed to the line, some to the public) can share one update.
+func addTypeMovesAt(u *types.Update, tm map[string]booking.Move, toWaitlist bool, prefix string) {
 	if len(tm) == 0 {
 		return
 	}
@@ -275,7 +280,7 @@ func addTypeMoves(u *types.Update, tm map[string]booking.Move, toWaitlist bool) 
 		u.ExpressionAttributeNames = map[string]string{}
 	}
 	for i, id := range ids {
-		m, tn := tm[id], "#tm"+strconv.Itoa(i)
+		m, tn := tm[id], prefix+strconv.Itoa(i)
 		u.ExpressionAttributeNames[tn] = id
 		offering := int64(0)
 		if toWaitlist && m.Available > 0 {
@@ -285,7 +290,7 @@ func addTypeMoves(u *types.Update, tm map[string]booking.Move, toWaitlist bool) 
 			name  string
 			delta int64
 		}{{"available", m.Available}, {"held", m.Held}, {"sold", m.Sold}, {"offering", offering}} {
-			path, v := "tt."+tn+"."+c.name, ":tm"+strconv.Itoa(i)+c.name
+			path, v := "tt."+tn+"."+c.name, ":"+prefix[1:]+strconv.Itoa(i)+c.name
 			switch {
 			case c.delta > 0:
 				set = append(set, path+" = "+path+" + "+v)
@@ -341,6 +346,22 @@ func typedRevenue(u *types.Update, lines []booking.Line) *types.Update {
 		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
 		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
 		u.ExpressionAttributeValues[v] = num(l.Total.Amount)
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+	return u
+}
+
+// refundedRevenue takes each line's refund off its type's revenue (revenue#<type>) on
+// the stats update u, as confirm added each line's total.
+func refundedRevenue(u *types.Update, lines []booking.LineRefund) *types.Update {
+	if len(lines) == 0 {
+		return u
+	}
+	u.ExpressionAttributeNames = map[string]string{}
+	for i, l := range lines {
+		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
+		u.ExpressionAttributeValues[v] = num(-l.Amount.Amount)
 		*u.UpdateExpression += ", " + n + " " + v
 	}
 	return u

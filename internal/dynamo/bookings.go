@@ -15,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/idempotency"
+	"github.com/bookmyevent/bookmyevent/internal/inventory"
 )
 
 // Bookings is the booking store: the reservation transaction, status changes that move
@@ -23,6 +24,7 @@ import (
 // (internal/dynamo/dynamotest).
 type Bookings struct {
 	tableClient
+	shardCache shardCache
 }
 
 // NewBookings returns the booking store on a client (built with dynamotest's options
@@ -125,29 +127,32 @@ func rateGuard(u *types.Update, r booking.ReserveRequest) {
 }
 
 func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
+	if r.Event.Shards > 1 {
+		return s.reserveSharded(ctx, r)
+	}
+	return s.reserveOn(ctx, r, nil)
+}
+
+// reserveOn runs the reservation transaction, taking the seats from the event item
+// (takes nil) or from the shards in takes (two for a spanning order). A seat condition
+// failed on a shard is a *shardShort for the caller to try another.
+func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, takes []inventory.Take) (*idempotency.Record, error) {
 	b := r.Booking
+	inv, q := eventKey(b.EventID), int64(b.Quantity)
+	b.Shards = nil
+	if len(takes) > 0 {
+		inv, q = shardKey(b.EventID, takes[0].Shard), takes[0].Seats
+		b.Shards = map[int]int{}
+		for _, t := range takes {
+			b.Shards[t.Shard] = int(t.Seats)
+		}
+	}
 	bi, err := attributevalue.MarshalMap(toBookingRecord(b))
 	if err != nil {
 		return nil, err
 	}
-	q := int64(b.Quantity)
 	items := []types.TransactWriteItem{
-		resEvent: {Update: &types.Update{
-			TableName: &s.table, Key: eventKey(b.EventID),
-			// starts_at is compared as the catalogue stores it (RFC 3339, seconds).
-			// While anyone waits, every free seat goes through the waitlist (no queue jumping).
-			ConditionExpression: aws.String("#status = :published AND starts_at > :now AND available >= :q" +
-				" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max" +
-				" AND (attribute_not_exists(waiting) OR waiting = :zero) AND attribute_not_exists(tt)"),
-			UpdateExpression:         aws.String("SET available = available - :q, held = if_not_exists(held, :zero) + :q, version = version + :one"),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
-			ExpressionAttributeValues: item{
-				":published": str(booking.Published), ":now": str(formatTime(r.Now)), ":q": num(q),
-				":price": num(r.Event.Price.Amount), ":currency": str(r.Event.Price.Currency), ":max": num(int64(r.Event.MaxPerBooking)),
-				":zero": num(0), ":one": num(1),
-			},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
+		resEvent: {Update: s.inventoryTake(inv, q, r)},
 		// The booking's id is the user's Idempotency-Key's: finding it is the replay.
 		resBooking: {Put: &types.Put{TableName: &s.table, Item: bi, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
@@ -158,7 +163,7 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 			TableName: &s.table, Key: userSeatsKey(b.EventID, b.UserID),
 			ConditionExpression:                 aws.String("attribute_not_exists(tickets) OR tickets <= :room"),
 			UpdateExpression:                    aws.String("SET event_id = :event, user_id = :user ADD tickets :q, version :one"),
-			ExpressionAttributeValues:           item{":room": num(int64(r.UserLimit) - q), ":event": str(b.EventID), ":user": str(b.UserID), ":q": num(q), ":one": num(1)},
+			ExpressionAttributeValues:           item{":room": num(int64(r.UserLimit) - int64(b.Quantity)), ":event": str(b.EventID), ":user": str(b.UserID), ":q": num(int64(b.Quantity)), ":one": num(1)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 	}
@@ -169,7 +174,16 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 	if r.Code != nil {
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, r.Code, r.Code.Code, 1, r.Now)})
 	}
-	err = s.transact(ctx, items, requestToken("reserve", b.UserID, r.Key, b.ID, b.Reference))
+	span := -1 // the second shard's update of a spanning order (untyped events only)
+	if len(takes) > 1 {
+		span = len(items)
+		items = append(items, types.TransactWriteItem{Update: s.inventoryTake(shardKey(b.EventID, takes[1].Shard), takes[1].Seats, r)})
+	}
+	token := []string{"reserve", b.UserID, r.Key, b.ID, b.Reference}
+	for _, t := range takes {
+		token = append(token, strconv.Itoa(t.Shard), itoa64(t.Seats))
+	}
+	err = s.transact(ctx, items, requestToken(token...))
 	reasons, cancelled := cancellation(err)
 	if !cancelled {
 		return nil, err
@@ -186,8 +200,14 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 		return nil, busy()
 	case reasons.failed(resUserSeats) && numAttr(reasons.item(resUserSeats), rateName(r.Window)) >= int64(r.RateLimit):
 		return nil, fault.New(fault.RateLimited, "Too many booking attempts")
+	case len(takes) > 0 && reasons.failed(resEvent) && shortOn(reasons.item(resEvent), r, q):
+		return nil, &shardShort{shard: takes[0].Shard, old: reasons.item(resEvent)}
+	case span > 0 && reasons.failed(span) && shortOn(reasons.item(span), r, takes[1].Seats):
+		return nil, &shardShort{shard: takes[1].Shard, old: reasons.item(span)}
 	case reasons.failed(resEvent):
 		return nil, s.whyNotReserved(ctx, reasons.item(resEvent), r)
+	case span > 0 && reasons.failed(span):
+		return nil, s.whyNotReserved(ctx, reasons.item(span), r)
 	case r.Code != nil && reasons.failed(resPromo):
 		return nil, whyCodeRefused(reasons.item(resPromo), r)
 	case reasons.failed(resUserSeats):
@@ -198,6 +218,26 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 		return nil, booking.ErrReferenceTaken
 	}
 	return nil, err
+}
+
+// inventoryTake is the update that takes q seats from an inventory item (the event item
+// or a shard): starts_at is compared as the catalogue stores it (RFC 3339, seconds); while
+// anyone waits, every free seat goes through the waitlist (no queue jumping).
+func (s *Bookings) inventoryTake(k item, q int64, r booking.ReserveRequest) *types.Update {
+	return &types.Update{
+		TableName: &s.table, Key: k,
+		ConditionExpression: aws.String("#status = :published AND starts_at > :now AND available >= :q" +
+			" AND price_amount = :price AND price_currency = :currency AND max_tickets_per_booking = :max" +
+			" AND (attribute_not_exists(waiting) OR waiting = :zero) AND attribute_not_exists(tt)"),
+		UpdateExpression:         aws.String("SET available = available - :q, held = if_not_exists(held, :zero) + :q, version = version + :one"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: item{
+			":published": str(booking.Published), ":now": str(formatTime(r.Now)), ":q": num(q),
+			":price": num(r.Event.Price.Amount), ":currency": str(r.Event.Price.Currency), ":max": num(int64(r.Event.MaxPerBooking)),
+			":zero": num(0), ":one": num(1),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
 }
 
 // whyNotReserved tells sold_out, not_on_sale, not_found and a stale cached event apart
@@ -281,7 +321,7 @@ func (s *Bookings) ClaimConfirm(ctx context.Context, r booking.ClaimRequest) (*b
 
 // seatUpdate is the event update that applies a move, guarded so no counter goes
 // negative even if a booking and its event were ever out of step.
-func (s *Bookings) seatUpdate(eventID string, m booking.Move) *types.Update {
+func (s *Bookings) seatUpdate(inv item, m booking.Move) *types.Update {
 	var set, guard []string
 	vals := item{":one": num(1), ":zero": num(0)}
 	for _, c := range []struct {
@@ -299,7 +339,7 @@ func (s *Bookings) seatUpdate(eventID string, m booking.Move) *types.Update {
 		}
 	}
 	set = append(set, "version = version + :one")
-	u := &types.Update{TableName: &s.table, Key: eventKey(eventID),
+	u := &types.Update{TableName: &s.table, Key: inv,
 		UpdateExpression: aws.String("SET " + strings.Join(set, ", ")), ExpressionAttributeValues: vals}
 	if len(guard) > 0 {
 		u.ConditionExpression = aws.String(strings.Join(guard, " AND "))
@@ -323,12 +363,12 @@ func (s *Bookings) revenueUpdate(eventID string, amount booking.Money) *types.Up
 
 // Confirm moves a claimed booking to confirmed and its seats to sold in one transaction.
 func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Payment, key string, a booking.StoredAnswer, now time.Time) error {
-	move, typeMoves, err := lineMoves(b, booking.Confirmed)
+	parts, err := inventoryParts(b, booking.Confirmed)
 	if err != nil {
 		return err
 	}
-	seats := s.seatUpdate(b.EventID, move)
-	addTypeMoves(seats, typeMoves, false)
+	seats := s.seatUpdate(parts[0].key, parts[0].move)
+	addTypeMoves(seats, parts[0].types, false)
 	ts := fmtBookingTime(now)
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
@@ -354,6 +394,10 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		}
 	}
 	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
+	spans := len(items)
+	for _, p := range parts[1:] {
+		items = append(items, types.TransactWriteItem{Update: s.seatUpdate(p.key, p.move)})
+	}
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -363,6 +407,11 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		return booking.ErrChanged
 	case reasons.failed(1), b.Status == booking.Expired && b.PromoCode != "" && reasons.failed(4):
 		return booking.ErrSeatsGone
+	}
+	for i := spans; i < len(items); i++ {
+		if reasons.failed(i) {
+			return booking.ErrSeatsGone
+		}
 	}
 	return err
 }
@@ -397,7 +446,7 @@ func (s *Bookings) SettleClaim(ctx context.Context, b *booking.Booking, p *booki
 
 // Release returns a held or confirmed booking's seats in one transaction with its status.
 func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.Status, refund *booking.Refund, now time.Time) (booking.Released, error) {
-	move, typeMoves, err := lineMoves(b, to)
+	parts, err := inventoryParts(b, to)
 	if err != nil {
 		return booking.Released{}, err
 	}
@@ -419,7 +468,7 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: vals,
 		}},
-		{Update: s.seatUpdate(b.EventID, move)},
+		{Update: s.seatUpdate(parts[0].key, parts[0].move)},
 		{Update: s.userSeatsUpdate(b, -int64(b.Quantity))},
 	}
 	userTypeSeats(items[2].Update, b.Lines, -1)
@@ -429,10 +478,11 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, -1, now)})
 	}
 	if refund != nil && refund.Amount.Amount > 0 {
-		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})})
+		rev := s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})
+		items = append(items, types.TransactWriteItem{Update: refundedRevenue(rev, refund.Lines)})
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
-	toWaitlist, err := s.transactRelease(ctx, items, 1, b.EventID, move, typeMoves, "release", b.ID, string(to), itoa64(b.Version))
+	toWaitlist, err := s.transactRelease(ctx, items, 1, parts, "release", b.ID, string(to), itoa64(b.Version))
 	if reasons, cancelled := cancellation(err); cancelled {
 		if reasons.failed(0) {
 			return booking.Released{}, booking.ErrChanged
@@ -560,6 +610,13 @@ func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, er
 	e, err := s.eventWithTypes(ctx, ev)
 	if err != nil {
 		return booking.Stats{}, err
+	}
+	if e.Shards > 1 {
+		shards, err := s.readShards(ctx, eventID, e.Shards, true)
+		if err != nil {
+			return booking.Stats{}, err
+		}
+		withShardCounters(e, sumShards(shards))
 	}
 	stats := booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
 		Offering:  e.Offering,

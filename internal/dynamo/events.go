@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/inventory"
 )
 
 const (
@@ -67,6 +69,8 @@ type eventRecord struct {
 	Prices     []int64                     `dynamodbav:"prices,omitempty"`
 
 	WaitingRoom *waitingRoomRecord `dynamodbav:"waiting_room,omitempty"`
+	// InventoryShards > 1: the seats are in shard items from publication on (shards.go).
+	InventoryShards int `dynamodbav:"inventory_shards,omitempty"`
 }
 
 type venueSummaryRecord struct {
@@ -88,7 +92,7 @@ func toEventRecord(e catalog.Event, hash string) eventRecord {
 		PriceAmount: e.Price.Amount, PriceCurrency: e.Price.Currency, MaxTickets: e.MaxTicketsPerBooking,
 		OfferMinutes: e.OfferWindowMinutes, Status: string(e.Status), Version: e.Version,
 		CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt), RequestHash: hash,
-		WaitingRoom: toWaitingRoomRecord(e.WaitingRoom),
+		WaitingRoom: toWaitingRoomRecord(e.WaitingRoom), InventoryShards: e.InventoryShards,
 	}
 	if e.Status == catalog.Published {
 		r.GSI2PK, r.GSI2SK = publishedPartition, publicSortKey(e.StartsAt, e.ID)
@@ -123,7 +127,7 @@ func fromEventItem(it item) (catalog.Event, string, error) {
 		Price:                catalog.Money{Amount: r.PriceAmount, Currency: r.PriceCurrency},
 		MaxTicketsPerBooking: r.MaxTickets, OfferWindowMinutes: r.OfferMinutes, Status: catalog.Status(r.Status), Version: r.Version,
 		CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt),
-		WaitingRoom: r.WaitingRoom.config(),
+		WaitingRoom: r.WaitingRoom.config(), InventoryShards: r.InventoryShards,
 	}, r.RequestHash, nil
 }
 
@@ -265,17 +269,16 @@ func (s *Catalog) ListPublished(ctx context.Context, f catalog.PublicFilter) (ca
 }
 
 func (s *Catalog) eventPage(ctx context.Context, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool) (catalog.Page[catalog.Event], error) {
-	items, next, err := s.query(ctx, in, limit, cursor, names, valid)
+	page, err := queryPage(ctx, &s.tableClient, in, limit, cursor, names, valid, fromEventItem)
 	if err != nil {
-		return catalog.Page[catalog.Event]{}, err
+		return page, err
 	}
-	page := catalog.Page[catalog.Event]{Items: make([]catalog.Event, 0, len(items)), NextCursor: next}
-	for _, it := range items {
-		e, _, err := fromEventItem(it)
-		if err != nil {
+	// A sharded event's own counters are frozen at publication: its seats are its shards'
+	// (one BatchGetItem each, only for the sharded events of the page).
+	for i, e := range page.Items {
+		if page.Items[i], err = s.withShardTotals(ctx, e, false); err != nil {
 			return catalog.Page[catalog.Event]{}, err
 		}
-		page.Items = append(page.Items, e)
 	}
 	return page, nil
 }
@@ -310,7 +313,10 @@ func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) 
 		values[":gsi2sk"] = str(publicSortKey(after.StartsAt, after.ID))
 	}
 	cond := "#version = :v"
-	if delta < 0 {
+	shardedNow := sharded(string(before.Status), before.Shards())
+	set = append(set, "inventory_shards = :shards")
+	values[":shards"] = num(int64(after.Shards()))
+	if delta < 0 && !shardedNow {
 		cond += " AND #available >= :min_available"
 		values[":min_available"] = num(-delta)
 	}
@@ -335,6 +341,11 @@ func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) 
 	}
 	update := "SET " + strings.Join(set, ", ") + remove + " ADD #capacity :delta, #available :delta, #version :one"
 
+	if shardedNow {
+		return s.updateShardedEvent(ctx, before, after, &types.Update{TableName: &s.table, Key: eventKey(before.ID),
+			UpdateExpression: &update, ConditionExpression: &cond,
+			ExpressionAttributeNames: aliases(update, cond), ExpressionAttributeValues: values}, token)
+	}
 	if after.VenueID == before.VenueID {
 		out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 			Key:              eventKey(before.ID),
@@ -379,6 +390,67 @@ func (s *Catalog) UpdateEvent(ctx context.Context, before, after catalog.Event) 
 	return catalog.Event{}, err
 }
 
+// updateShardedEvent writes an edit of an event whose seats are in shards: the event
+// update ev (conditioned on the If-Match version) and, in the same transaction, every
+// shard's copy of the guarded attributes and its part of a capacity change, planned by
+// inventory.Resize from a fresh read: growth spread evenly, a cut taken from shards with
+// available seats (each shard's condition says it still has them). A shard that sold
+// meanwhile fails its condition and the plan is made again from a new read.
+func (s *Catalog) updateShardedEvent(ctx context.Context, before, after catalog.Event, ev *types.Update, token string) (catalog.Event, error) {
+	delta := after.Capacity - before.Capacity
+	for attempt := 0; ; attempt++ {
+		shards, err := s.readShards(ctx, before.ID, before.Shards(), true)
+		if err != nil {
+			return catalog.Event{}, err
+		}
+		available := make([]int64, len(shards))
+		for k, sh := range shards {
+			available[k] = sh.Available
+		}
+		per, ok := inventory.Resize(available, delta)
+		if !ok {
+			return catalog.Event{}, capacityTaken(before, shards, after.Capacity)
+		}
+		items := []types.TransactWriteItem{{Update: ev}}
+		for k, u := range shardGuards(s.table, after) {
+			if per[k] != 0 {
+				*u.Update.UpdateExpression += ", #capacity = #capacity + :d, available = available + :d"
+				u.Update.ExpressionAttributeNames["#capacity"] = "capacity"
+				u.Update.ExpressionAttributeValues[":d"] = num(per[k])
+			}
+			if per[k] < 0 {
+				u.Update.ConditionExpression = aws.String("available >= :cut")
+				u.Update.ExpressionAttributeValues[":cut"] = num(-per[k])
+			}
+			items = append(items, u)
+		}
+		tok := token + "-" + strconv.Itoa(attempt)
+		ev.ExpressionAttributeValues[":write_id"] = str(tok)
+		err = s.transact(ctx, items, &tok)
+		reasons, cancelled := cancellation(err)
+		switch {
+		case !cancelled && err != nil:
+			return catalog.Event{}, err
+		case !cancelled:
+			return s.GetEvent(ctx, before.ID)
+		case reasons.failed(0):
+			return s.whyUpdateFailed(ctx, nil, before, after, tok)
+		case attempt >= 4:
+			return catalog.Event{}, busy()
+		}
+	}
+}
+
+// capacityTaken is the answer to a cut below what the shards have taken.
+func capacityTaken(before catalog.Event, shards []shardRecord, capacity int64) error {
+	t := sumShards(shards)
+	before.Capacity, before.Available, before.Held, before.Sold, before.Offering = t.Capacity, t.Available, t.Held, t.Sold, t.Offering
+	if _, err := catalog.CapacityDelta(before, capacity); err != nil {
+		return err
+	}
+	return catalog.StaleVersion("Event")
+}
+
 // whyUpdateFailed names the condition an event update failed: the event is gone, it was
 // changed since it was read, or (the version still matching) the seats it would cut are
 // taken; or it did not fail: the item carries this call's write (a retry of an attempt
@@ -396,7 +468,10 @@ func (s *Catalog) whyUpdateFailed(ctx context.Context, ccf *types.ConditionalChe
 		return catalog.Event{}, err
 	}
 	if wroteIt(old, token) {
-		return now, nil
+		return s.withShardTotals(ctx, joinTypes(now, before.Types), true)
+	}
+	if now, err = s.withShardTotals(ctx, now, true); err != nil {
+		return catalog.Event{}, err
 	}
 	if now.Version != before.Version {
 		return catalog.Event{}, catalog.StaleVersion("Event")
@@ -423,11 +498,30 @@ func (s *Catalog) Publish(ctx context.Context, e catalog.Event, version int64) (
 		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
+	update := "SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one"
+	if e.Shards() > 1 {
+		// The shard items are made with the publication, in one transaction (at most
+		// 65 actions).
+		puts, err := shardPuts(s.table, e, catalog.Published)
+		if err != nil {
+			return catalog.Event{}, err
+		}
+		err = s.transact(ctx, append([]types.TransactWriteItem{{Update: &types.Update{TableName: &s.table, Key: eventKey(e.ID),
+			UpdateExpression: &update, ConditionExpression: &cond,
+			ExpressionAttributeNames: aliases(update, cond), ExpressionAttributeValues: values}}}, puts...), &token)
+		if reasons, cancelled := cancellation(err); cancelled && reasons.failed(0) {
+			return s.whyTransitionFailed(ctx, nil, e.ID, version, catalog.Published, token)
+		}
+		if err != nil {
+			return catalog.Event{}, err
+		}
+		return s.GetEvent(ctx, e.ID)
+	}
 	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		Key:                                 eventKey(e.ID),
-		UpdateExpression:                    aws.String("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one"),
+		UpdateExpression:                    &update,
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            aliases("SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one", cond),
+		ExpressionAttributeNames:            aliases(update, cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -456,11 +550,29 @@ func (s *Catalog) Cancel(ctx context.Context, id string, version int64, now time
 		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
+	update := "SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one"
+	if old, err := s.get(ctx, eventKey(id)); err != nil {
+		return catalog.Event{}, err
+	} else if e, _, err := fromEventItem(old); old != nil && err == nil && sharded(string(e.Status), e.Shards()) {
+		// The shards stop selling in the same transaction.
+		cond += " AND #status = :published"
+		e.Status = catalog.Cancelled
+		err = s.transact(ctx, append([]types.TransactWriteItem{{Update: &types.Update{TableName: &s.table, Key: eventKey(id),
+			UpdateExpression: &update, ConditionExpression: &cond,
+			ExpressionAttributeNames: aliases(update, cond), ExpressionAttributeValues: values}}}, shardGuards(s.table, e)...), &token)
+		if reasons, cancelled := cancellation(err); cancelled && reasons.failed(0) {
+			return s.whyTransitionFailed(ctx, nil, id, version, catalog.Cancelled, token)
+		}
+		if err != nil {
+			return catalog.Event{}, err
+		}
+		return s.GetEvent(ctx, id)
+	}
 	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		Key:                                 eventKey(id),
-		UpdateExpression:                    aws.String("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one"),
+		UpdateExpression:                    &update,
 		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            aliases("SET #status = :cancelled, updated_at = :updated_at, write_id = :write_id REMOVE gsi2pk, gsi2sk ADD #version :one", cond),
+		ExpressionAttributeNames:            aliases(update, cond),
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,

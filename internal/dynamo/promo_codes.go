@@ -143,22 +143,10 @@ func (s *Catalog) GetPromoCode(ctx context.Context, eventID, code string) (promo
 // ListPromoCodes lists an event's codes by code: one Query on its promo partition.
 func (s *Catalog) ListPromoCodes(ctx context.Context, eventID, cursor string, limit int) (catalog.Page[promo.Code], error) {
 	pk := promoPK(eventID)
-	items, next, err := s.query(ctx, &dynamodb.QueryInput{
+	return queryPage(ctx, &s.tableClient, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: item{":pk": str(pk)},
-	}, limit, cursor, promoCursor, func(m map[string]string) bool { return m["pk"] == pk })
-	if err != nil {
-		return catalog.Page[promo.Code]{}, err
-	}
-	page := catalog.Page[promo.Code]{Items: make([]promo.Code, 0, len(items)), NextCursor: next}
-	for _, it := range items {
-		c, _, err := fromPromoItem(it)
-		if err != nil {
-			return catalog.Page[promo.Code]{}, err
-		}
-		page.Items = append(page.Items, c)
-	}
-	return page, nil
+	}, limit, cursor, promoCursor, func(m map[string]string) bool { return m["pk"] == pk }, fromPromoItem)
 }
 
 // UpdatePromoCode writes after's definition on before's rev. Uses move under it (every

@@ -375,8 +375,8 @@ func (q *Queue) LiveRooms(ctx context.Context, now time.Time) ([]waitroom.Room, 
 func (q *Queue) Inventory(ctx context.Context, eventID string) (waitroom.Inventory, error) {
 	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &q.s.table, Key: eventKey(eventID),
-		ProjectionExpression:     aws.String("#available, #held, #sold, #waiting"),
-		ExpressionAttributeNames: aliases("#available, #held, #sold, #waiting"),
+		ProjectionExpression:     aws.String("#available, #held, #sold, #waiting, #status, inventory_shards"),
+		ExpressionAttributeNames: aliases("#available, #held, #sold, #waiting, #status"),
 	})
 	if err != nil {
 		return waitroom.Inventory{}, err
@@ -387,6 +387,14 @@ func (q *Queue) Inventory(ctx context.Context, eventID string) (waitroom.Invento
 	var r eventRecord
 	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
 		return waitroom.Inventory{}, fmt.Errorf("event item: %w", err)
+	}
+	if sharded(r.Status, r.InventoryShards) {
+		shards, err := q.s.readShards(ctx, eventID, r.InventoryShards, false)
+		if err != nil {
+			return waitroom.Inventory{}, err
+		}
+		t := sumShards(shards)
+		r.Available, r.Held, r.Sold, r.Waiting = t.Available, t.Held, t.Sold, t.Waiting
 	}
 	remaining := r.Available
 	if r.Waiting > 0 {

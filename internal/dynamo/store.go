@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/tracing"
 )
@@ -158,4 +159,21 @@ func (c *tableClient) query(ctx context.Context, in *dynamodb.QueryInput, limit 
 		return items, encodeCursor(items[len(items)-1], names), nil
 	}
 	return items, encodeCursor(start, names), nil
+}
+
+// queryPage is query for the catalogue's lists: each item decoded into one T.
+func queryPage[T any](ctx context.Context, c *tableClient, in *dynamodb.QueryInput, limit int, cursor string, names []string, valid func(map[string]string) bool, decode func(item) (T, string, error)) (catalog.Page[T], error) {
+	items, next, err := c.query(ctx, in, limit, cursor, names, valid)
+	if err != nil {
+		return catalog.Page[T]{}, err
+	}
+	page := catalog.Page[T]{Items: make([]T, 0, len(items)), NextCursor: next}
+	for _, it := range items {
+		v, _, err := decode(it)
+		if err != nil {
+			return catalog.Page[T]{}, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
 }

@@ -181,7 +181,7 @@ func (s *Catalog) readEvent(ctx context.Context, id string, consistent bool) (ca
 	if !found {
 		return catalog.Event{}, catalog.EventNotFound()
 	}
-	return joinTypes(e, ts), nil
+	return s.withShardTotals(ctx, joinTypes(e, ts), consistent)
 }
 
 // joinTypes gives the event the stored types its tt map lists, with their counters. A

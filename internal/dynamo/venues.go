@@ -147,21 +147,9 @@ func (s *Catalog) ListVenues(ctx context.Context, f catalog.VenueFilter) (catalo
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
-	items, next, err := s.query(ctx, in, f.Limit, f.Cursor, gsi1Cursor, func(m map[string]string) bool {
+	return queryPage(ctx, &s.tableClient, in, f.Limit, f.Cursor, gsi1Cursor, func(m map[string]string) bool {
 		return m["gsi1pk"] == venuePartition
-	})
-	if err != nil {
-		return catalog.Page[catalog.Venue]{}, err
-	}
-	page := catalog.Page[catalog.Venue]{Items: make([]catalog.Venue, 0, len(items)), NextCursor: next}
-	for _, it := range items {
-		v, _, err := fromVenueItem(it)
-		if err != nil {
-			return catalog.Page[catalog.Venue]{}, err
-		}
-		page.Items = append(page.Items, v)
-	}
-	return page, nil
+	}, fromVenueItem)
 }
 
 // UpdateVenue writes every field of v if the stored version is still version.

@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,7 +55,10 @@ func (w *Waitlist) countWaiting(eventID string, seq, delta int64) types.Transact
 
 // Waitlist is the waitlist store (waitlist.Store) on the booking store's table and
 // transaction retries.
-type Waitlist struct{ b *Bookings }
+type Waitlist struct {
+	b      *Bookings
+	shards shardCounts
+}
 
 // NewWaitlist returns the waitlist store sharing b's client.
 func NewWaitlist(b *Bookings) *Waitlist { return &Waitlist{b: b} }
@@ -71,10 +76,13 @@ type entryRecord struct {
 	EventID        string `dynamodbav:"event_id"`
 	UserID         string `dynamodbav:"user_id"`
 	Quantity       int    `dynamodbav:"quantity"`
+	TicketTypeID   string `dynamodbav:"ticket_type_id,omitempty"`
+	Typed          bool   `dynamodbav:"typed,omitempty"`
 	Status         string `dynamodbav:"status"`
 	JoinedAt       string `dynamodbav:"joined_at"`
 	Seq            int64  `dynamodbav:"seq"`
 	Passed         int    `dynamodbav:"passed"`
+	Email          string `dynamodbav:"email,omitempty"`
 	BookingID      string `dynamodbav:"booking_id,omitempty"`
 	OfferExpiresAt string `dynamodbav:"offer_expires_at,omitempty"`
 	UpdatedAt      string `dynamodbav:"updated_at"`
@@ -85,8 +93,8 @@ func toEntryRecord(e waitlist.Entry) entryRecord {
 	joined := fmtBookingTime(e.JoinedAt)
 	r := entryRecord{PK: eventPrefix + e.EventID, SK: entryPrefix + e.ID,
 		GSI1PK: userPrefix + e.UserID, GSI1SK: entryPrefix + joined + "#" + e.ID,
-		ID: e.ID, EventID: e.EventID, UserID: e.UserID, Quantity: e.Quantity, Status: string(e.Status),
-		JoinedAt: joined, Seq: e.Seq, Passed: e.Passed, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
+		ID: e.ID, EventID: e.EventID, UserID: e.UserID, Quantity: e.Quantity, TicketTypeID: e.TicketTypeID, Typed: e.Typed, Status: string(e.Status),
+		JoinedAt: joined, Seq: e.Seq, Passed: e.Passed, Email: e.Email, BookingID: e.BookingID, OfferExpiresAt: fmtBookingTime(e.OfferExpiresAt),
 		UpdatedAt: fmtBookingTime(e.UpdatedAt), Version: e.Version}
 	if e.Status == waitlist.Waiting {
 		r.GSI2PK, r.GSI2SK = lineKey(e.EventID), seqSK(e.Seq)
@@ -99,12 +107,13 @@ func fromEntryItem(it item) (waitlist.Entry, error) {
 	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 		return waitlist.Entry{}, fmt.Errorf("waitlist entry item: %w", err)
 	}
-	return waitlist.Entry{ID: r.ID, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity, Status: waitlist.Status(r.Status),
-		JoinedAt: parseBookingTime(r.JoinedAt), Seq: r.Seq, Passed: r.Passed, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
+	return waitlist.Entry{ID: r.ID, EventID: r.EventID, UserID: r.UserID, Quantity: r.Quantity, TicketTypeID: r.TicketTypeID, Typed: r.Typed, Status: waitlist.Status(r.Status),
+		JoinedAt: parseBookingTime(r.JoinedAt), Seq: r.Seq, Passed: r.Passed, Email: r.Email, BookingID: r.BookingID, OfferExpiresAt: parseBookingTime(r.OfferExpiresAt),
 		UpdatedAt: parseBookingTime(r.UpdatedAt), Version: r.Version}, nil
 }
 
-// Seats reads the event consistently: the worker decides from offering and waiting.
+// Seats reads the event consistently: the worker decides from offering and waiting, per
+// type on a typed event (whose definitions, read too, price its offers).
 func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, error) {
 	it, err := w.b.get(ctx, eventKey(eventID))
 	if err != nil {
@@ -113,7 +122,19 @@ func (w *Waitlist) Seats(ctx context.Context, eventID string) (*booking.Event, e
 	if it == nil {
 		return nil, fault.New(fault.NotFound, "Event not found")
 	}
-	return fromEventForBooking(it)
+	ev, err := w.b.eventWithTypes(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	w.shards.put(eventID, ev.Shards)
+	if ev.Shards > 1 {
+		shards, err := w.b.readShards(ctx, eventID, ev.Shards, true)
+		if err != nil {
+			return nil, err
+		}
+		withShardCounters(ev, sumShards(shards))
+	}
+	return ev, nil
 }
 
 // Latest follows the user's pointer to their latest entry.
@@ -136,10 +157,11 @@ func (w *Waitlist) Latest(ctx context.Context, eventID, userID string) (*waitlis
 	return &e, err
 }
 
-// Join puts the entry (see waitlist.Store). available is the event's available count as
-// the caller read it: the transaction moves exactly those seats to offering, so the
-// caller knows whether to wake the worker; a different count fails it with ErrChanged.
-func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.Entry, available int64, now time.Time) error {
+// Join puts the entry (see waitlist.Store). c is the move of free seats to the line as
+// the caller read the counts: the transaction moves exactly those seats to offering, so
+// the caller knows whether to wake the worker; different counts fail it with ErrChanged.
+// On an event without types c moves every available seat.
+func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.Entry, c waitlist.Claim, now time.Time) error {
 	rec, err := attributevalue.MarshalMap(toEntryRecord(e))
 	if err != nil {
 		return err
@@ -152,6 +174,18 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 		ptr.ConditionExpression = aws.String("entry_id = :prev")
 		ptr.ExpressionAttributeValues = item{":prev": str(prev.ID)}
 	}
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		if e.Typed {
+			return typedShardsWaitlist()
+		}
+		return w.joinSharded(ctx, e, n, c.Available, ptr, rec, now)
+	}
+	if e.Typed {
+		return w.joinTyped(ctx, e, ptr, rec, c, now)
+	}
+	available := c.Available
 	set := "SET waiting = if_not_exists(waiting, :zero) + :one, version = version + :one"
 	vals := item{":published": str(booking.Published), ":now": str(formatTime(now)), ":q": num(int64(e.Quantity)),
 		":available": num(available), ":zero": num(0), ":one": num(1)}
@@ -209,10 +243,10 @@ func (w *Waitlist) Leave(ctx context.Context, e waitlist.Entry, now time.Time) e
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: item{":waiting": str(string(waitlist.Waiting)), ":version": num(e.Version),
 				":left": str(string(waitlist.Left)), ":now": str(fmtBookingTime(now)), ":one": num(1)}}},
-		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+		{Update: uncount(e, &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
 			ConditionExpression:       aws.String("waiting >= :one"),
 			UpdateExpression:          aws.String("SET waiting = waiting - :one, version = version + :one"),
-			ExpressionAttributeValues: item{":one": num(1)}}},
+			ExpressionAttributeValues: item{":one": num(1)}})},
 		w.countWaiting(e.EventID, e.Seq, -1),
 	}
 	err := w.b.transact(ctx, items, requestToken("leave", e.ID, itoa64(e.Version)))
@@ -322,11 +356,20 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 		return err
 	}
 	q := int64(e.Quantity)
+	ev := &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+		ConditionExpression:       aws.String("offering >= :q AND waiting >= :one"),
+		UpdateExpression:          aws.String("SET offering = offering - :q, held = if_not_exists(held, :zero) + :q, waiting = waiting - :one, version = version + :one"),
+		ExpressionAttributeValues: item{":q": num(q), ":one": num(1), ":zero": num(0)}}
+	if len(hold.Lines) == 1 {
+		// A typed offer: its one line's type gives the seats, and the entry leaves its
+		// type's count (or waiting_any).
+		ev.ExpressionAttributeNames = map[string]string{"#t": hold.Lines[0].TicketTypeID}
+		*ev.ConditionExpression += " AND tt.#t.offering >= :q"
+		*ev.UpdateExpression += ", tt.#t.offering = tt.#t.offering - :q, tt.#t.held = tt.#t.held + :q"
+		uncount(e, ev)
+	}
 	items := []types.TransactWriteItem{
-		offerEvent: {Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
-			ConditionExpression:       aws.String("offering >= :q AND waiting >= :one"),
-			UpdateExpression:          aws.String("SET offering = offering - :q, held = if_not_exists(held, :zero) + :q, waiting = waiting - :one, version = version + :one"),
-			ExpressionAttributeValues: item{":q": num(q), ":one": num(1), ":zero": num(0)}}},
+		offerEvent: {Update: ev},
 		offerEntry: {Update: &types.Update{TableName: &w.b.table, Key: entryKey(e.EventID, e.ID),
 			ConditionExpression: aws.String("#status = :waiting AND version = :version"),
 			UpdateExpression: aws.String("SET #status = :offered, booking_id = :booking, offer_expires_at = :expires, updated_at = :now," +
@@ -345,6 +388,15 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	items[offerUserSeats].Update.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD tickets :delta, version :one")
 	items[offerUserSeats].Update.ExpressionAttributeValues[":event"] = str(e.EventID)
 	items[offerUserSeats].Update.ExpressionAttributeValues[":user"] = str(e.UserID)
+	userTypeSeats(items[offerUserSeats].Update, hold.Lines, 1)
+	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
+		return err
+	} else if n > 1 {
+		if e.Typed {
+			return typedShardsWaitlist()
+		}
+		return w.offerSharded(ctx, e, hold, n, items)
+	}
 	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -358,16 +410,133 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	return err
 }
 
-// Claim moves available seats to offering while someone waits.
-func (w *Waitlist) Claim(ctx context.Context, eventID string, available int64) error {
-	_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+// Claim moves available seats to offering while someone waits: all of them on an event
+// without types, c's part of each type on a typed one.
+func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) error {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return err
+	} else if n > 1 {
+		if len(c.Types) > 0 {
+			return typedShardsWaitlist()
+		}
+		return w.claimSharded(ctx, eventID, n, c.Available)
+	}
+	in := &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("waiting > :zero AND available = :available"),
 		UpdateExpression:          aws.String("SET available = :zero, offering = if_not_exists(offering, :zero) + :available, version = version + :one"),
-		ExpressionAttributeValues: item{":zero": num(0), ":available": num(available), ":one": num(1)}})
+		ExpressionAttributeValues: item{":zero": num(0), ":available": num(c.Available), ":one": num(1)}}
+	if len(c.Types) > 0 {
+		in.ExpressionAttributeNames, in.ExpressionAttributeValues = map[string]string{}, item{":one": num(1)}
+		set, cond := claimMove(c, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+		in.ConditionExpression = aws.String(strings.Join(append([]string{"waiting > :zero"}, cond...), " AND "))
+		in.UpdateExpression = aws.String("SET version = version + :one, " + strings.Join(set, ", "))
+	}
+	_, err := w.b.update(ctx, in)
 	if _, failed := conditionFailed(err); failed {
 		return waitlist.ErrChanged
 	}
 	return err
+}
+
+// claimMove is a typed claim's move from available to offering, the event's and each
+// type's, as SET clauses, and its conditions: each type's available as read and, when a
+// type had seats (so the event's available decided how many moved), the event's.
+func claimMove(c waitlist.Claim, names map[string]string, vals item) (set, cond []string) {
+	vals[":zero"] = num(0)
+	eventCounts := false
+	for i, tc := range c.Types {
+		n, a, m := "#c"+strconv.Itoa(i), ":ca"+strconv.Itoa(i), ":cm"+strconv.Itoa(i)
+		names[n], vals[a] = tc.ID, num(tc.Available)
+		cond = append(cond, "tt."+n+".available = "+a)
+		eventCounts = eventCounts || tc.Available > 0
+		if tc.Seats > 0 {
+			vals[m] = num(tc.Seats)
+			set = append(set, "tt."+n+".available = tt."+n+".available - "+m, "tt."+n+".offering = tt."+n+".offering + "+m)
+		}
+	}
+	if eventCounts {
+		vals[":available"] = num(c.Available)
+		cond = append(cond, "available = :available")
+	}
+	if c.Seats > 0 {
+		// DynamoDB refuses values an expression does not use, so :claimed only with a move.
+		vals[":claimed"] = num(c.Seats)
+		set = append(set, "available = available - :claimed", "offering = if_not_exists(offering, :zero) + :claimed")
+	}
+	return set, cond
+}
+
+// uncount takes entry e out of its type's waiting count (or waiting_any) on the event
+// update u, which already takes it out of waiting; an entry of an event without types is
+// counted in waiting only.
+func uncount(e waitlist.Entry, u *types.Update) *types.Update {
+	if !e.Typed {
+		return u
+	}
+	if u.ExpressionAttributeNames == nil {
+		u.ExpressionAttributeNames = map[string]string{}
+	}
+	if e.TicketTypeID == "" {
+		*u.ConditionExpression += " AND waiting_any >= :one"
+		*u.UpdateExpression += ", waiting_any = waiting_any - :one"
+		return u
+	}
+	u.ExpressionAttributeNames["#w"] = e.TicketTypeID
+	*u.ConditionExpression += " AND tt.#w.waiting >= :one"
+	*u.UpdateExpression += ", tt.#w.waiting = tt.#w.waiting - :one"
+	return u
+}
+
+// joinTyped is Join on an event with ticket types: the entry is counted in its type's
+// waiting (or waiting_any) too, and c moves the leftover seats per type.
+func (w *Waitlist) joinTyped(ctx context.Context, e waitlist.Entry, ptr *types.Put, rec item, c waitlist.Claim, now time.Time) error {
+	names := map[string]string{"#status": "status"}
+	vals := item{":published": str(booking.Published), ":now": str(formatTime(now)), ":zero": num(0), ":one": num(1)}
+	set := []string{"waiting = if_not_exists(waiting, :zero) + :one", "version = version + :one"}
+	if e.TicketTypeID == "" {
+		set = append(set, "waiting_any = if_not_exists(waiting_any, :zero) + :one")
+	} else {
+		names["#w"] = e.TicketTypeID
+		set = append(set, "tt.#w.waiting = tt.#w.waiting + :one")
+	}
+	moves, cond := claimMove(c, names, vals)
+	set = append(set, moves...)
+	if c.Seats > 0 {
+		set = append(set, "gsi3pk = :offeringpk", "gsi3sk = if_not_exists(gsi3sk, :since)")
+		vals[":offeringpk"], vals[":since"] = str(offeringGSI3PK), str(fmtBookingTime(now))
+	}
+	cond = append([]string{"#status = :published AND starts_at > :now"}, cond...)
+	if e.TicketTypeID != "" {
+		cond = append(cond, "attribute_exists(tt.#w)")
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+			ConditionExpression: aws.String(strings.Join(cond, " AND ")), UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
+		{Put: ptr},
+		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		w.countWaiting(e.EventID, e.Seq, 1),
+	}
+	err := w.b.transact(ctx, items, requestToken("join", e.ID))
+	reasons, cancelled := cancellation(err)
+	switch {
+	case !cancelled:
+		return err
+	case reasons.failed(0):
+		old := reasons.item(0)
+		if old == nil {
+			return fault.New(fault.NotFound, "Event not found")
+		}
+		ev, err := fromEventForBooking(old)
+		if err != nil {
+			return err
+		}
+		if !ev.OnSale(now) {
+			return fault.New(fault.NotOnSale, "This event is not on sale")
+		}
+	}
+	return waitlist.ErrChanged
 }
 
 // AddPassed records seats handed past a waiting entry.
@@ -384,8 +553,17 @@ func (w *Waitlist) AddPassed(ctx context.Context, eventID, entryID string, seats
 }
 
 // Settle returns offering seats to available when nobody waits, and takes an event with
-// nothing offering out of the stranded-offering index.
-func (w *Waitlist) Settle(ctx context.Context, eventID string, now time.Time) (int64, error) {
+// nothing offering out of the stranded-offering index. On a typed event back says which
+// types' seats go back.
+func (w *Waitlist) Settle(ctx context.Context, eventID string, back *waitlist.Returnable, now time.Time) (int64, error) {
+	if n, err := w.shardsOf(ctx, eventID); err != nil {
+		return 0, err
+	} else if n > 1 && back == nil {
+		return w.settleSharded(ctx, eventID, n)
+	}
+	if back != nil {
+		return w.settleTyped(ctx, eventID, *back)
+	}
 	out, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("(attribute_not_exists(waiting) OR waiting = :zero) AND offering > :zero"),
 		UpdateExpression:          aws.String("SET available = available + offering, offering = :zero, version = version + :one REMOVE gsi3pk, gsi3sk"),
@@ -397,14 +575,55 @@ func (w *Waitlist) Settle(ctx context.Context, eventID string, now time.Time) (i
 	if _, failed := conditionFailed(err); !failed {
 		return 0, err
 	}
-	_, err = w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+	return 0, w.unlistOffering(ctx, eventID)
+}
+
+// settleTyped gives back each type's offering seats in back, conditioned on the counts
+// back read (nobody waiting for the type, nor for any type when back saw none).
+func (w *Waitlist) settleTyped(ctx context.Context, eventID string, back waitlist.Returnable) (int64, error) {
+	var returned int64
+	if len(back.Types) > 0 {
+		names := map[string]string{}
+		vals := item{":zero": num(0), ":one": num(1), ":wa": num(back.WaitingAny)}
+		cond := []string{"(attribute_not_exists(waiting_any) OR waiting_any = :wa)"}
+		var set []string
+		for i, t := range back.Types {
+			n, o := "#r"+strconv.Itoa(i), ":ro"+strconv.Itoa(i)
+			names[n], vals[o] = t.ID, num(t.Offering)
+			cond = append(cond, "tt."+n+".offering = "+o, "tt."+n+".waiting = :zero")
+			set = append(set, "tt."+n+".offering = :zero", "tt."+n+".available = tt."+n+".available + "+o)
+			returned += t.Offering
+		}
+		if back.WaitingAny != 0 {
+			cond[0] = "waiting_any = :wa"
+		}
+		vals[":returned"] = num(returned)
+		set = append(set, "offering = offering - :returned", "available = available + :returned", "version = version + :one")
+		_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
+			ConditionExpression: aws.String(strings.Join(append(cond, "offering >= :returned"), " AND ")),
+			UpdateExpression:    aws.String("SET " + strings.Join(set, ", ")), ExpressionAttributeNames: names, ExpressionAttributeValues: vals})
+		if _, failed := conditionFailed(err); failed {
+			// Someone joined or the seats moved: the seats stay in the line, and the
+			// stranded-offering sweep runs the worker again.
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return returned, w.unlistOffering(ctx, eventID)
+}
+
+// unlistOffering takes an event with nothing offering out of the stranded-offering index.
+func (w *Waitlist) unlistOffering(ctx context.Context, eventID string) error {
+	_, err := w.b.update(ctx, &dynamodb.UpdateItemInput{TableName: &w.b.table, Key: eventKey(eventID),
 		ConditionExpression:       aws.String("attribute_exists(gsi3pk) AND (attribute_not_exists(offering) OR offering = :zero)"),
 		UpdateExpression:          aws.String("SET version = version + :one REMOVE gsi3pk, gsi3sk"),
 		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)}})
 	if _, failed := conditionFailed(err); failed {
-		return 0, nil
+		return nil
 	}
-	return 0, err
+	return err
 }
 
 var gsi1Entries = []string{"pk", "sk", "gsi1pk", "gsi1sk"}

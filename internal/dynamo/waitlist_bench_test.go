@@ -86,7 +86,7 @@ func BenchmarkPosition(b *testing.B) {
 	s := newSeats(b)
 	ev, _ := s.soldOutWithLine(1, 0)
 	for i := range n {
-		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("waiter-%05d", i), ev, 1, s.now); err != nil {
+		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("waiter-%05d", i), ev, "", 1, s.now); err != nil {
 			b.Fatal(err)
 		}
 	}

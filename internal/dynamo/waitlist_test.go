@@ -25,7 +25,9 @@ func (s *seats) soldOutWithLine(capacity, waiters int) (string, []string) {
 	}
 	for i := range waiters {
 		user := fmt.Sprintf("waiter-%02d", i)
-		_, err := s.onsale.Reserve(s.ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
+		// Each waiter's address (the token's email claim) goes with the entry to its offer.
+		ctx := booking.WithBuyerEmail(s.ctx, user+"@example.com")
+		_, err := s.onsale.Reserve(ctx, user, ev, 1, "k-"+user, true, s.now.Add(time.Duration(i)*time.Millisecond))
 		fe, ok := fault.As(err)
 		if !ok || fe.Code != fault.SoldOut {
 			s.t.Fatalf("reserve %s: %v, want sold_out", user, err)
@@ -88,7 +90,8 @@ func TestFreedSeatsGoToTheFirstTenInOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b.Status != booking.Held || b.Source != waitlist.SourceWaitlist || !b.ExpiresAt.Equal(s.now.Add(30*time.Minute).Truncate(time.Millisecond)) {
+			if b.Status != booking.Held || b.Source != waitlist.SourceWaitlist || !b.ExpiresAt.Equal(s.now.Add(30*time.Minute).Truncate(time.Millisecond)) ||
+				b.Email != fmt.Sprintf("waiter-%02d@example.com", i) {
 				t.Errorf("offer %d = %+v", i, b)
 			}
 			if b.CreatedAt.Before(last) {
@@ -169,18 +172,18 @@ func TestLapsedOfferPassesToTheNext(t *testing.T) {
 func TestJoinLeaveAndDecline(t *testing.T) {
 	s := newSeats(t)
 	ev, holds := s.soldOutWithLine(2, 0)
-	v, created, err := s.waiting.Join(s.ctx, "ana", ev, 2, s.now)
+	v, created, err := s.waiting.Join(s.ctx, "ana", ev, "", 2, s.now)
 	if err != nil || !created || v.Position != 1 || v.Status != waitlist.Waiting {
 		t.Fatalf("join = %+v, %v, %v", v, created, err)
 	}
-	again, created, err := s.waiting.Join(s.ctx, "ana", ev, 1, s.now)
+	again, created, err := s.waiting.Join(s.ctx, "ana", ev, "", 1, s.now)
 	if err != nil || created || again.EntryID != v.EntryID {
 		t.Errorf("second join = %+v, %v, %v; want the same entry", again, created, err)
 	}
-	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, 11, s.now); !fault.Is(err, fault.Validation) {
+	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, "", 11, s.now); !fault.Is(err, fault.Validation) {
 		t.Errorf("join 11 seats: %v", err)
 	}
-	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, 1, s.now.Add(time.Millisecond)); err != nil {
+	if _, _, err := s.waiting.Join(s.ctx, "bo", ev, "", 1, s.now.Add(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	// Ana leaves; Bo moves up.
@@ -222,11 +225,11 @@ func TestJoinLeaveAndDecline(t *testing.T) {
 func TestStarvationGuardHoldsSeatsForTheHead(t *testing.T) {
 	s := newSeats(t)
 	ev, holds := s.soldOutWithLine(4, 0)
-	if _, _, err := s.waiting.Join(s.ctx, "big", ev, 3, s.now); err != nil {
+	if _, _, err := s.waiting.Join(s.ctx, "big", ev, "", 3, s.now); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 4 {
-		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("small-%d", i), ev, 1, s.now.Add(time.Duration(i+1)*time.Millisecond)); err != nil {
+		if _, _, err := s.waiting.Join(s.ctx, fmt.Sprintf("small-%d", i), ev, "", 1, s.now.Add(time.Duration(i+1)*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
 	}

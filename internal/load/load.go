@@ -190,17 +190,9 @@ func randomID() string {
 
 // Run plays each scenario in turn.
 func Run(ctx context.Context, o Options, scenarios []Scenario) ([]Result, error) {
-	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 0}}
-	}
-	if o.TokenWorkers <= 0 {
-		o.TokenWorkers = 16
-	}
-	a := api{base: o.BaseURL, http: o.HTTP}
-	run := randomID()
-	admin, err := o.Tokens.Token(ctx, "load-admin-"+run, true)
+	a, admin, run, err := prepare(ctx, &o)
 	if err != nil {
-		return nil, fmt.Errorf("admin token: %w", err)
+		return nil, err
 	}
 	var results []Result
 	for n, s := range scenarios {

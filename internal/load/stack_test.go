@@ -39,6 +39,35 @@ func TestOnSaleThroughTheStack(t *testing.T) {
 	}
 }
 
+// TestTypedOnSaleThroughTheStack runs the two-type on-sale and the code race at a size
+// that fits CI: neither type nor the event cap is oversold, the invariant holds per type
+// against the bookings' lines, and a 5-use code gives exactly 5 discounted holds.
+func TestTypedOnSaleThroughTheStack(t *testing.T) {
+	st := localtest.Stack(t, localtest.StackOptions{})
+	o := load.Options{BaseURL: st.BaseURL, Tokens: st.System}
+	s := load.TwoTypes
+	s.Name, s.Capacity, s.Buyers = "VIP 5 + General 30, cap 32", 32, 40
+	s.Types = []load.TicketTypeSpec{{Name: "VIP", Price: 9000, Capacity: 5}, {Name: "General", Price: 3000, Capacity: 30}}
+	r, err := load.RunTyped(context.Background(), o, s)
+	if err != nil {
+		t.Fatalf("typed run: %v (stack log: %s)", err, st.LogPath)
+	}
+	var out testWriter
+	load.PrintTyped(&out, r)
+	race, err := load.RunPromoRace(context.Background(), o, load.PromoRace{Buyers: 20, Uses: 5})
+	if err != nil {
+		t.Fatalf("code race: %v (stack log: %s)", err, st.LogPath)
+	}
+	load.PrintPromo(&out, race)
+	t.Log("\n" + string(out))
+	if !r.OK() {
+		t.Errorf("typed on-sale: %+v", r)
+	}
+	if !race.OK() {
+		t.Errorf("code race: %+v", race)
+	}
+}
+
 type testWriter []byte
 
 func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }

@@ -136,7 +136,7 @@ func (n *Notifier) one(ctx context.Context, body string) error {
 		return err
 	}
 	if _, err := n.Sender.Send(ctx, m.To, raw); err != nil {
-		return fmt.Errorf("notifier: send %s: %w", kind, err)
+		return fmt.Errorf("notifier: send %s: %s", kind, Redact(err.Error(), m.To))
 	}
 	// Recorded after sending: a crash in between resends once, rather than never sending.
 	return n.Deliveries.Record(ctx, ev.ID, kind)
@@ -167,6 +167,15 @@ func (n *Notifier) compose(ctx context.Context, kind string, d detail) (mail.Mes
 		m.ConfirmURL = strings.ReplaceAll(n.ConfirmURL, "{booking_id}", b.ID)
 	}
 	return m, nil
+}
+
+// Redact takes the recipient's address out of an error's text before it is logged: SES
+// names it when it rejects a message (an unverified address in the sandbox).
+func Redact(msg, address string) string {
+	if address == "" {
+		return msg
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(msg, address, "<recipient>"), strings.ToLower(address), "<recipient>")
 }
 
 func (n *Notifier) now() time.Time {

@@ -105,3 +105,16 @@ func TestOneMailPerDomainEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactKeepsAddressesOutOfErrors(t *testing.T) {
+	for _, c := range []struct{ msg, address, want string }{
+		{"MessageRejected: Email address is not verified: Ann@Example.com", "Ann@Example.com", "MessageRejected: Email address is not verified: <recipient>"},
+		{"identities failed the check: ann@example.com", "Ann@Example.com", "identities failed the check: <recipient>"},
+		{"throttled", "ann@example.com", "throttled"},
+		{"no recipient", "", "no recipient"},
+	} {
+		if got := notifier.Redact(c.msg, c.address); got != c.want {
+			t.Errorf("Redact(%q, %q) = %q, want %q", c.msg, c.address, got, c.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ type Lapsed interface {
 
 // Line puts a buyer in an event's waitlist (waitlist.Service).
 type Line interface {
-	Join(ctx context.Context, userID, eventID string, quantity int, now time.Time) (v waitlist.View, created bool, err error)
+	Join(ctx context.Context, userID, eventID, typeID string, quantity int, now time.Time) (v waitlist.View, created bool, err error)
 }
 
 // Service runs the reservation use case.
@@ -83,7 +83,7 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r bo
 	if !wait || s.line == nil {
 		return res, err
 	}
-	v, _, werr := s.line.Join(ctx, userID, eventID, orderSeats(r), now)
+	v, _, werr := s.line.Join(ctx, userID, eventID, orderType(r), orderSeats(r), now)
 	if werr != nil {
 		slog.WarnContext(ctx, "sold-out buyer not enrolled", "event_id", eventID, "error", werr)
 		return res, err
@@ -121,6 +121,15 @@ func (g *lapsedGate) due(eventID string, now time.Time) bool {
 	}
 	g.last[eventID] = now
 	return true
+}
+
+// orderType is the type a sold-out order waits for: the type of an order of one type,
+// else any type (an offer is one line, and the legacy body names none).
+func orderType(r booking.OrderRequest) string {
+	if len(r.Items) == 1 {
+		return r.Items[0].TicketTypeID
+	}
+	return ""
 }
 
 // orderSeats is how many seats an order asks for in all.

@@ -32,6 +32,7 @@ type Result struct {
 // offering, so the same seats or entry are never offered twice.
 func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time) (Result, error) {
 	var res Result
+	typed := false
 	for range offerRounds {
 		ev, err := s.store.Seats(ctx, eventID)
 		if fault.Is(err, fault.NotFound) {
@@ -40,15 +41,16 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 		if err != nil {
 			return res, err
 		}
-		if ev.Waiting > 0 && ev.Available > 0 && ev.Status == booking.Published {
-			err := s.store.Claim(ctx, eventID, ev.Available)
+		typed = ev.Typed()
+		if c := Leftover(ev); c.Seats > 0 && ev.Status == booking.Published {
+			err := s.store.Claim(ctx, eventID, c)
 			if errors.Is(err, ErrChanged) {
 				continue
 			}
 			if err != nil {
 				return res, err
 			}
-			ev.Offering, ev.Available = ev.Offering+ev.Available, 0
+			claimed(ev, c)
 		}
 		if ev.Offering <= 0 || ev.Status != booking.Published {
 			break // nothing to hand out, or no longer on sale (a cancelled event refunds instead)
@@ -57,10 +59,11 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 		if err != nil {
 			return res, err
 		}
-		offers, skip := Plan(int(ev.Offering), line)
+		offers, skips := plan(ev, line)
 		again, stale := false, false
-		for _, e := range offers {
-			hold := offerHold(ev, e, now, OfferWindow(ev.OfferFor, s.offerFor))
+		for _, o := range offers {
+			e := o.Entry
+			hold := offerHold(ev, o, now, OfferWindow(ev.OfferFor, s.offerFor))
 			err := s.store.Offer(ctx, e, hold, now)
 			switch {
 			case errors.Is(err, ErrChanged):
@@ -79,10 +82,13 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 			res.Offers++
 			res.Seats += e.Quantity
 			notify.Send(ctx, s.events, notify.Event{Type: notify.WaitlistOffered, At: now, Detail: map[string]any{
-				"event_id": eventID, "entry_id": e.ID, "user_id": e.UserID, "quantity": e.Quantity,
+				"event_id": eventID, "entry_id": e.ID, "user_id": e.UserID, "quantity": e.Quantity, "ticket_type_id": o.TypeID,
 				"booking_id": hold.ID, "expires_at": hold.ExpiresAt.UTC().Format(time.RFC3339)}})
 		}
-		if skip.EntryID != "" && !again {
+		for _, skip := range skips {
+			if again {
+				break
+			}
 			if err := s.store.AddPassed(ctx, eventID, skip.EntryID, skip.Seats); err != nil {
 				slog.WarnContext(ctx, "waitlist skip not recorded", "entry_id", skip.EntryID, "error", err)
 			}
@@ -91,21 +97,72 @@ func (s *Service) OfferSeats(ctx context.Context, eventID string, now time.Time)
 			break
 		}
 	}
-	returned, err := s.store.Settle(ctx, eventID, now)
+	var back *Returnable
+	if typed {
+		// What is left to give back is per type: read the counts the offers left.
+		ev, err := s.store.Seats(ctx, eventID)
+		if err != nil {
+			return res, err
+		}
+		r := Returns(ev)
+		back = &r
+	}
+	returned, err := s.store.Settle(ctx, eventID, back, now)
 	res.Returned = returned
 	return res, err
 }
 
+// plan is Plan on an event without types (every offer of its one kind of seat), PlanTypes
+// on a typed one.
+func plan(ev *booking.Event, line []Entry) ([]Planned, []Skip) {
+	if ev.Typed() {
+		return PlanTypes(ev, line)
+	}
+	offers, skip := Plan(int(ev.Offering), line)
+	out := make([]Planned, len(offers))
+	for i, e := range offers {
+		out[i] = Planned{Entry: e}
+	}
+	var skips []Skip
+	if skip.EntryID != "" {
+		skips = append(skips, skip)
+	}
+	return out, skips
+}
+
+// claimed applies a committed claim to ev as read.
+func claimed(ev *booking.Event, c Claim) {
+	ev.Available -= c.Seats
+	ev.Offering += c.Seats
+	for _, tc := range c.Types {
+		for i := range ev.Types {
+			if ev.Types[i].ID == tc.ID {
+				ev.Types[i].Counters.Available -= tc.Seats
+				ev.Types[i].Counters.Offering += tc.Seats
+			}
+		}
+	}
+}
+
 // offerHold is the hold an offer makes: a booking like any other, marked as coming from
-// the waitlist, priced at the event's current price, lasting the offer window.
-func offerHold(ev *booking.Event, e Entry, now time.Time, window time.Duration) *booking.Booking {
+// the waitlist, lasting the offer window, priced at the current price of the event or,
+// on a typed event, of the offer's type, as the hold's one line (no promo code).
+func offerHold(ev *booking.Event, o Planned, now time.Time, window time.Duration) *booking.Booking {
 	id, ref := booking.NewID()
-	return &booking.Booking{
+	e := o.Entry
+	b := &booking.Booking{
 		ID: id, Reference: ref, EventID: ev.ID, UserID: e.UserID, Quantity: e.Quantity,
 		UnitPrice: ev.Price, Total: ev.Price.Times(e.Quantity), Status: booking.Held,
 		ExpiresAt: now.Add(window).UTC(), CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Version: 1,
-		Source: SourceWaitlist, WaitlistEntry: e.ID,
+		Source: SourceWaitlist, WaitlistEntry: e.ID, Email: e.Email,
 	}
+	if t, ok := ev.Type(o.TypeID); ok {
+		price := booking.Money(t.Price)
+		b.UnitPrice, b.Total = price, price.Times(e.Quantity)
+		b.Lines = []booking.Line{{TicketTypeID: t.ID, TicketTypeName: t.Name, UnitPrice: price, Quantity: e.Quantity,
+			Discount: booking.Money{Currency: price.Currency}, Total: b.Total}}
+	}
+	return b
 }
 
 // SourceWaitlist marks a booking made as a waitlist offer.

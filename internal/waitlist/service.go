@@ -21,32 +21,34 @@ type Store interface {
 	// Ticket draws the next place in the event's line (Entry.Seq); numbers are never
 	// reused, and one drawn but not used leaves a harmless gap.
 	Ticket(ctx context.Context, eventID string) (int64, error)
-	// Join puts e as the user's entry, counts it in the event's waiting and moves the
-	// event's available seats (exactly available, as the caller read it) to offering,
-	// conditioned on the event being on sale with fewer than e.Quantity seats available
-	// and on prev (the user's latest entry, nil when none) still being the latest.
-	// ErrChanged when another join or change got there first.
-	Join(ctx context.Context, e Entry, prev *Entry, available int64, now time.Time) error
+	// Join puts e as the user's entry, counts it in the event's waiting (and, on a typed
+	// event, in its type's waiting or waiting_any) and moves the seats of c to offering,
+	// conditioned on the counts c read, on the event being on sale and on prev (the
+	// user's latest entry, nil when none) still being the latest. ErrChanged when another
+	// join or change got there first.
+	Join(ctx context.Context, e Entry, prev *Entry, c Claim, now time.Time) error
 	// Leave moves a waiting entry to left and out of the event's waiting count.
 	Leave(ctx context.Context, e Entry, now time.Time) error
 	// Position counts the waiting entries ahead of e in line (smaller Seq), plus one.
 	Position(ctx context.Context, e Entry) (int, error)
 	// Line returns up to limit waiting entries of the event in FIFO order.
 	Line(ctx context.Context, eventID string, limit int) ([]Entry, error)
-	// Offer, in one transaction, takes e.Quantity seats from the event's offering to held,
-	// moves e from waiting to offered (conditioned on its version) and puts hold as the
-	// offer. ErrChanged when e moved on; ErrNoSeats when offering has too few seats.
+	// Offer, in one transaction, takes e.Quantity seats from the event's offering to held
+	// (on a typed event, of the type of hold's one line), moves e from waiting to offered
+	// (conditioned on its version) and puts hold as the offer. ErrChanged when e moved
+	// on; ErrNoSeats when offering has too few seats.
 	Offer(ctx context.Context, e Entry, hold *booking.Booking, now time.Time) error
-	// Claim moves the event's available seats (exactly available, as read) to offering,
-	// conditioned on someone waiting: seats a capacity increase added while people wait
-	// belong to the line. ErrChanged when the counts moved meanwhile.
-	Claim(ctx context.Context, eventID string, available int64) error
+	// Claim moves the seats of c (Leftover) from available to offering, conditioned on
+	// someone waiting and on the counts c read: seats a capacity increase added while
+	// people wait belong to the line. ErrChanged when the counts moved meanwhile.
+	Claim(ctx context.Context, eventID string, c Claim) error
 	// AddPassed adds seats to a waiting entry's Passed (best effort bookkeeping).
 	AddPassed(ctx context.Context, eventID, entryID string, seats int) error
 	// Settle ends an offering round: when nobody waits, seats left in offering go back
 	// to available (returned says how many); when offering is empty the event leaves
-	// the stranded-offering index.
-	Settle(ctx context.Context, eventID string, now time.Time) (returned int64, err error)
+	// the stranded-offering index. On a typed event r (not nil) says which types'
+	// offering seats go back (Returns), conditioned on the counts it read.
+	Settle(ctx context.Context, eventID string, r *Returnable, now time.Time) (returned int64, err error)
 	// ListUser lists a user's entries newest first; ListEvent an event's in join order.
 	ListUser(ctx context.Context, userID string, limit int, cursor string) (Page, error)
 	ListEvent(ctx context.Context, eventID string, limit int, cursor string) (Page, error)
@@ -97,20 +99,22 @@ type Offer struct {
 
 // View is an entry as the API shows it.
 type View struct {
-	EntryID   string    `json:"entry_id"`
-	EventID   string    `json:"event_id"`
-	UserID    string    `json:"user_id"` // so the admin list says who waits
-	Status    Status    `json:"status"`
-	Position  int       `json:"position,omitempty"`
-	Quantity  int       `json:"quantity"`
-	JoinedAt  time.Time `json:"joined_at"`
-	Offer     *Offer    `json:"offer,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
+	EntryID  string `json:"entry_id"`
+	EventID  string `json:"event_id"`
+	UserID   string `json:"user_id"` // so the admin list says who waits
+	Status   Status `json:"status"`
+	Position int    `json:"position,omitempty"`
+	Quantity int    `json:"quantity"`
+	// TicketTypeID is the type waited for; absent for any type.
+	TicketTypeID string    `json:"ticket_type_id,omitempty"`
+	JoinedAt     time.Time `json:"joined_at"`
+	Offer        *Offer    `json:"offer,omitempty"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // View renders an entry; position is shown only while waiting.
 func (e Entry) View(position int) View {
-	v := View{EntryID: e.ID, EventID: e.EventID, UserID: e.UserID, Status: e.Status, Quantity: e.Quantity, JoinedAt: e.JoinedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+	v := View{EntryID: e.ID, EventID: e.EventID, UserID: e.UserID, Status: e.Status, Quantity: e.Quantity, TicketTypeID: e.TicketTypeID, JoinedAt: e.JoinedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if e.Status == Waiting {
 		v.Position = position
 	}
@@ -125,9 +129,9 @@ func notFound() error { return fault.New(fault.NotFound, "You are not on this ev
 // maxJoinRounds bounds retries of a join that raced another change of the same entry.
 const maxJoinRounds = 3
 
-// Join puts the user in line for quantity seats, or returns the entry already there
-// (created is false then): one active entry per user per event.
-func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int, now time.Time) (v View, created bool, err error) {
+// Join puts the user in line for quantity seats of typeID ("" for any type), or returns
+// the entry already there (created is false then): one active entry per user per event.
+func (s *Service) Join(ctx context.Context, userID, eventID, typeID string, quantity int, now time.Time) (v View, created bool, err error) {
 	var seq int64
 	for range maxJoinRounds {
 		ev, err := s.store.Seats(ctx, eventID)
@@ -136,6 +140,12 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 		}
 		if err := CheckQuantity(quantity, ev.MaxPerBooking); err != nil {
 			return View{}, false, err
+		}
+		if typeID, err = CheckType(ev, typeID, quantity); err != nil {
+			return View{}, false, err
+		}
+		if ev.Typed() && ev.OnSale(now) && Reservable(ev, typeID, quantity) {
+			return View{}, false, fault.New(fault.Conflict, "Enough seats are available: reserve them instead of joining the waitlist")
 		}
 		prev, err := s.store.Latest(ctx, eventID, userID)
 		if err != nil {
@@ -150,21 +160,22 @@ func (s *Service) Join(ctx context.Context, userID, eventID string, quantity int
 				return View{}, false, err
 			}
 		}
-		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, Status: Waiting,
-			JoinedAt: now.UTC(), Seq: seq, UpdatedAt: now.UTC(), Version: 1}
-		err = s.store.Join(ctx, e, prev, ev.Available, now)
+		e := Entry{ID: NewID(now), EventID: eventID, UserID: userID, Quantity: quantity, TicketTypeID: typeID, Typed: ev.Typed(),
+			Status: Waiting, JoinedAt: now.UTC(), Seq: seq, Email: booking.BuyerEmail(ctx), UpdatedAt: now.UTC(), Version: 1}
+		claim := Leftover(Counted(ev, e))
+		err = s.store.Join(ctx, e, prev, claim, now)
 		if errors.Is(err, ErrChanged) {
 			continue
 		}
 		if err != nil {
 			return View{}, false, err
 		}
-		if ev.Available > 0 {
+		if claim.Seats > 0 {
 			// The seats left over went to the line: someone behind may fit them.
 			s.nudge(ctx, eventID)
 		}
 		notify.Send(ctx, s.events, notify.Event{Type: notify.WaitlistJoined, At: now,
-			Detail: map[string]any{"event_id": eventID, "entry_id": e.ID, "user_id": userID, "quantity": quantity}})
+			Detail: map[string]any{"event_id": eventID, "entry_id": e.ID, "user_id": userID, "quantity": quantity, "ticket_type_id": typeID}})
 		v, err := s.view(ctx, e)
 		return v, true, err
 	}

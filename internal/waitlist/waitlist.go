@@ -33,14 +33,21 @@ type Entry struct {
 	EventID  string
 	UserID   string
 	Quantity int
-	Status   Status
-	JoinedAt time.Time
+	// TicketTypeID is the type the entry waits for ("" for any type). Typed says the
+	// event sold ticket types when it joined, so the entry is counted in its type's
+	// waiting (or the event's waiting_any) as well as in the event's waiting.
+	TicketTypeID string
+	Typed        bool
+	Status       Status
+	JoinedAt     time.Time
 	// Seq is the entry's ticket in the event's line, drawn from a counter as it joins:
 	// the line is served in Seq order, and it makes Position cheap (see the store).
 	Seq int64
 	// Passed counts the seats later entries received while this entry was first in line
 	// and did not fit (see Plan).
-	Passed         int
+	Passed int
+	// Email is the buyer's address (booking.WithBuyerEmail at join), for the offer's mail.
+	Email          string
 	BookingID      string    // the offer, once offered
 	OfferExpiresAt time.Time // the offer's hold expiry
 	UpdatedAt      time.Time

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/bookmyevent/bookmyevent/internal/localstack/identity"
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
@@ -144,25 +146,54 @@ func (c api) try(method, path string, body any, headers ...string) (int, map[str
 
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 
-// publishedEvent creates a venue and a published event through the API.
-func publishedEvent(t *testing.T, admin api, name string, capacity int) string {
+// publishedEvent creates a venue and a published event through the API: with the ticket
+// types given, else priced at $45 as its one default type.
+func publishedEvent(t *testing.T, admin api, name string, capacity int, types ...map[string]any) string {
 	t.Helper()
 	v := admin.call(201, "POST", "/admin/venues", map[string]any{"name": "Hall " + suffix(), "address": "1 Main St",
 		"city": "Austin", "country": "US", "capacity": 1000})
 	start := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Hour)
-	e := admin.call(201, "POST", "/admin/events", map[string]any{"name": name, "description": "An evening of music.",
+	body := map[string]any{"name": name, "description": "An evening of music.",
 		"venue_id": str(v, "venue_id"), "category": "concert", "starts_at": start.Format(time.RFC3339),
-		"ends_at": start.Add(3 * time.Hour).Format(time.RFC3339), "capacity": capacity,
-		"price": map[string]any{"amount": 4500, "currency": "USD"}})
+		"ends_at": start.Add(3 * time.Hour).Format(time.RFC3339), "capacity": capacity}
+	if len(types) > 0 {
+		body["ticket_types"] = types
+	} else {
+		body["price"] = map[string]any{"amount": 4500, "currency": "USD"}
+	}
+	e := admin.call(201, "POST", "/admin/events", body)
 	id := str(e, "event_id")
 	admin.call(200, "POST", "/admin/events/"+id+"/publish", nil)
 	return id
 }
 
-// buy holds and pays for n seats through the API and returns the booking id.
-func buy(t *testing.T, buyer api, eventID string, n int) string {
+func ticketType(name string, amount, capacity int, hidden bool) map[string]any {
+	return map[string]any{"name": name, "price": map[string]any{"amount": amount, "currency": "USD"}, "capacity": capacity, "hidden": hidden}
+}
+
+// typeID finds an event's ticket type by name in the admin view.
+func typeID(t *testing.T, admin api, eventID, name string) string {
 	t.Helper()
-	b := buyer.call(201, "POST", "/events/"+eventID+"/bookings", map[string]any{"quantity": n})
+	e := admin.call(200, "GET", "/admin/events/"+eventID, nil)
+	types, _ := e["ticket_types"].([]any)
+	for _, x := range types {
+		if m, _ := x.(map[string]any); str(m, "name") == name {
+			return str(m, "ticket_type_id")
+		}
+	}
+	t.Fatalf("event %s has no ticket type %q: %v", eventID, name, e["ticket_types"])
+	return ""
+}
+
+// buy holds and pays for n seats through the API and returns the booking id: of the
+// ticket type typeID, or of the event's one type when typeID is empty.
+func buy(t *testing.T, buyer api, eventID string, n int, typeID ...string) string {
+	t.Helper()
+	body := map[string]any{"quantity": n}
+	if len(typeID) > 0 {
+		body = map[string]any{"items": []map[string]any{{"ticket_type_id": typeID[0], "quantity": n}}}
+	}
+	b := buyer.call(201, "POST", "/events/"+eventID+"/bookings", body)
 	id := str(b, "booking_id")
 	buyer.call(200, "POST", "/bookings/"+id+"/confirm", map[string]any{"payment_method": "pm_card_visa"})
 	return id
@@ -186,7 +217,10 @@ func TestBuyerSignsUpFindsAMisspeltEventAndBuysTwoTickets(t *testing.T) {
 func buyerBuysTwoTickets(t *testing.T, st stack, b *Browser) {
 	admin := api{t, st.BaseURL, st.Token(t, "web-admin-1", true)}
 	name := "Moonlight Symphony " + suffix()
-	eventID := publishedEvent(t, admin, name, 50)
+	// Two ticket types: General on show, Balcony hidden until a code unlocks it.
+	eventID := publishedEvent(t, admin, name, 50, ticketType("General admission", 4500, 50, false), ticketType("Balcony", 3000, 10, true))
+	admin.call(201, "POST", "/admin/events/"+eventID+"/promo-codes", map[string]any{"code": "FRIENDS10",
+		"percent_off_bp": 1000, "unlocks_hidden": true})
 	// The index is fed by the table's stream; wait until the misspelt word finds it.
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -223,13 +257,26 @@ func buyerBuysTwoTickets(t *testing.T, st stack, b *Browser) {
 	p.WaitText("50 of 50 left", 30*time.Second)
 	p.Check("event")
 
-	p.Fill("#qty-general", "2")
+	if Eval[bool](p, `!!document.querySelector("tr[data-type=Balcony]")`) {
+		t.Fatal("the hidden Balcony type shows without its code")
+	}
+	// The code unlocks the hidden type; its discount shows on the hold.
+	p.Fill("input[name=promo_code]", "friends10")
+	p.Click("Apply code")
+	p.WaitText("Code FRIENDS10 applied", 30*time.Second)
+	p.WaitJS("hidden type unlocked", `!!document.querySelector("tr[data-type=Balcony] input")`, 30*time.Second)
+	p.Check("event-code")
+	p.Fill("tr[data-type='General admission'] input", "2")
 	p.WaitText("$90.00", 10*time.Second)
 	p.Click("Reserve tickets")
 	p.WaitPath("/checkout/")
 	p.WaitJS("countdown", `/^1[0-5]:\d\d$/.test(document.querySelector("[data-testid=countdown]")?.textContent || "")`, 30*time.Second)
+	p.WaitText("General admission × 2", 10*time.Second)
+	p.WaitJS("discounted total", `document.querySelector("[data-testid=subtotal]")?.textContent.includes("90.00") &&
+		document.querySelector("[data-testid=discount]")?.textContent.includes("9.00") &&
+		document.querySelector("[data-testid=total]")?.textContent.includes("81.00")`, 10*time.Second)
 	p.Check("checkout")
-	p.Click("Pay $90.00")
+	p.Click("Pay $81.00")
 	p.WaitPath("/orders/")
 	p.WaitJS("two QR codes", `document.querySelectorAll("svg.qr").length === 2`, 30*time.Second)
 	p.Check("order")
@@ -282,7 +329,7 @@ func secondBuyerWaits(t *testing.T, st stack, b *Browser) {
 	p.WaitPath("/checkout/")
 	p.Check("offer-checkout")
 	// A declined card says so and keeps the hold; another card then pays.
-	p.ClickSelector("input[value=pm_card_declined]")
+	p.ClickSelector("input[value=pm_card_chargeDeclined]")
 	p.Allow(402, "/confirm")
 	p.Click("Pay $45.00")
 	p.WaitText("Your card was declined", 30*time.Second)
@@ -356,25 +403,86 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Fill("input[name=starts_at]", start.Format("2006-01-02T15:04"))
 	p.Fill("input[name=ends_at]", start.Add(2*time.Hour).Format("2006-01-02T15:04"))
 	p.Fill("input[name=capacity]", "40")
-	p.Fill("input[name=price]", "30.00")
-	// TODO(issue 10): add a second ticket type ("Balcony") here once events take ticket
-	// types; today the event has its one General admission type.
+	// Two ticket types: General admission (the form's first row) and Balcony.
+	p.Fill("input[name=type-0-price]", "30.00")
+	p.Fill("input[name=type-0-capacity]", "30")
+	p.Click("Add ticket type")
+	p.Fill("input[name=type-1-name]", "Balcony")
+	p.Fill("input[name=type-1-price]", "50.00")
+	p.Fill("input[name=type-1-capacity]", "10")
 	p.Check("event-new")
 	p.Click("Create draft")
 	p.WaitJS("event created", `/^\/console\/events\/[0-9a-f-]{36}$/.test(location.pathname)`, 30*time.Second)
 	p.WaitText("draft", 30*time.Second)
 	eventID := strings.TrimPrefix(p.Path(), "/console/events/")
+	p.WaitJS("two types", `document.querySelectorAll("tr[data-type]").length === 2`, 30*time.Second)
+	general, balcony := typeID(t, admin, eventID, "General admission"), typeID(t, admin, eventID, "Balcony")
+
+	// A type edited by someone else in between: the console says so and reloads.
+	p.Click("Edit Balcony")
+	bt := admin.call(200, "GET", "/admin/events/"+eventID, nil)
+	for _, x := range bt["ticket_types"].([]any) {
+		if m := x.(map[string]any); str(m, "ticket_type_id") == balcony {
+			admin.call(200, "PATCH", "/admin/events/"+eventID+"/ticket-types/"+balcony, map[string]any{"capacity": 12},
+				"If-Match", fmt.Sprint(m["version"]))
+		}
+	}
+	p.Allow(412, "/ticket-types/"+balcony)
+	p.Fill("input[name$=-price][id^=type-]", "55.00")
+	p.Click("Save Balcony")
+	p.WaitText("changed by someone else", 30*time.Second)
+	p.Check("type-conflict")
+	p.Click("Reload")
+	p.WaitJS("type reloaded", `document.querySelector("tr[data-type=Balcony]")?.children[2]?.textContent === "12"`, 30*time.Second)
+	p.Click("Edit Balcony")
+	p.Fill("input[name$=-price][id^=type-]", "55.00")
+	p.Click("Save Balcony")
+	p.WaitJS("type saved", `document.querySelector("tr[data-type=Balcony]")?.children[1]?.textContent.includes("55.00")`, 30*time.Second)
+
+	// A third type added, then deleted (it has sold nothing).
+	p.Click("Add ticket type")
+	p.Fill("input[name=new-name]", "Standing")
+	p.Fill("input[name=new-price]", "10.00")
+	p.Fill("input[name=new-capacity]", "5")
+	p.Click("Add type")
+	p.WaitJS("three types", `document.querySelectorAll("tr[data-type]").length === 3`, 30*time.Second)
+	Eval[bool](p, `(window.confirm = () => true, true)`) // the page asks before deleting; the test says yes
+	p.Click("Delete Standing")
+	p.WaitJS("two types again", `document.querySelectorAll("tr[data-type]").length === 2`, 30*time.Second)
+
 	p.Click("Publish")
 	p.WaitText("Published: the event is on sale.", 30*time.Second)
 	p.Check("event-published")
 
+	p.Click("Promo codes")
+	p.WaitText("No codes yet.", 30*time.Second)
+	p.Fill("input[name=code]", "jazz20")
+	p.Fill("input[name=new-percent]", "20")
+	p.Click("Create code")
+	p.WaitJS("code listed", `!!document.querySelector("tr[data-code=JAZZ20]") && document.body.innerText.includes("20% off")`, 30*time.Second)
+	p.Check("promo-codes")
+	p.Click("Edit JAZZ20")
+	p.Fill("input[name=edit-percent]", "25")
+	p.Click("Save JAZZ20")
+	p.WaitJS("code edited", `document.querySelector("tr[data-code=JAZZ20]")?.textContent.includes("25% off")`, 30*time.Second)
+	Eval[bool](p, `(window.confirm = () => true, true)`)
+	p.Click("Delete JAZZ20")
+	p.WaitJS("code deleted", `(r => !r || r.textContent.includes("(deleted)"))(document.querySelector("tr[data-code=JAZZ20]"))`, 30*time.Second)
+	p.Check("promo-code-deleted")
+
 	p.Go("/console/events/" + eventID + "/sales")
-	p.WaitJS("sales counters", `document.querySelector("[data-stat=sold]")?.textContent === "0"`, 30*time.Second)
+	p.WaitJS("sales counters", `document.querySelector("[data-stat=sold]")?.textContent === "0" && document.querySelectorAll("[data-testid=by-type] tr[data-type]").length === 2`, 30*time.Second)
 	p.Check("sales-before")
 	buyer := api{t, st.BaseURL, st.Token(t, "web-jazz-fan-"+suffix(), false)}
-	bookingID := buy(t, buyer, eventID, 2)
-	p.WaitJS("sales update", `document.querySelector("[data-stat=sold]")?.textContent === "2" && document.querySelector("[data-stat=revenue]")?.textContent.includes("60.00")`, 60*time.Second)
-	p.WaitJS("chart", `!!document.querySelector(".chart svg path")`, 60*time.Second)
+	bookingID := buy(t, buyer, eventID, 2, general)
+	buy(t, buyer, eventID, 1, balcony)
+	p.WaitJS("sales update", `document.querySelector("[data-stat=sold]")?.textContent === "3" && document.querySelector("[data-stat=revenue]")?.textContent.includes("115.00")`, 60*time.Second)
+	p.WaitJS("sales per type", `(() => { const row = n => document.querySelector("[data-testid=by-type] tr[data-type='" + n + "']");
+		return row("General admission")?.querySelector("[data-stat=sold]")?.textContent === "2" &&
+			row("General admission")?.querySelector("[data-stat=revenue]")?.textContent.includes("60.00") &&
+			row("Balcony")?.querySelector("[data-stat=sold]")?.textContent === "1" &&
+			row("Balcony")?.querySelector("[data-stat=revenue]")?.textContent.includes("55.00"); })()`, 60*time.Second)
+	p.WaitJS("chart", `document.querySelectorAll(".chart svg path").length === 3`, 60*time.Second)
 	p.Check("sales-after")
 
 	tickets := buyer.call(200, "GET", "/bookings/"+bookingID+"/tickets", nil)
@@ -384,6 +492,7 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Fill("input[name=code]", code)
 	p.Click("Check in")
 	p.WaitJS("first scan", `document.querySelector("[data-result]")?.dataset.result === "ok"`, 30*time.Second)
+	p.WaitText("General admission, ticket", 5*time.Second)
 	p.Check("checkin-first")
 	p.Allow(409, "/checkins")
 	p.Fill("input[name=code]", code)
@@ -393,7 +502,8 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Check("checkin-again")
 
 	p.Go("/console/events/" + eventID + "/sales")
-	p.WaitJS("checked in counted", `document.querySelector("[data-stat=checked_in]")?.textContent === "1"`, 30*time.Second)
+	p.WaitJS("checked in counted", `document.querySelector("[data-stat=checked_in]")?.textContent === "1" &&
+		document.querySelector("[data-testid=by-type] tr[data-type='General admission'] [data-stat=checked_in]")?.textContent === "1"`, 30*time.Second)
 	p.Go("/console/events/" + eventID + "/bookings")
 	p.WaitText("confirmed", 30*time.Second)
 	p.Check("bookings")
@@ -403,4 +513,167 @@ func organiserRunsAnOnSale(t *testing.T, st stack, b *Browser) {
 	p.Go("/console/venues")
 	p.WaitText(venue, 30*time.Second)
 	p.Check("venues")
+}
+
+func TestBuyerIsToldWhichSeatsRanShort(t *testing.T) {
+	st, b := setup(t)
+	buyerMeetsTheEventCap(t, st, b)
+}
+
+// buyerMeetsTheEventCap: two types of 3 under an event cap of 3 (oversubscribed). With 2
+// sold, each type shows 1 left, and an order of one of each is refused by the event's
+// cap: the 409 says so, and one ticket then goes through. Then a type of its own runs
+// short.
+func buyerMeetsTheEventCap(t *testing.T, st stack, b *Browser) {
+	admin := api{t, st.BaseURL, st.Token(t, "web-admin-5", true)}
+	eventID := publishedEvent(t, admin, "Small Room Quartet "+suffix(), 3, ticketType("Stalls", 2000, 3, false), ticketType("Circle", 2500, 3, false))
+	first := api{t, st.BaseURL, st.Token(t, "web-early-"+suffix(), false)}
+	buy(t, first, eventID, 2, typeID(t, admin, eventID, "Stalls"))
+
+	user := "web-late-" + suffix()
+	st.Token(t, user, false)
+	p := b.NewPage(t, st.BaseURL, "short", Phone)
+	signIn(p, identity.Email(user))
+	p.Go("/e/" + eventID)
+	p.WaitText("1 of 3 left", 30*time.Second)
+	// By keyboard alone: Tab to each quantity, type it, Enter submits the order.
+	p.TabTo("tr[data-type=Stalls] input")
+	p.Type(kb.ArrowUp)
+	p.TabTo("tr[data-type=Circle] input")
+	p.Type(kb.ArrowUp)
+	p.WaitText("$45.00", 10*time.Second)
+	p.Allow(409, "/events/"+eventID+"/bookings")
+	p.Type(kb.Enter)
+	p.WaitText("Not enough seats left at this event (1 left)", 30*time.Second)
+	p.Check("short")
+	p.Fill("tr[data-type=Circle] input", "0")
+	p.Click("Reserve tickets")
+	p.WaitPath("/checkout/")
+	p.WaitText("Stalls × 1", 30*time.Second)
+	p.Check("checkout")
+
+	// A type's own quota runs out while the page still shows a seat of it (its poll
+	// held back, as a page a moment old): the 409 names the type and marks its row.
+	other := publishedEvent(t, admin, "Tiny Box Office "+suffix(), 10, ticketType("Box", 8000, 1, false), ticketType("Floor", 3000, 9, false))
+	p.Go("/e/" + other)
+	p.WaitJS("one box seat", `document.querySelector("tr[data-type=Box] input")?.max === "1"`, 30*time.Second)
+	Eval[bool](p, `(Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }), true)`)
+	buy(t, first, other, 1, typeID(t, admin, other, "Box"))
+	p.Fill("tr[data-type=Box] input", "1")
+	p.Fill("tr[data-type=Floor] input", "2")
+	p.Allow(409, "/events/"+other+"/bookings")
+	p.Click("Reserve tickets")
+	p.WaitText("Not enough seats: Box (0 left)", 30*time.Second)
+	p.WaitJS("row marked", `document.querySelector("tr[data-type=Box]")?.classList.contains("short")`, 10*time.Second)
+	p.Check("type-short")
+}
+
+func TestBuyerWaitsInTheWaitingRoomAndGoesStraightToCheckout(t *testing.T) {
+	st, b := setup(t)
+	buyerQueues(t, st, b)
+}
+
+func buyerQueues(t *testing.T, st stack, b *Browser) {
+	admin := api{t, st.BaseURL, st.Token(t, "web-admin-4", true)}
+	v := admin.call(201, "POST", "/admin/venues", map[string]any{"name": "Arena " + suffix(), "address": "3 Park Ave",
+		"city": "Austin", "country": "US", "capacity": 1000})
+	start := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Hour)
+	// The sale starts a little after the buyer joins: the buyer waits in the pre-queue,
+	// and the admitter (template.yaml's schedule, run by the local stack) lets them in.
+	onSale := time.Now().Add(20 * time.Second).UTC()
+	e := admin.call(201, "POST", "/admin/events", map[string]any{"name": "Big Arena Show " + suffix(), "venue_id": str(v, "venue_id"),
+		"category": "concert", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(3 * time.Hour).Format(time.RFC3339),
+		"capacity": 100, "ticket_types": []map[string]any{ticketType("Floor", 6000, 100, false)},
+		"waiting_room": map[string]any{"enabled": true, "opens_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
+			"on_sale_at": onSale.Format(time.RFC3339), "admission_per_second": 10, "admission_ttl_seconds": 600}})
+	eventID := str(e, "event_id")
+	admin.call(200, "POST", "/admin/events/"+eventID+"/publish", nil)
+
+	user := "web-queuer-" + suffix()
+	st.Token(t, user, false)
+	p := b.NewPage(t, st.BaseURL, "queue", Phone)
+	signIn(p, identity.Email(user))
+	p.Go("/e/" + eventID)
+	p.Fill("tr[data-type=Floor] input", "2")
+	p.Click("Join the line")
+	p.WaitPath("/e/" + eventID + "/queue")
+	p.WaitJS("in line", `["pre_queue", "waiting"].includes(document.querySelector("[data-state]")?.dataset.state)`, 30*time.Second)
+	p.Check("waiting")
+	// Admitted, the page reserves the order chosen on the event page and goes on. The
+	// admitter first runs a minute after the stack starts, so this may take that long.
+	p.WaitJS("admitted and reserved", `location.pathname.startsWith("/checkout/") && !!document.getElementById("page-title")`, 180*time.Second)
+	p.WaitText("Floor × 2", 30*time.Second)
+	p.Check("checkout")
+	p.Click("Pay $120.00")
+	p.WaitPath("/orders/")
+	p.WaitJS("two QR codes", `document.querySelectorAll("svg.qr").length === 2`, 30*time.Second)
+	p.Check("order")
+}
+
+// stripeJS stands in for https://js.stripe.com/v3/, which the test cannot reach: it
+// records what the pay step asks of Stripe.js and answers as Stripe.js would for a card
+// Stripe's test mode accepts.
+const stripeJS = `window.Stripe = function (key) {
+	window.stripeSeen = { key: key };
+	return {
+		elements: function (options) {
+			window.stripeSeen.elements = options;
+			return {
+				create: function (type) {
+					return {
+						mount: function (el) { window.stripeSeen.mounted = type; el.innerHTML = '<p data-testid="payment-element">Card details (Stripe)</p>'; },
+						destroy: function () {},
+					};
+				},
+				submit: function () { window.stripeSeen.submitted = true; return Promise.resolve({}); },
+			};
+		},
+		createPaymentMethod: function () { return Promise.resolve({ paymentMethod: { id: "pm_card_visa" } }); },
+		handleNextAction: function () { return Promise.resolve({ error: { message: "not in this test" } }); },
+	};
+};`
+
+func TestBuyerPaysThroughStripesPaymentElement(t *testing.T) {
+	st, b := setup(t)
+	buyerPaysWithThePaymentElement(t, st, b)
+}
+
+// buyerPaysWithThePaymentElement: with a publishable key in config.json (as make
+// deploy-web writes it), the pay step loads Stripe.js, mounts the Payment Element for
+// the hold's amount and pays with the payment method it creates.
+func buyerPaysWithThePaymentElement(t *testing.T, st stack, b *Browser) {
+	admin := api{t, st.BaseURL, st.Token(t, "web-admin-6", true)}
+	eventID := publishedEvent(t, admin, "Card Night "+suffix(), 20, ticketType("Seated", 3500, 20, false))
+	status, cfg, raw := api{t, st.BaseURL, ""}.try("GET", "/config.json", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /config.json = %d %s", status, raw)
+	}
+	cfg["stripePublishableKey"] = "pk_test_webtest"
+	withKey, _ := json.Marshal(cfg)
+
+	user := "web-card-" + suffix()
+	st.Token(t, user, false)
+	p := b.NewPage(t, st.BaseURL, "stripe", Phone)
+	p.Serve(st.BaseURL+"/config.json", "application/json", withKey)
+	p.Serve("https://js.stripe.com/", "text/javascript", []byte(stripeJS))
+	signIn(p, identity.Email(user))
+	p.Go("/e/" + eventID)
+	p.Fill("tr[data-type=Seated] input", "2")
+	p.Click("Reserve tickets")
+	p.WaitPath("/checkout/")
+	p.WaitJS("payment element", `!!document.querySelector("[data-testid=payment-element]")`, 30*time.Second)
+	if got := Eval[string](p, `JSON.stringify([stripeSeen.key, stripeSeen.mounted, stripeSeen.elements])`); got != `["pk_test_webtest","payment",{"mode":"payment","amount":7000,"currency":"usd"}]` {
+		t.Errorf("Stripe.js was asked for %s", got)
+	}
+	if Eval[bool](p, `!!document.querySelector("input[value=pm_card_visa]")`) {
+		t.Error("the test methods show beside the Payment Element")
+	}
+	p.Check("payment-element")
+	p.Click("Pay $70.00")
+	p.WaitPath("/orders/")
+	p.WaitJS("two QR codes", `document.querySelectorAll("svg.qr").length === 2`, 30*time.Second)
+	if !Eval[bool](p, `stripeSeen.submitted === true`) {
+		t.Error("the pay step did not submit the Payment Element before creating the payment method")
+	}
+	p.Check("order")
 }

@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/workspace"
 )
@@ -103,9 +105,17 @@ type Page struct {
 	base    string
 	name    string
 	shots   int
+	phone   bool
 	mu      sync.Mutex
 	errs    []string
 	allowed []allowance
+	routes  []route
+}
+
+// route is a stand-in answer for the requests whose URL starts with prefix.
+type route struct {
+	prefix, contentType string
+	body                []byte
 }
 
 type allowance struct {
@@ -123,7 +133,7 @@ var Desktop = [2]int64{1280, 900}
 // its screenshots.
 func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *Page {
 	t.Helper()
-	p := &Page{t: t, base: strings.TrimRight(base, "/"), name: name}
+	p := &Page{t: t, base: strings.TrimRight(base, "/"), name: name, phone: viewport == Phone}
 	requests := map[network.RequestID]string{}
 	var rmu sync.Mutex
 	listen := func(ev any) {
@@ -159,6 +169,20 @@ func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *P
 				rmu.Unlock()
 				p.fail("request failed: %s -> %d", req, e.Response.Status)
 			}
+		case *fetch.EventRequestPaused:
+			r, ok := p.route(e.Request.URL)
+			params := fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200, Body: r.body,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: r.contentType}, {Name: "Cache-Control", Value: "no-store"}}}
+			// A listener must not block the tab's event loop: answer from a goroutine.
+			go func() {
+				if !ok {
+					_, _ = chromedp.Call(p.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+					return
+				}
+				if _, err := chromedp.Call(p.ctx, fetch.FulfillRequest, params); err != nil {
+					p.fail("serve %s: %v", e.Request.URL, err)
+				}
+			}()
 		case *network.EventLoadingFailed:
 			// A fetch cut short by leaving the page is not a failure.
 			if e.Canceled || e.ErrorText == "net::ERR_ABORTED" {
@@ -179,6 +203,34 @@ func (b *Browser) NewPage(t testing.TB, base, name string, viewport [2]int64) *P
 	}
 	t.Cleanup(func() { p.CheckClean() })
 	return p
+}
+
+// Serve answers every request of the page for a URL starting with prefix with body, as
+// the network would have: a stand-in for a third party the test cannot reach (Stripe.js)
+// or a changed /config.json. Call it before the page loads what it replaces.
+func (p *Page) Serve(prefix, contentType string, body []byte) {
+	p.t.Helper()
+	p.mu.Lock()
+	p.routes = append(p.routes, route{prefix, contentType, body})
+	var patterns []*fetch.RequestPattern
+	for _, r := range p.routes {
+		patterns = append(patterns, &fetch.RequestPattern{URLPattern: r.prefix + "*"})
+	}
+	p.mu.Unlock()
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
+		p.t.Fatalf("webtest: intercept %s: %v", prefix, err)
+	}
+}
+
+func (p *Page) route(url string) (route, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.routes {
+		if strings.HasPrefix(url, r.prefix) {
+			return r, true
+		}
+	}
+	return route{}, false
 }
 
 func (p *Page) fail(format string, args ...any) {
@@ -320,6 +372,25 @@ func (p *Page) Click(text string) {
 	Eval[bool](p, `(() => { const e = `+find+`; e.click(); return true })()`)
 }
 
+// TabTo presses Tab until the focused element matches selector, as a keyboard user would
+// reach it; it fails the test when 60 presses do not get there.
+func (p *Page) TabTo(selector string) {
+	p.t.Helper()
+	for range 60 {
+		p.Do("press Tab", chromedp.KeyEvent(kb.Tab))
+		if Eval[bool](p, fmt.Sprintf(`!!document.activeElement?.matches(%s)`, js(selector))) {
+			return
+		}
+	}
+	p.t.Fatalf("%s: Tab never reaches %s (focus is on %s)", p.name, selector, Eval[string](p, `document.activeElement?.outerHTML.slice(0, 120) || ""`))
+}
+
+// Type sends keys to the focused element.
+func (p *Page) Type(keys string) {
+	p.t.Helper()
+	p.Do("type", chromedp.KeyEvent(keys))
+}
+
 // Inject runs a script file from web/node_modules in the page.
 func (p *Page) Inject(rel string) {
 	p.t.Helper()
@@ -343,7 +414,8 @@ type Violation struct {
 }
 
 // Check screenshots the page as <name>-<n>-<step>.png under .local/screens/, runs axe-core
-// on it (serious and critical violations fail the test) and reports errors seen so far.
+// on it (serious and critical violations fail the test), on a phone checks that nothing
+// makes the page scroll sideways, and reports errors seen so far.
 func (p *Page) Check(step string) {
 	p.t.Helper()
 	p.shots++
@@ -368,6 +440,12 @@ func (p *Page) Check(step string) {
 	}
 	for _, v := range vs {
 		p.t.Errorf("%s %s: axe %s (%s): %s %v", p.name, step, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+	if p.phone {
+		if wide := Eval[string](p, `document.documentElement.scrollWidth > innerWidth ? [...document.querySelectorAll("main *")]
+			.filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 3).map(e => e.outerHTML.slice(0, 120)).join(" | ") || "?" : ""`); wide != "" {
+			p.t.Errorf("%s %s: wider than the phone's screen: %s", p.name, step, wide)
+		}
 	}
 	p.CheckClean()
 }

@@ -9,6 +9,7 @@ import { Events } from "./pages/Events";
 import { Order } from "./pages/Order";
 import { SignIn, SignUp } from "./pages/Account";
 import { MyWaitlist } from "./pages/Waitlist";
+import { QueuePage } from "./pages/Queue";
 import { match, navigate, type Params, useLocation } from "./router";
 
 type Page = ComponentType<{ params: Params; query: URLSearchParams }>;
@@ -22,6 +23,7 @@ interface Route {
 const buyer: Route[] = [
   { path: "/", page: Events },
   { path: "/e/:id", page: EventPage },
+  { path: "/e/:id/queue", page: QueuePage, auth: true },
   { path: "/checkout/:id", page: Checkout, auth: true },
   { path: "/orders/:id", page: Order, auth: true },
   { path: "/account/bookings", page: Bookings, auth: true },

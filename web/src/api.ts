@@ -1,6 +1,6 @@
 // The API client: bearer tokens from auth, Idempotency-Key on every create, the API's
 // error shape turned into ApiError with its code (and field errors).
-import { accessToken } from "./auth";
+import { bearerToken } from "./auth";
 import { cfg } from "./config";
 
 export class ApiError extends Error {
@@ -42,7 +42,7 @@ export async function request<T>(path: string, o: Options = {}): Promise<Answer<
   if (o.body !== undefined) headers["Content-Type"] = "application/json";
   if (o.idempotent) headers["Idempotency-Key"] = o.idempotent === true ? newKey() : o.idempotent;
   if (o.auth !== false) {
-    const t = await accessToken();
+    const t = await bearerToken();
     if (t) headers.Authorization = "Bearer " + t;
   }
   const res = await fetch(cfg().apiBase + path, {

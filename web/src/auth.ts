@@ -1,11 +1,14 @@
 // Sign-up, confirmation and sign-in through the Cognito user pool's own JSON API, as the
 // AWS SDK would call it, without the SDK's weight. Tokens live in sessionStorage (gone
-// with the tab, never in a cookie) and are refreshed shortly before they expire.
+// with the tab, never in a cookie) and are refreshed shortly before they expire. The API
+// is sent the ID token, not the access token: only the ID token carries the email claim,
+// which the API keeps on bookings and waitlist entries for the mails to the buyer (the
+// API's JWT authorizer accepts both, as its audience is the app client; docs/booking.md).
 import { cfg } from "./config";
 
 export interface Session {
   email: string;
-  accessToken: string;
+  idToken: string;
   refreshToken: string;
   expiresAt: number; // ms since epoch
   admin: boolean;
@@ -19,7 +22,8 @@ const listeners = new Set<() => void>();
 function read(): Session | null {
   try {
     const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Session) : null;
+    const s = raw ? (JSON.parse(raw) as Session) : null;
+    return s?.idToken ? s : null; // a session stored before ID tokens signs in again
   } catch {
     return null;
   }
@@ -82,7 +86,7 @@ export async function resendCode(email: string): Promise<void> {
 }
 
 interface AuthResult {
-  AuthenticationResult?: { AccessToken: string; RefreshToken?: string; ExpiresIn: number };
+  AuthenticationResult?: { IdToken: string; RefreshToken?: string; ExpiresIn: number };
   ChallengeName?: string;
 }
 
@@ -95,13 +99,15 @@ function claims(token: string): Record<string, unknown> {
 function fromResult(email: string, r: AuthResult, refreshToken?: string): Session {
   const a = r.AuthenticationResult;
   if (!a) throw new CognitoError(r.ChallengeName ?? "Challenge", "This account needs a step the site does not offer: " + (r.ChallengeName ?? "unknown"));
-  const c = claims(a.AccessToken);
+  const c = claims(a.IdToken);
   const groups = c["cognito:groups"];
+  // ExpiresIn is the access token's; the ID token says its own expiry.
+  const exp = Number(c.exp);
   return {
     email,
-    accessToken: a.AccessToken,
+    idToken: a.IdToken,
     refreshToken: a.RefreshToken ?? refreshToken ?? "",
-    expiresAt: Date.now() + a.ExpiresIn * 1000,
+    expiresAt: Number.isFinite(exp) && exp > 0 ? exp * 1000 : Date.now() + a.ExpiresIn * 1000,
     admin: Array.isArray(groups) && groups.includes("admins"),
     sub: String(c.sub ?? ""),
   };
@@ -123,12 +129,12 @@ export function signOut() {
 
 let refreshing: Promise<Session | null> | null = null;
 
-// accessToken returns a token valid for at least another minute, refreshing it first
-// when needed; null when signed out or the refresh token is no longer accepted.
-export async function accessToken(): Promise<string | null> {
+// bearerToken returns the ID token, valid for at least another minute, refreshing it
+// first when needed; null when signed out or the refresh token is no longer accepted.
+export async function bearerToken(): Promise<string | null> {
   const s = current;
   if (!s) return null;
-  if (s.expiresAt - Date.now() > 60_000) return s.accessToken;
+  if (s.expiresAt - Date.now() > 60_000) return s.idToken;
   refreshing ??= (async () => {
     try {
       const r = await call<AuthResult>("InitiateAuth", {
@@ -145,5 +151,5 @@ export async function accessToken(): Promise<string | null> {
       refreshing = null;
     }
   })();
-  return (await refreshing)?.accessToken ?? null;
+  return (await refreshing)?.idToken ?? null;
 }

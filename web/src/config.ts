@@ -13,6 +13,10 @@ export interface Config {
   };
   // True on the local stack: the page says the confirmation code is not checked there.
   local?: boolean;
+  // Stripe's publishable key (pk_live_... / pk_test_...), written by make deploy-web: the
+  // pay step then mounts Stripe's Payment Element. Without it (locally) the pay step
+  // offers Stripe's test payment methods, which stripe-mock and the simulated provider take.
+  stripePublishableKey?: string;
 }
 
 let config: Config | undefined;

@@ -31,8 +31,12 @@ const (
 // equal. connect-src names the Cognito endpoint the browser signs in with on AWS.
 func SecurityHeaders(region string) map[string]string {
 	return map[string]string{
-		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-			"connect-src 'self' https://cognito-idp." + region + ".amazonaws.com; media-src 'self' blob:; " +
+		// Stripe.js and the Payment Element's frames (the pay step on AWS) come from
+		// js.stripe.com and talk to api.stripe.com; hooks.stripe.com frames 3-D Secure.
+		"Content-Security-Policy": "default-src 'self'; script-src 'self' https://js.stripe.com https://*.js.stripe.com; " +
+			"style-src 'self'; img-src 'self' data:; " +
+			"connect-src 'self' https://cognito-idp." + region + ".amazonaws.com https://api.stripe.com; " +
+			"frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; media-src 'self' blob:; " +
 			"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 		"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 		"X-Content-Type-Options":    "nosniff",

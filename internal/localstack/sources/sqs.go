@@ -1,6 +1,7 @@
 // Package sources runs the event sources of the template's functions locally, as Lambda
 // does in AWS: SQS event source mappings (poll, invoke with a batch, delete what
-// succeeded) and EventBridge schedules (rate and cron).
+// succeeded), EventBridge schedules (rate and cron), DynamoDB streams and Pipes, and
+// EventBridge rules that send a bus's events to queues (Bus).
 package sources
 
 import (

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
@@ -307,7 +308,85 @@ func (sys *System) startSources(cfg aws.Config, invokers map[string]gateway.Invo
 		go func() { defer wg.Done(); pipe.Run(ctx) }()
 		fmt.Fprintf(out, "local: pipe %s runs\n", id)
 	}
+	buses, err := sys.buses(ctx, cfg, sqsClient)
+	if err != nil {
+		return err
+	}
+	for _, b := range buses {
+		b.Log = out
+		wg.Add(1)
+		go func() { defer wg.Done(); b.Run(ctx) }()
+		for _, r := range b.Rules {
+			fmt.Fprintf(out, "local: rule %s on %s runs\n", r.Name, b.Name)
+		}
+	}
 	return nil
+}
+
+// buses builds, for every bus with enabled event-pattern rules, its tap and the rules'
+// targets. Only SQS targets of the template are emulated, without input transformation.
+func (sys *System) buses(ctx context.Context, cfg aws.Config, sqsClient *sqs.Client) ([]*sources.Bus, error) {
+	byName := map[string]*sources.Bus{}
+	var out []*sources.Bus
+	for _, id := range sys.Stack.Template.IDs(template.TypeRule) {
+		def, err := sys.Stack.Rule(id)
+		if err != nil {
+			return nil, err
+		}
+		if def.State == "DISABLED" {
+			continue
+		}
+		if len(def.EventPattern) == 0 || def.ScheduleExpression != "" {
+			return nil, fmt.Errorf("rule %s: only event-pattern rules are emulated (schedules are function events)", id)
+		}
+		pat, err := sources.ParsePattern(string(def.EventPattern))
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", id, err)
+		}
+		rule := sources.BusRule{Name: def.Name, Arn: template.ARN("events", "rule/"+def.EventBusName+"/"+def.Name), Pattern: pat}
+		for _, t := range def.Targets {
+			q, ok := sys.Stack.Physical(t.TargetID)
+			if !ok || q.Attrs["Arn"] != t.Arn || sys.Stack.Template.Resources[t.TargetID].Type != template.TypeQueue {
+				return nil, fmt.Errorf("rule %s target %s: only queues of the template are emulated as targets", id, t.ID)
+			}
+			if t.Input != "" || t.InputPath != "" || len(t.InputTransformer) > 0 {
+				return nil, fmt.Errorf("rule %s target %s: Input, InputPath and InputTransformer are not emulated", id, t.ID)
+			}
+			qt := sources.QueueTarget{ID: t.ID, Arn: t.Arn, SQS: sqsClient, URL: q.Ref, Attempts: 186, MaxAge: 24 * time.Hour}
+			if t.SqsParameters != nil {
+				qt.MessageGroupID = t.SqsParameters.MessageGroupID
+			}
+			if rp := t.RetryPolicy; rp != nil {
+				if rp.MaximumRetryAttempts != nil {
+					qt.Attempts = int(*rp.MaximumRetryAttempts) + 1
+				}
+				if rp.MaximumEventAgeInSeconds != nil {
+					qt.MaxAge = time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second
+				}
+			}
+			if t.DeadLetterConfig != nil {
+				dlq, ok := sys.Stack.Physical(t.DeadLetterID)
+				if !ok || dlq.Attrs["Arn"] != t.DeadLetterConfig.Arn {
+					return nil, fmt.Errorf("rule %s target %s: the dead-letter queue must be a queue of the template", id, t.ID)
+				}
+				qt.DeadLetterURL = dlq.Ref
+			}
+			rule.Targets = append(rule.Targets, qt)
+		}
+		b := byName[def.EventBusName]
+		if b == nil {
+			tapSQS := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(sys.Endpoints.Main) })
+			url, err := sources.Tap(ctx, eventbridge.NewFromConfig(cfg), tapSQS, def.EventBusName)
+			if err != nil {
+				return nil, err
+			}
+			b = &sources.Bus{Name: def.EventBusName, TapSQS: tapSQS, TapURL: url}
+			byName[def.EventBusName] = b
+			out = append(out, b)
+		}
+		b.Rules = append(b.Rules, rule)
+	}
+	return out, nil
 }
 
 // pipe builds a stream-to-queue pipe, or nil when the pipe is stopped.

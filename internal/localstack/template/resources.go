@@ -19,6 +19,7 @@ const (
 	TypeUserPoolClient = "AWS::Cognito::UserPoolClient"
 	TypeUserPoolGroup  = "AWS::Cognito::UserPoolGroup"
 	TypeEventBus       = "AWS::Events::EventBus"
+	TypeRule           = "AWS::Events::Rule"
 	TypePipe           = "AWS::Pipes::Pipe"
 	TypeApplication    = "AWS::Serverless::Application"
 )
@@ -285,6 +286,67 @@ func (s *Stack) EventBus(id string) (EventBus, error) {
 	err := s.props(id, TypeEventBus, &b)
 	b.LogicalID = id
 	return b, err
+}
+
+// Rule is an AWS::Events::Rule on an event bus: events matching EventPattern go to each
+// of Targets.
+type Rule struct {
+	LogicalID    string `json:"-"`
+	Name         string `json:"Name"`
+	EventBusName string `json:"EventBusName"`
+	// EventPattern is the pattern as JSON (the template may write it as a map or a string).
+	EventPattern       json.RawMessage `json:"EventPattern"`
+	ScheduleExpression string          `json:"ScheduleExpression"`
+	State              string          `json:"State"`
+	Targets            []RuleTarget    `json:"Targets"`
+}
+
+// RuleTarget is one target of a rule, with its retry policy and dead-letter queue.
+type RuleTarget struct {
+	ID               string          `json:"Id"`
+	Arn              string          `json:"Arn"`
+	Input            string          `json:"Input"`
+	InputPath        string          `json:"InputPath"`
+	InputTransformer json.RawMessage `json:"InputTransformer"`
+	SqsParameters    *struct {
+		MessageGroupID string `json:"MessageGroupId"`
+	} `json:"SqsParameters"`
+	RetryPolicy *struct {
+		MaximumRetryAttempts     *Int `json:"MaximumRetryAttempts"`
+		MaximumEventAgeInSeconds *Int `json:"MaximumEventAgeInSeconds"`
+	} `json:"RetryPolicy"`
+	DeadLetterConfig *struct {
+		Arn string `json:"Arn"`
+	} `json:"DeadLetterConfig"`
+	// TargetID and DeadLetterID are the logical ids behind Arn and DeadLetterConfig.Arn.
+	TargetID     string `json:"-"`
+	DeadLetterID string `json:"-"`
+}
+
+// Rule resolves an AWS::Events::Rule.
+func (s *Stack) Rule(id string) (Rule, error) {
+	var r Rule
+	if err := s.props(id, TypeRule, &r); err != nil {
+		return r, err
+	}
+	r.LogicalID = id
+	if r.Name == "" {
+		r.Name = s.PhysicalName(id)
+	}
+	var quoted string
+	if json.Unmarshal(r.EventPattern, &quoted) == nil {
+		r.EventPattern = json.RawMessage(quoted)
+	}
+	raw := listOf(s.Template.Resources[id].Properties["Targets"])
+	for i := range r.Targets {
+		if i >= len(raw) {
+			break
+		}
+		t := mapOf(raw[i])
+		r.Targets[i].TargetID, _ = refTarget(mapOf(t["Arn"]))
+		r.Targets[i].DeadLetterID, _ = refTarget(mapOf(mapOf(t["DeadLetterConfig"])["Arn"]))
+	}
+	return r, nil
 }
 
 // ---------------------------------------------------------------- Pipes

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -260,5 +261,14 @@ func TestRealTemplateResolves(t *testing.T) {
 	}
 	if _, err := tm.Order(); err != nil {
 		t.Fatal(err)
+	}
+	for _, id := range tm.IDs(TypeRule) {
+		r, err := s.Rule(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.EventBusName == "" || !json.Valid(r.EventPattern) || len(r.Targets) == 0 || r.Targets[0].TargetID == "" {
+			t.Errorf("%s resolves to %+v (pattern %s)", id, r, r.EventPattern)
+		}
 	}
 }

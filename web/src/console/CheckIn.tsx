@@ -95,7 +95,7 @@ export function CheckInPage({ id }: { id: string }) {
       <Title>Check-in</Title>
       <div class={"scan " + (result?.kind ?? "idle")} role="alert" aria-live="assertive" data-result={result?.kind ?? ""}>
         {!result && "Scan a ticket"}
-        {result?.kind === "ok" && <>✔ Welcome! Ticket {result.c.seat} checked in at {when(result.c.checked_in_at)}</>}
+        {result?.kind === "ok" && <>✔ Welcome! {result.c.ticket_type_name && <>{result.c.ticket_type_name}, </>}ticket {result.c.seat} checked in at {when(result.c.checked_in_at)}</>}
         {result?.kind === "again" && <>✖ ALREADY CHECKED IN. {result.message}</>}
         {result?.kind === "bad" && <>✖ {result.message}</>}
       </div>

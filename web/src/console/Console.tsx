@@ -8,6 +8,7 @@ import type { Event, Page } from "../types";
 import { CheckInPage } from "./CheckIn";
 import { EventEditor } from "./EventEditor";
 import { BookingsList, WaitlistList } from "./Lists";
+import { PromoCodes } from "./PromoCodes";
 import { Sales } from "./Sales";
 import { VenueEditor, Venues } from "./Venues";
 
@@ -24,6 +25,7 @@ export function Console({ path }: { path: string; query: URLSearchParams }) {
     ["/console/events/:id/bookings", (p) => <BookingsList id={p.id!} />],
     ["/console/events/:id/waitlist", (p) => <WaitlistList id={p.id!} />],
     ["/console/events/:id/checkin", (p) => <CheckInPage id={p.id!} />],
+    ["/console/events/:id/promo-codes", (p) => <PromoCodes id={p.id!} />],
   ];
   for (const [pattern, page] of routes) {
     const p = match(pattern, path);
@@ -40,6 +42,7 @@ export function ConsoleNav({ id }: { id?: string }) {
       {id && (
         <>
           <a href={`/console/events/${id}`}>Edit</a>
+          <a href={`/console/events/${id}/promo-codes`}>Promo codes</a>
           <a href={`/console/events/${id}/sales`}>Sales</a>
           <a href={`/console/events/${id}/bookings`}>Bookings</a>
           <a href={`/console/events/${id}/waitlist`}>Waitlist</a>

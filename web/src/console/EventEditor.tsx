@@ -2,9 +2,10 @@ import { useRef, useState } from "preact/hooks";
 import { ApiError, get, newKey, post, request } from "../api";
 import { ErrorBox, Field, Loading, Notice, Select, Title, useAsync } from "../components/ui";
 import { navigate } from "../router";
-import type { Event as Show, Page, Venue } from "../types";
+import type { AdminEvent as Show, Page, Venue } from "../types";
 import { ConsoleNav } from "./Console";
 import { staleMessage } from "./Venues";
+import { TicketTypesAdmin } from "./TicketTypesAdmin";
 
 // localInput turns an RFC 3339 time into a datetime-local value in the browser's zone.
 function localInput(iso: string): string {
@@ -18,7 +19,33 @@ function utc(local: string): string {
   return local ? new Date(local).toISOString().replace(/\.\d{3}Z$/, "Z") : "";
 }
 
+// A ticket type row of the new-event form.
+export interface TypeRow {
+  name: string;
+  price: string; // decimal, e.g. 49.50
+  capacity: number;
+  max_per_order: string; // "" = the event's limit
+  hidden: boolean;
+}
+
+export function typeBody(t: TypeRow, currency: string) {
+  return {
+    name: t.name, price: { amount: cents(t.price), currency: currency.toUpperCase() }, capacity: t.capacity,
+    hidden: t.hidden, ...(t.max_per_order ? { max_per_order: Number(t.max_per_order) } : {}),
+  };
+}
+
+export function cents(decimal: string): number {
+  return Math.round(Number(decimal) * 100);
+}
+
 interface Form {
+  types: TypeRow[];
+  // The waiting room (internal/waitroom): a line before the sale, admitted at a rate.
+  room: boolean;
+  room_opens_at: string; // datetime-local
+  room_on_sale_at: string;
+  room_rate: number;
   name: string;
   description: string;
   category: string;
@@ -26,35 +53,46 @@ interface Form {
   starts_at: string; // datetime-local
   ends_at: string;
   capacity: number;
-  price: string; // decimal, e.g. 49.50
   currency: string;
   max_tickets_per_booking: number;
 }
 
 function toForm(e: Show): Form {
+  const r = e.waiting_room;
   return {
+    types: [], room: r?.enabled ?? false, room_opens_at: localInput(r?.opens_at ?? ""), room_on_sale_at: localInput(r?.on_sale_at ?? ""),
+    room_rate: r?.admission_per_second ?? 250,
     name: e.name, description: e.description, category: e.category, venue_id: e.venue_id,
     starts_at: localInput(e.starts_at), ends_at: localInput(e.ends_at), capacity: e.capacity,
-    price: (e.price.amount / 100).toFixed(2), currency: e.price.currency, max_tickets_per_booking: e.max_tickets_per_booking,
+    currency: e.price.currency, max_tickets_per_booking: e.max_tickets_per_booking,
   };
 }
 
-function toBody(f: Form) {
-  return {
+// toBody is the event as the API takes it. A new event is created with its ticket types
+// (each priced in the event's currency); an existing one's types are edited one by one
+// (TicketTypesAdmin), and its price and limit live on them.
+function toBody(f: Form, create: boolean) {
+  const common = {
     name: f.name, description: f.description, category: f.category, venue_id: f.venue_id,
     starts_at: utc(f.starts_at), ends_at: utc(f.ends_at), capacity: f.capacity,
-    price: { amount: Math.round(Number(f.price) * 100), currency: f.currency.toUpperCase() },
     max_tickets_per_booking: f.max_tickets_per_booking,
+    waiting_room: f.room
+      ? { enabled: true, opens_at: utc(f.room_opens_at), on_sale_at: utc(f.room_on_sale_at), admission_per_second: f.room_rate }
+      : { enabled: false },
   };
+  if (!create) return common;
+  return { ...common, ticket_types: f.types.map((t) => typeBody(t, f.currency)) };
 }
 
 const blank: Form = {
+  types: [{ name: "General admission", price: "25.00", capacity: 100, max_per_order: "", hidden: false }],
+  room: false, room_opens_at: "", room_on_sale_at: "", room_rate: 250,
   name: "", description: "", category: "concert", venue_id: "", starts_at: "", ends_at: "",
-  capacity: 100, price: "25.00", currency: "USD", max_tickets_per_booking: 10,
+  capacity: 100, currency: "USD", max_tickets_per_booking: 10,
 };
 
-// EventEditor creates a draft or edits an event with If-Match (a conflict says so and
-// offers a reload), and publishes or cancels it.
+// EventEditor creates a draft with its ticket types or edits an event with If-Match (a
+// conflict says so and offers a reload), its ticket types, and publishes or cancels it.
 export function EventEditor({ id }: { id?: string }) {
   const ev = useAsync(() => (id ? get<Show>("/admin/events/" + id) : Promise.resolve(undefined)), [id]);
   const venues = useAsync(() => get<Page<Venue>>("/admin/venues?limit=100"), []);
@@ -73,6 +111,13 @@ export function EventEditor({ id }: { id?: string }) {
   if (id && ev.loading && !ev.data) return <Loading />;
   if (!form) return <ErrorBox error={ev.error} />;
   const f = form;
+  // An event stored with types refuses event-level price and limit edits.
+  const typed = (ev.data?.ticket_types?.length ?? 0) > 0;
+  const setType = (i: number, k: keyof TypeRow) => (e: Event) => {
+    const el = e.target as HTMLInputElement;
+    const v = k === "hidden" ? el.checked : k === "capacity" ? Number(el.value) : el.value;
+    setForm({ ...f, types: f.types.map((t, j) => (j === i ? { ...t, [k]: v } : t)) });
+  };
   const set = (k: keyof Form, num = false) => (e: Event) => {
     const v = (e.target as HTMLInputElement).value;
     setForm({ ...f, [k]: num ? Number(v) : v });
@@ -84,16 +129,17 @@ export function EventEditor({ id }: { id?: string }) {
     setError(undefined);
     setStale(false);
     try {
-      const body = toBody(f);
+      const body = toBody(f, !id);
       if (!id) {
         const created = await post<Show>("/admin/events", body, { idempotent: key.current });
         navigate("/console/events/" + created.event_id, true);
         return;
       }
       // Send only what changed: a published event refuses some edits.
-      const before = toBody(toForm(ev.data!)) as Record<string, unknown>;
+      const before = toBody(toForm(ev.data!), false) as Record<string, unknown>;
       const patch: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(body)) if (JSON.stringify(v) !== JSON.stringify(before[k])) patch[k] = v;
+      if (typed) delete patch.max_tickets_per_booking; // per type (max_per_order) once typed
       if (Object.keys(patch).length === 0) return setSaved("Nothing changed.");
       const r = await request<Show>("/admin/events/" + id, { method: "PATCH", body: patch, headers: { "If-Match": String(ev.data!.version) } });
       ev.set(r.data);
@@ -135,17 +181,48 @@ export function EventEditor({ id }: { id?: string }) {
         </Select>
         <Field label="Starts" name="starts_at" type="datetime-local" required value={f.starts_at} onInput={set("starts_at")} />
         <Field label="Ends" name="ends_at" type="datetime-local" required value={f.ends_at} onInput={set("ends_at")} />
-        <fieldset class="wide">
-          <legend>Ticket types</legend>
-          {/* TODO(issue 10): one row per ticket type (name, price, capacity) once the API
-              takes types; today an event sells one "General admission" type. */}
-          <p class="muted">General admission</p>
-          <Field label="Capacity" name="capacity" type="number" min={1} required value={f.capacity} onInput={set("capacity", true)} />
-          <Field label="Price" name="price" type="number" min={0} step="0.01" required value={f.price} onInput={set("price")} />
-          <Field label="Currency" name="currency" required maxLength={3} value={f.currency} onInput={set("currency")} />
+        <Field label="Capacity" name="capacity" type="number" min={1} required hint="Every ticket type's sales together stay within it."
+          value={f.capacity} onInput={set("capacity", true)} />
+        {!typed && (
           <Field label="Most tickets per booking" name="max_tickets_per_booking" type="number" min={1} required
             value={f.max_tickets_per_booking} onInput={set("max_tickets_per_booking", true)} />
+        )}
+        <fieldset class="wide">
+          <legend>Waiting room</legend>
+          <label class="radio"><input type="checkbox" name="room" checked={f.room}
+            onChange={(e) => setForm({ ...f, room: (e.target as HTMLInputElement).checked })} /> Buyers wait in line and are let in at a steady rate</label>
+          {f.room && (
+            <>
+              <Field label="Line opens" name="room_opens_at" type="datetime-local" required value={f.room_opens_at} onInput={set("room_opens_at")}
+                hint="Everyone who joins before the sale starts gets a place drawn at random." />
+              <Field label="Sale starts" name="room_on_sale_at" type="datetime-local" required value={f.room_on_sale_at} onInput={set("room_on_sale_at")} />
+              <Field label="Buyers let in per second" name="room_rate" type="number" min={1} max={20000} required value={f.room_rate} onInput={set("room_rate", true)} />
+            </>
+          )}
         </fieldset>
+        {!id && (
+          <fieldset class="wide">
+            <legend>Ticket types</legend>
+            <Field label="Currency" name="currency" required maxLength={3} value={f.currency} onInput={set("currency")} />
+            <table class="typerows">
+              <caption class="sr-only">Ticket types of the new event</caption>
+              <thead><tr><th scope="col">Name</th><th scope="col">Price</th><th scope="col">Capacity</th><th scope="col">Most per order</th><th scope="col">Hidden</th><th scope="col"><span class="sr-only">Remove</span></th></tr></thead>
+              <tbody>
+                {f.types.map((t, i) => (
+                  <tr key={i} data-row={i}>
+                    <td><input aria-label={`Type ${i + 1} name`} name={`type-${i}-name`} required value={t.name} onInput={setType(i, "name")} /></td>
+                    <td><input aria-label={`Type ${i + 1} price`} name={`type-${i}-price`} type="number" min={0} step="0.01" required value={t.price} onInput={setType(i, "price")} /></td>
+                    <td><input aria-label={`Type ${i + 1} capacity`} name={`type-${i}-capacity`} type="number" min={1} required value={t.capacity} onInput={setType(i, "capacity")} /></td>
+                    <td><input aria-label={`Type ${i + 1} most per order`} name={`type-${i}-max`} type="number" min={1} placeholder="event's" value={t.max_per_order} onInput={setType(i, "max_per_order")} /></td>
+                    <td><input aria-label={`Type ${i + 1} hidden (promo code only)`} name={`type-${i}-hidden`} type="checkbox" checked={t.hidden} onChange={setType(i, "hidden")} /></td>
+                    <td>{f.types.length > 1 && <button type="button" class="secondary" onClick={() => setForm({ ...f, types: f.types.filter((_, j) => j !== i) })}>Remove {t.name || "type " + (i + 1)}</button>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <button type="button" class="secondary" onClick={() => setForm({ ...f, types: [...f.types, { name: "", price: f.types[0]?.price ?? "25.00", capacity: f.capacity, max_per_order: "", hidden: false }] })}>Add ticket type</button>
+          </fieldset>
+        )}
         {stale && (
           <p class="error" role="alert">{staleMessage}{" "}
             <button type="button" onClick={() => { setStale(false); ev.reload(); }}>Reload</button></p>
@@ -158,6 +235,7 @@ export function EventEditor({ id }: { id?: string }) {
           {e && e.status !== "cancelled" && <button type="button" class="danger" onClick={() => confirm("Cancel this event? Buyers can no longer book it.") && lifecycle("cancel")}>Cancel event</button>}
         </p>
       </form>
+      {id && e && <TicketTypesAdmin event={e} onChange={() => ev.reload()} />}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { get, qs } from "../api";
 import { ErrorBox, Loading, Select, Title, useAsync } from "../components/ui";
 import { money, when } from "../format";
 import { Pager } from "../pages/Bookings";
+import { bookingLines } from "../components/TicketTypes";
 import type { Booking, Page, WaitlistEntry } from "../types";
 import { ConsoleNav } from "./Console";
 
@@ -19,8 +20,8 @@ function usePaged<T>(path: (cursor?: string) => string, deps: unknown[]) {
   return { page, pager, reset };
 }
 
-// BookingsList shows an event's bookings with their payments and refunds. Buyers cancel
-// (and are refunded by the policy) themselves; the API has no organiser-made refund yet.
+// BookingsList shows an event's bookings, their lines, payments and refunds. Buyers cancel
+// (and are refunded by the policy) themselves; the API has no organiser-made refund.
 export function BookingsList({ id }: { id: string }) {
   const [status, setStatus] = useState("");
   const { page, pager, reset } = usePaged<Booking>((cursor) => `/admin/events/${id}/bookings` + qs({ status, cursor, limit: 25 }), [status]);
@@ -45,8 +46,8 @@ export function BookingsList({ id }: { id: string }) {
               <tr key={b.booking_id}>
                 <td>{b.booking_reference}{b.source === "waitlist" && <small class="muted"> (waitlist)</small>}</td>
                 <td><small>{b.user_id}</small></td>
-                <td>{b.quantity}</td>
-                <td>{money(b.total)}</td>
+                <td>{bookingLines(b).map((l) => `${l.ticket_type_name} × ${l.quantity}`).join(", ")}</td>
+                <td>{money(b.total)}{b.discount && b.discount.amount > 0 && <small class="muted"> ({money(b.discount)} off{b.promo_code ? ", " + b.promo_code : ""})</small>}</td>
                 <td><span class={"status " + b.status}>{b.status}</span></td>
                 <td>{b.refund ? `${money(b.refund.amount)} (${b.refund.percent}%, ${b.refund.status})` : ""}</td>
                 <td>{when(b.created_at)}</td>

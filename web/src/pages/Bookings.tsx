@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { get, qs } from "../api";
+import { bookingLines } from "../components/TicketTypes";
 import { ErrorBox, Loading, Title, useAsync } from "../components/ui";
 import { money, when } from "../format";
 import type { Booking, Page } from "../types";
@@ -22,7 +23,7 @@ export function Bookings() {
                 <tr key={b.booking_id}>
                   <td><a href={(b.status === "held" ? "/checkout/" : "/orders/") + b.booking_id}>{b.booking_reference}</a></td>
                   <td>{when(b.created_at)}</td>
-                  <td>{b.quantity}</td>
+                  <td>{bookingLines(b).map((l) => `${l.ticket_type_name} × ${l.quantity}`).join(", ")}</td>
                   <td>{money(b.total)}</td>
                   <td><span class={"status " + b.status}>{b.status}</span></td>
                 </tr>

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, post } from "../api";
 import { QR } from "../components/QR";
+import { bookingLines, OrderLines } from "../components/TicketTypes";
 import { ErrorBox, Loading, Notice, Title, useAsync } from "../components/ui";
 import { money, refundAmount, refundPercent, when } from "../format";
 import type { Params } from "../router";
@@ -25,7 +26,9 @@ export function Order({ params }: { params: Params }) {
   const booking = b.data;
   const e = ev.data;
   const pct = e ? refundPercent(e.starts_at) : 0;
-  const back = refundAmount(booking.total, pct);
+  // The policy refunds each line on its own, rounded up (booking.LineRefunds).
+  const back = bookingLines(booking).reduce((m, l) => ({ ...m, amount: m.amount + refundAmount(l.line_total, pct).amount }),
+    { amount: 0, currency: booking.total.currency });
 
   async function cancel() {
     setBusy(true);
@@ -44,9 +47,8 @@ export function Order({ params }: { params: Params }) {
     <>
       <Title>{"Order " + booking.booking_reference}</Title>
       {e && <p class="lead"><a href={"/e/" + e.event_id}>{e.name}</a> · {when(e.starts_at)} · {e.venue.name}, {e.venue.city}</p>}
-      <p>
-        {booking.quantity} × General admission · {money(booking.total)} · <span class={"status " + booking.status}>{booking.status}</span>
-      </p>
+      <OrderLines lines={bookingLines(booking)} subtotal={booking.subtotal} discount={booking.discount} total={booking.total} promo={booking.promo_code} />
+      <p>Status <span class={"status " + booking.status}>{booking.status}</span></p>
       {booking.status === "held" && <Notice>Not paid yet. <a href={"/checkout/" + id}>Pay now</a></Notice>}
       {booking.refund && (
         <Notice kind="ok">Cancelled: {money(booking.refund.amount)} ({booking.refund.percent}%) refunded{booking.refund.status === "pending" ? ", on its way" : ""}.</Notice>
@@ -59,7 +61,7 @@ export function Order({ params }: { params: Params }) {
             {(tickets.data ?? []).map((t) => (
               <li key={t.ticket_id} class="ticket">
                 <QR text={t.code} label={`Ticket ${t.seat} of ${booking.quantity}, QR code`} />
-                <p>Ticket {t.seat} of {booking.quantity}<br /><small class="muted">{t.ticket_id}</small></p>
+                <p>{t.ticket_type_name && <>{t.ticket_type_name} · </>}Ticket {t.seat} of {booking.quantity}<br /><small class="muted">{t.ticket_id}</small></p>
               </li>
             ))}
           </ul>
