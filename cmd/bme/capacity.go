@@ -45,5 +45,24 @@ func capacityCmd(args []string) error {
 		fmt.Printf("%6d %8d %9d %10d %10.0f %8d %8.1f%% %9d %8d %8ds %8ds %12d\n", row.shards, row.admit, row.table, r.SellOutSecond+1,
 			r.MeanPerSecond, r.PeakPerSecond, 100*r.ThrottleRate(), r.ConfirmThrottled, r.Paused, r.QueueWaitP50, r.QueueWaitP99, r.ConfirmDoneAt+1)
 	}
+
+	cal, t := capacity.Measured, capacity.DefaultAWSTimes
+	fmt.Printf("\nOn AWS, calibrated (measured locally: %d WRU and %d round trip a reservation, %d WRU and %d round trips a confirmation,\n"+
+		"%d WRU a join; assumed on AWS: %s a DynamoDB round trip, %s Lambda overhead, %s a payment)\n\n",
+		cal.WRUPerReservation, cal.ReservationRoundTrips, cal.WRUPerConfirmation, cal.ConfirmationRoundTrips, cal.WRUPerJoin, t.RoundTrip, t.Overhead, t.Payment)
+	fmt.Printf("%6s %8s %9s %10s %10s %11s %11s %11s %11s %10s %8s\n",
+		"shards", "admit/s", "table-WRU", "sold-out-s", "answer-p99", "peak-WRU/s", "peak-API/s", "lambda-conc", "requests", "WRU", "bill")
+	for _, row := range []struct{ shards, admit, table int }{{32, 5000, 100000}, {32, 5000, 40000}} {
+		c := capacity.Calibrated(row.shards, row.admit, row.table, cal)
+		r := capacity.Simulate(c)
+		p := capacity.OnAWS(c, r, cal, t)
+		fmt.Printf("%6d %8d %9d %10d %9ds %11d %11d %11d %11d %10d %7.2f$\n", row.shards, row.admit, row.table, r.SellOutSecond+1, r.AnswerP99,
+			p.TableWRU, p.APIRequests, p.LambdaConcurrency, p.Requests, p.WRU, p.Total)
+		if row.table == 100000 {
+			fmt.Printf("  quotas: table write throughput >= %d WRU/s (on-demand maximum + warm throughput), HTTP API >= %d RPS (default 10,000),\n"+
+				"  Lambda concurrency >= %d (default 1,000); bill: DynamoDB $%.2f + API Gateway $%.2f + Lambda $%.2f = $%.2f\n",
+				p.TableWRU, p.APIRequests, p.LambdaConcurrency, p.DynamoDB, p.API, p.Lambda, p.Total)
+		}
+	}
 	return nil
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/bookmyevent/bookmyevent/internal/load"
@@ -23,7 +25,7 @@ func stadiumFlags(f *flag.FlagSet) *load.Stadium {
 	return s
 }
 
-// runStadium plays the stadium scenario's queue part and writes its JSON.
+// runStadium plays the stadium scenario and writes its JSON and its chart (PNG).
 func runStadium(ctx context.Context, o load.Options, s *load.Stadium, out string) error {
 	fmt.Printf("stadium against %s: %d buyers join, the sale starts in %s, admission %d/s\n", o.BaseURL, s.Buyers, s.JoinLead, s.AdmissionPerSecond)
 	r, err := load.RunStadium(ctx, o, *s)
@@ -42,9 +44,19 @@ func runStadium(ctx context.Context, o load.Options, s *load.Stadium, out string
 	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	fmt.Println("results written to", out)
-	if r.Admitted < r.Joined || r.Tokens != r.Admitted || r.OutOfOrder > 0 {
-		return fmt.Errorf("stadium: %d of %d admitted, %d distinct tokens, %d out of order", r.Admitted, r.Joined, r.Tokens, r.OutOfOrder)
+	chart := strings.TrimSuffix(out, ".json") + ".png"
+	f, err := os.Create(chart)
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(load.WriteStadiumChart(f, r), f.Close()); err != nil {
+		return err
+	}
+	fmt.Println("results written to", out, "and", chart, "(green: seats sold, dashed: capacity; blue: queue length; grey: admitted)")
+	sold := min(s.Buyers, s.Capacity)
+	if r.Admitted+r.SoldOut < r.Joined || r.Tokens != r.Admitted || r.OutOfOrder > 0 || r.Sold != sold {
+		return fmt.Errorf("stadium: %d of %d admitted, %d told sold out, %d distinct tokens, %d out of order, %d sold (want %d)",
+			r.Admitted, r.Joined, r.SoldOut, r.Tokens, r.OutOfOrder, r.Sold, sold)
 	}
 	return nil
 }

@@ -54,6 +54,7 @@ func CreateBooking(svc *onsale.Service) Handler {
 			return Response{}, err
 		}
 		wait := in.Waitlist == nil || *in.Waitlist
+		in.AdmissionToken = r.Header(AdmissionHeader)
 		res, err := svc.ReserveOrder(booking.WithBuyerEmail(ctx, r.Caller.Email), r.Caller.UserID, r.Path("eventId"), in.OrderRequest, r.Header(idempotency.Header), wait, r.Now)
 		outcome := ReservationOutcome(err)
 		recorder.Count("Reservations", 1, metrics.Dim{Name: "Outcome", Value: outcome})

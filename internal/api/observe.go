@@ -35,6 +35,8 @@ func ReservationOutcome(err error) string {
 		return "limit_exceeded"
 	case fault.NotOnSale:
 		return "not_on_sale"
+	case fault.AdmissionRequired:
+		return "admission_required"
 	case fault.Conflict, fault.Unavailable, fault.RequestInProgress:
 		return "conflict"
 	}

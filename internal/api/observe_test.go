@@ -26,6 +26,7 @@ func TestReservationOutcome(t *testing.T) {
 		{fault.New(fault.RateLimited, "slow"), "rate_limited"},
 		{fault.New(fault.LimitExceeded, "max"), "limit_exceeded"},
 		{fault.New(fault.NotOnSale, "draft"), "not_on_sale"},
+		{fault.New(fault.AdmissionRequired, "no token"), "admission_required"},
 		{fault.New(fault.Unavailable, "contention"), "conflict"},
 		{fault.New(fault.Validation, "bad"), "invalid"},
 		{fault.New(fault.NotFound, "no"), "invalid"},

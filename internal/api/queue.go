@@ -21,6 +21,8 @@ type QueueStore interface {
 	Serving(ctx context.Context, eventID string) (waitroom.Serving, bool, error)
 	Slot(ctx context.Context, eventID string, slot int64) (*waitroom.SealedSlot, error)
 	Page(ctx context.Context, eventID string, slot int64, k int) (waitroom.Page, error)
+	// Reserved: the user holds or owns seats of the event (read for admitted users only).
+	Reserved(ctx context.Context, eventID, userID string) (bool, error)
 }
 
 // PassHeader carries the queue pass between polls; AdmissionHeader carries the token the
@@ -162,6 +164,9 @@ func (q *Queue) answer(ctx context.Context, r *Request, ev catalog.Event, e wait
 		Rate: room.AdmissionPerSecond, TTL: room.TTL(), SoldOut: s.SoldOut, PreQueueSize: s.PreQueueSize}
 	if at, ok := s.Log.AdmittedAt(pos); ok && pos > 0 {
 		o.AdmittedAt = at
+		if o.Reserved, err = q.store.Reserved(ctx, ev.ID, e.UserID); err != nil {
+			return Response{}, err
+		}
 	}
 	v := waitroom.Describe(o)
 	a := QueueAnswer{View: v, QueuePass: q.keys.SignPass(waitroom.Pass{EventID: ev.ID, UserID: e.UserID, Entry: e, Position: pos})}

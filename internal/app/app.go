@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -29,6 +30,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/expiry"
 	"github.com/bookmyevent/bookmyevent/internal/logging"
 	"github.com/bookmyevent/bookmyevent/internal/mail"
+	"github.com/bookmyevent/bookmyevent/internal/metrics"
 	"github.com/bookmyevent/bookmyevent/internal/notifier"
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
@@ -107,7 +109,7 @@ func Bookings() *booking.Service { return newWaiting(load(config.LoadWaitlist)).
 // money: confirming and cancelling. Only they (and the webhook) read Stripe's secret key.
 func Payments() *booking.Service {
 	c := load(config.LoadStripe)
-	return newWaitingWith(c.Waitlist, provider(c)).bookings
+	return newWaitingWith(c.Waitlist, provider(c), nil).bookings
 }
 
 // provider is the payment provider c chooses; Stripe's secret key comes from SSM.
@@ -141,7 +143,7 @@ func StripeWebhook() *stripe.Webhook {
 	if err != nil {
 		logging.Fatal("ssm", err)
 	}
-	svc := newWaitingWith(c.Waitlist, provider(c)).bookings
+	svc := newWaitingWith(c.Waitlist, provider(c), nil).bookings
 	// Stripe retries a delivery for three days; a day more covers late ones.
 	deliveries := dynamo.NewDeliveries(dynamodb.NewFromConfig(awsConfig()), c.TableName, dynamo.DeliveriesStripe, 96*time.Hour)
 	return &stripe.Webhook{Secret: secret, Outcomes: outcomes{svc}, Deliveries: deliveries}
@@ -180,9 +182,15 @@ func Notifier() *notifier.Notifier {
 	}
 }
 
-// OnSale is the reservation: reserve, else release lapsed holds, else join the line.
+// OnSale is the reservation: reserve (with an admission token while the event's
+// waiting room is on), else release lapsed holds, else join the line.
 func OnSale() *onsale.Service {
-	w := newWaiting(load(config.LoadWaitlist))
+	c := load(config.LoadOnSale)
+	keys, err := waitroom.ParseKeys(c.AdmissionKeys)
+	if err != nil {
+		logging.Fatal("config", err)
+	}
+	w := newWaitingWith(c.Waitlist, simulated(c.Waitlist), &waitroom.Gate{Keys: keys})
 	return onsale.New(w.bookings, w.sweeper, w.line)
 }
 
@@ -199,9 +207,11 @@ type waiting struct {
 	sweeper  *expiry.Sweeper
 }
 
-func newWaiting(c config.Waitlist) waiting { return newWaitingWith(c, simulated(c)) }
+func newWaiting(c config.Waitlist) waiting { return newWaitingWith(c, simulated(c), nil) }
 
-func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provider) waiting {
+// newWaitingWith builds the services on c with the payment provider pay; gate (nil but
+// for the reservation function) admits reservations of events with a waiting room.
+func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provider, gate *waitroom.Gate) waiting {
 	cfg := awsConfig()
 	db := dynamodb.NewFromConfig(cfg)
 	store := dynamo.NewBookings(db, c.TableName)
@@ -216,7 +226,7 @@ func newWaitingWith(c config.Waitlist, pay func(*dynamodb.Client) payments.Provi
 	if c.QueueURL != "" {
 		queue = waitqueue.New(sqs.NewFromConfig(cfg), c.QueueURL)
 	}
-	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue, Payments: pay(db)})
+	svc := newBookings(db, store, c.Booking, booking.Deps{Bus: bus, Line: queue, Payments: pay(db), Gate: gate})
 	return waiting{
 		bookings: svc,
 		line:     waitlist.NewService(dynamo.NewWaitlist(store), queue, svc, bus, c.OfferFor),
@@ -263,10 +273,27 @@ func Queue() *api.Queue {
 
 // Admit is the admitter's scheduled run: one-second steps under the lease until shortly
 // before the invocation's deadline. The request id names the lease's owner, so a second
-// invocation overlapping this one cannot take the lease it holds.
+// invocation overlapping this one cannot take the lease it holds. Admission pauses while
+// the reservation function's transactions are being retried (its high-resolution
+// TransactionRetries against its Reservations, the last 5 s from CloudWatch): DynamoDB
+// throttling the reservation path.
 func Admit() func(context.Context) error {
-	c := load(config.LoadCatalog)
-	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(awsConfig()), c.TableName), 0)
+	c := load(config.LoadAdmit)
+	cfg := awsConfig()
+	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(cfg), c.TableName), 0)
+	var throttled func(context.Context, string) bool
+	if c.ReservationFunction != "" {
+		r := metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}
+		throttled = func(ctx context.Context, _ string) bool {
+			// One table serves every event, so its throttling pauses every room.
+			sums, err := r.Sums(ctx, Clock(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
+			if err != nil {
+				slog.WarnContext(ctx, "throttle signal unread", "error", err)
+				return false
+			}
+			return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
+		}
+	}
 	return func(ctx context.Context) error {
 		owner := "admit"
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -276,7 +303,9 @@ func Admit() func(context.Context) error {
 		if !ok {
 			deadline = Clock().Add(time.Minute)
 		}
-		return waitroom.NewAdmitter(queue, owner).Run(ctx, deadline)
+		a := waitroom.NewAdmitter(queue, owner)
+		a.Throttled = throttled
+		return a.Run(ctx, deadline)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Status is where a booking is in its life.
@@ -89,6 +90,9 @@ type Booking struct {
 	// an event sold as its one default type (OrderLines reads it as one line).
 	Lines     []Line
 	PromoCode string
+	// RequestHash is what the reservation that made the booking asked for (the hash of
+	// its Idempotency-Key's request): a retry under the key with another body is 422.
+	RequestHash string
 	// Shards are the inventory shards the seats were taken from, with how many from
 	// each (a spanning order has two); nil when the event item is the inventory.
 	Shards map[int]int
@@ -204,9 +208,22 @@ type Event struct {
 	// waiting entries for any type.
 	Types      []catalog.TicketType
 	WaitingAny int64
+	// WaitingRoom is the event's on-sale waiting room: while it is on, a reservation
+	// needs the caller's admission token (waitroom.Gate).
+	WaitingRoom waitroom.Config
 	// Shards is the number of inventory shard items the seats are in (docs/waiting-room.md
 	// §5); 0 or 1: the event item is the inventory.
 	Shards int
+}
+
+// AsCreated is the booking as its reservation answered it: what a replay of that
+// reservation answers, whatever happened to the booking since.
+func (b *Booking) AsCreated() *Booking {
+	c := *b
+	c.Status, c.UpdatedAt, c.Version = Held, b.CreatedAt, 1
+	c.Payment, c.Refund, c.ConfirmedAt, c.CancelledAt = nil, nil, time.Time{}, time.Time{}
+	c.ConfirmClaim, c.ConfirmClaimHash, c.ConfirmClaimUntil, c.ConfirmAnswers = "", "", time.Time{}, nil
+	return &c
 }
 
 // Typed reports whether the event stores ticket types (has the tt map).

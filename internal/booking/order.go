@@ -23,6 +23,9 @@ type OrderRequest struct {
 	Items     []OrderItem `json:"items"`
 	Quantity  *int        `json:"quantity"`
 	PromoCode string      `json:"promo_code"`
+	// AdmissionToken is the X-Admission-Token header: while the event's waiting room is
+	// on, the reservation needs it (never part of the body, nor of the request's hash).
+	AdmissionToken string `json:"-"`
 }
 
 // Line is one type's part of an order, priced when the hold is made: later price changes

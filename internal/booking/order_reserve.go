@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -90,6 +89,11 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 	if err != nil {
 		return Result{}, err
 	}
+	// Before anything is written: a refused request costs no DynamoDB call beyond the
+	// (cached) event read.
+	if err := s.gate.Admit(ev.WaitingRoom, userID, eventID, r.AdmissionToken, now); err != nil {
+		return Result{}, err
+	}
 	if r.Quantity == nil && len(r.Items) == 0 && !ev.Typed() {
 		zero := 0
 		r.Quantity = &zero // {} to a one-type event: the legacy "quantity is required"
@@ -106,6 +110,7 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 	}
 	hash := orderHash(eventID, r, norm, legacy)
 	window := now.UTC().Truncate(time.Minute)
+	id := DerivedID(userID, key)
 	for range maxReserveRounds {
 		var (
 			b     *Booking
@@ -124,15 +129,10 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 			order = &o
 			b = newOrderHold(userID, ev, o, now, s.cfg.HoldFor)
 		}
-		b.Email = BuyerEmail(ctx)
-		body, err := json.Marshal(b.View())
-		if err != nil {
-			return Result{}, err
-		}
+		b.Email, b.ID, b.RequestHash = BuyerEmail(ctx), id, hash
 		req := ReserveRequest{
 			Booking: b, Event: ev, Order: order, UserLimit: ev.PerUserLimit(), Now: now, Key: key,
-			Answer:    StoredAnswer{Hash: hash, Status: idempotency.Created, Body: string(body)},
-			RateLimit: s.cfg.RateLimit, Window: window.Format("2006-01-02T15:04"), WindowEnd: window.Add(time.Minute),
+			RateLimit: s.cfg.RateLimit, Window: window.Format("200601021504"),
 		}
 		if order != nil && order.PromoCode != "" {
 			req.Code = code
@@ -156,7 +156,7 @@ func (s *Service) ReserveOrder(ctx context.Context, userID, eventID string, r Or
 			}
 			code = staleCode.Code
 		case errors.Is(err, ErrReferenceTaken):
-			// Draw again: a new id and reference.
+			// Draw the reference again; the id is the key's.
 		default:
 			if fe, ok := fault.As(err); ok && fe.Code == fault.RateLimited && fe.RetryAfter == 0 {
 				fe.RetryAfter = max(1, int(window.Add(time.Minute).Sub(now).Seconds()+0.999))

@@ -2,6 +2,8 @@ package booking
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"strings"
 )
 
@@ -22,6 +24,27 @@ const referenceLength = 6
 func NewID() (id, reference string) {
 	s := randomSymbols(idLength)
 	return strings.ToLower(s), "BME-" + s[:referenceLength]
+}
+
+// DerivedID is the id of the booking a user's reservation under an Idempotency-Key
+// creates: the same user and key always name the same booking, so the booking item is
+// its own idempotency record (its put's attribute_not_exists is the replay check, and no
+// separate record is written). The reference is still drawn at random (NewID), so it
+// says nothing about the key.
+func DerivedID(userID, key string) string {
+	const limit = 256 - 256%len(alphabet)
+	out := make([]byte, 0, idLength)
+	for block := uint32(0); len(out) < idLength; block++ {
+		h := sha256.New()
+		h.Write([]byte("booking-id\x00" + userID + "\x00" + key + "\x00"))
+		_ = binary.Write(h, binary.BigEndian, block)
+		for _, c := range h.Sum(nil) {
+			if int(c) < limit && len(out) < idLength {
+				out = append(out, alphabet[int(c)%len(alphabet)])
+			}
+		}
+	}
+	return strings.ToLower(string(out))
 }
 
 func randomSymbols(n int) string {

@@ -167,6 +167,28 @@ func TestCheckQuantity(t *testing.T) {
 	}
 }
 
+func TestDerivedID(t *testing.T) {
+	a := DerivedID("alice", "k1")
+	if !ValidID(a) || a != DerivedID("alice", "k1") {
+		t.Fatalf("DerivedID = %q: want a valid id, the same every time", a)
+	}
+	for _, other := range []string{DerivedID("bob", "k1"), DerivedID("alice", "k2"), DerivedID("alicek", "1"), DerivedID("alice\x00k", "1")} {
+		if other == a {
+			t.Fatalf("two users or keys share the booking id %q", a)
+		}
+	}
+}
+
+func TestAsCreated(t *testing.T) {
+	at := time.Date(2027, 1, 1, 10, 0, 0, 0, time.UTC)
+	b := &Booking{ID: "b", Status: Confirmed, CreatedAt: at, UpdatedAt: at.Add(time.Minute), ConfirmedAt: at.Add(time.Minute),
+		Version: 4, Payment: &Payment{Status: "succeeded"}, ExpiresAt: at.Add(15 * time.Minute)}
+	c := b.AsCreated()
+	if c.Status != Held || !c.UpdatedAt.Equal(at) || !c.ConfirmedAt.IsZero() || c.Payment != nil || c.Version != 1 || b.Status != Confirmed {
+		t.Fatalf("AsCreated = %+v (from %+v)", c, b)
+	}
+}
+
 // A refund follows the policy per line, each line rounded up for the buyer, and records
 // every line's amount; a booking without lines refunds as its one default line.
 func TestNewRefundPerLine(t *testing.T) {

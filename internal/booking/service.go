@@ -12,6 +12,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/notify"
 	"github.com/bookmyevent/bookmyevent/internal/payments"
 	"github.com/bookmyevent/bookmyevent/internal/tickets"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 // Config is a deployment's booking settings.
@@ -46,6 +47,7 @@ type Service struct {
 	codes    *CodeCache
 	bus      notify.Publisher
 	line     Nudger
+	gate     *waitroom.Gate
 	cfg      Config
 }
 
@@ -66,6 +68,9 @@ type Deps struct {
 	Codes    *CodeCache // nil: orders with a promo_code are refused as naming no code
 	Bus      notify.Publisher
 	Line     Nudger
+	// Gate checks admission tokens for events whose waiting room is on; nil refuses
+	// every reservation of such an event (a function deployed without the key ring).
+	Gate *waitroom.Gate
 }
 
 // NewService wires the use cases.
@@ -73,7 +78,7 @@ func NewService(d Deps, cfg Config) *Service {
 	if d.Events == nil {
 		d.Events = NewEventCache(d.Store, 0)
 	}
-	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, codes: d.Codes, bus: d.Bus, line: d.Line, cfg: cfg.Defaults()}
+	return &Service{store: d.Store, payments: d.Payments, signer: d.Signer, events: d.Events, codes: d.Codes, bus: d.Bus, line: d.Line, gate: d.Gate, cfg: cfg.Defaults()}
 }
 
 // Result is what Reserve and Confirm answer: the booking as this request left it, or,
@@ -109,17 +114,24 @@ func (s *Service) Reserve(ctx context.Context, userID, eventID string, quantity 
 	return s.ReserveOrder(ctx, userID, eventID, OrderRequest{Quantity: &quantity}, key, now)
 }
 
+// replayRecord answers a reservation whose key already made a booking: the first
+// answer, or 422 when the key came with another request. The booking is the record, so
+// it never expires.
 func (s *Service) replayRecord(rec *idempotency.Record, hash string, now time.Time) (Result, error) {
-	action, err := idempotency.Decide(rec, hash, now)
-	if err != nil {
+	if _, err := idempotency.Decide(rec, hash, now); err != nil {
 		return Result{}, err
 	}
-	if action == idempotency.Replay {
-		return Result{Replayed: rec.Stored()}, nil
+	return Result{Replayed: rec.Stored()}, nil
+}
+
+// ReservationRecord is the idempotency record a booking stands for: the hash of the
+// reservation that made it and its answer (the booking as created).
+func ReservationRecord(b *Booking) (*idempotency.Record, error) {
+	body, err := json.Marshal(b.AsCreated().View())
+	if err != nil {
+		return nil, err
 	}
-	// The record expired (24 h): the key may be used again, but this store keeps one
-	// record per key, so ask for a new one rather than silently overwrite history.
-	return Result{}, fault.New(fault.IdempotencyMismatch, "This Idempotency-Key has expired; use a new one")
+	return &idempotency.Record{Hash: b.RequestHash, Done: true, Status: idempotency.Created, Body: string(body)}, nil
 }
 
 func newHold(userID string, ev *Event, quantity int, now time.Time, holdFor time.Duration) *Booking {

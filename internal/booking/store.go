@@ -20,9 +20,11 @@ type Store interface {
 	// Reserve takes seats: one transaction that applies the reserve move to the event
 	// (guarded by status, start time, available seats and, so a stale cached read can
 	// never sell at a wrong price, r.Event's price and per-booking maximum), puts the
-	// booking and its reference, counts the seats against the user's limit, counts the
-	// attempt in the user's rate window and stores r.Answer under the Idempotency-Key.
-	// When the key is already stored, it returns that record and creates nothing.
+	// booking (r.Booking.ID is derived from the user and the Idempotency-Key, so the
+	// booking is the key's record) and its reference, and counts the seats against the
+	// user's limit under the user's rate window (turned-away attempts this minute).
+	// When the booking already exists, it returns the record of the reservation that
+	// made it (hash and the answer as created) and creates nothing.
 	Reserve(ctx context.Context, r ReserveRequest) (*idempotency.Record, error)
 	// GetBooking reads a booking consistently (not_found when absent).
 	GetBooking(ctx context.Context, id string) (*Booking, error)
@@ -61,7 +63,7 @@ var (
 	ErrNotClaimed     = errors.New("booking: confirm not claimed")
 	ErrSeatsGone      = errors.New("booking: seats no longer available")
 	ErrChanged        = errors.New("booking: changed by another request")
-	ErrReferenceTaken = errors.New("booking: id or reference already taken")
+	ErrReferenceTaken = errors.New("booking: reference already taken")
 )
 
 // StaleEventError says the event's price or limits differ from the cached copy the
@@ -91,10 +93,8 @@ type ReserveRequest struct {
 	UserLimit int // seats the user may hold or own for the event in total
 	Now       time.Time
 	Key       string // Idempotency-Key
-	Answer    StoredAnswer
-	RateLimit int    // attempts per window
-	Window    string // the rate window's name (the minute)
-	WindowEnd time.Time
+	RateLimit int    // turned-away attempts per window
+	Window    string // the rate window's name (the UTC minute, yyyymmddhhmm)
 }
 
 // ClaimRequest asks to start confirming a booking.

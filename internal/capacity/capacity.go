@@ -71,6 +71,18 @@ type Result struct {
 	// ConfirmThrottled counts confirmation attempts refused for capacity.
 	ConfirmThrottled int
 	Paused           int // seconds the admitter paused for throttling
+
+	// The load on AWS, per second at the peak and in all: table write units (joins,
+	// reservation attempts, confirmations), API requests (joins, polls, reservation
+	// attempts, confirmations) and how long an admitted buyer waited for a seat (0: in
+	// the second they were admitted, i.e. with no throttled attempt).
+	PeakWRU       int
+	TotalWRU      int
+	PeakRequests  int
+	TotalRequests int
+	Joins, Polls  int
+	AnswerP99     int // seconds from admission to a reservation's answer, p99
+	PeakConfirms  int // confirmations (attempts) in the busiest second
 }
 
 // FallbackRate is the share of attempts that hit a shard without enough seats.
@@ -109,7 +121,7 @@ func Simulate(c Config) Result {
 	var res Result
 	var queue, active []buyer
 	var confirms []confirmation
-	var waits []int
+	var waits, answers []int
 	arrived, reservations, joined := 0, 0, 0
 	adm := admitter{rate: c.AdmitPerSecond, perBuyer: float64(max(c.MaxQuantity, 1)+1) / 2}
 	throttledBefore := false
@@ -129,7 +141,12 @@ func Simulate(c Config) Result {
 		if c.WRUPerJoin > 0 && !w.unlimited {
 			w.table = max(w.table-joined*c.WRUPerJoin, 0)
 		}
+		res.Joins += joined
+		polled := polls(queue, sec, c.AdmitPerSecond)
+		res.Polls += polled
+		requests, wru := joined+polled, joined*c.WRUPerJoin
 		joined = 0
+		attemptsBefore, confirmsBefore := res.Attempts, res.Confirmed+res.ConfirmThrottled
 		throttled, confirmThrottled := res.Throttled, res.ConfirmThrottled
 		confirms = w.confirm(confirms, sec, c.WRUPerConfirmation, &res)
 
@@ -162,6 +179,7 @@ func Simulate(c Config) Result {
 			shard, done, retry := w.attempt(rng, shards, b.qty, &res)
 			switch {
 			case done:
+				answers = append(answers, sec-b.started)
 				remaining -= b.qty
 				res.Sold += b.qty
 				sold++
@@ -176,6 +194,14 @@ func Simulate(c Config) Result {
 			}
 		}
 		active = next
+		// Throttled attempts are not billed; every attempt and confirmation is a request.
+		confirmsNow := res.Confirmed + res.ConfirmThrottled - confirmsBefore
+		requests += res.Attempts - attemptsBefore + confirmsNow
+		wru += (res.Attempts-attemptsBefore-(res.Throttled-throttled))*c.WRUPerReservation +
+			(confirmsNow-(res.ConfirmThrottled-confirmThrottled))*c.WRUPerConfirmation
+		res.PeakWRU, res.TotalWRU = max(res.PeakWRU, wru), res.TotalWRU+wru
+		res.PeakConfirms = max(res.PeakConfirms, confirmsNow)
+		res.PeakRequests, res.TotalRequests = max(res.PeakRequests, requests), res.TotalRequests+requests
 		throttledBefore = res.Throttled > throttled || res.ConfirmThrottled > confirmThrottled
 		reservations += sold
 		res.PeakPerSecond = max(res.PeakPerSecond, sold)
@@ -190,12 +216,34 @@ func Simulate(c Config) Result {
 	if res.SellOutSecond >= 0 {
 		res.MeanPerSecond = float64(reservations) / float64(res.SellOutSecond+1)
 	}
+	sort.Ints(answers)
+	if len(answers) > 0 {
+		res.AnswerP99 = answers[min(len(answers)-1, len(answers)*99/100)]
+	}
 	sort.Ints(waits)
 	if len(waits) > 0 {
 		res.QueueWaitP50 = waits[len(waits)/2]
 		res.QueueWaitP99 = waits[min(len(waits)-1, len(waits)*99/100)]
 	}
 	return res
+}
+
+// polls is how many of the waiting buyers poll queue/me in second sec: each comes back
+// after waitroom.RetryAfter of its ETA at the admission rate (unknown rate: every 30 s).
+// Buyers not yet placed in line poll every 2 s.
+func polls(queue []buyer, sec, rate int) int {
+	n := 0.0
+	for i, b := range queue {
+		switch {
+		case b.placed > sec:
+			n += 0.5
+		case rate > 0:
+			n += 1 / float64(waitroom.RetryAfter(int64(i/rate+1)))
+		default:
+			n += 1.0 / waitroom.MaxRetryAfter
+		}
+	}
+	return int(n)
 }
 
 func anyFits(shards []int, qty int) bool {

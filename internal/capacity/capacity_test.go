@@ -75,3 +75,23 @@ func TestStadium(t *testing.T) {
 		})
 	}
 }
+
+// The goal, calibrated with the measured costs: 50,000 seats sell in 10 s on 32
+// shards with the table's quota raised, every admitted buyer answered in the second they
+// are admitted, for under $5.
+func TestStadiumOnAWS(t *testing.T) {
+	c := Calibrated(32, 5000, 100000, Measured)
+	r := Simulate(c)
+	p := OnAWS(c, r, Measured, DefaultAWSTimes)
+	if r.Sold != c.Seats || r.SellOutSecond+1 > 11 || r.AnswerP99 != 0 || r.Throttled != 0 {
+		t.Fatalf("on-sale: %+v", r)
+	}
+	if p.Total <= 0 || p.Total >= 5 || p.TableWRU > 100000 || p.LambdaConcurrency < 1000 || p.APIRequests < 5000 {
+		t.Fatalf("plan: %+v", p)
+	}
+	// On the default 40,000 WRU/s the admitter pauses and the sale is slower.
+	slow := Simulate(Calibrated(32, 5000, 40000, Measured))
+	if slow.Paused == 0 || slow.SellOutSecond <= r.SellOutSecond {
+		t.Fatalf("on 40,000 WRU/s: %+v", slow)
+	}
+}

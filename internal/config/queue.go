@@ -30,7 +30,7 @@ func LoadQueue(getenv Getenv) (Queue, error) {
 	if err != nil {
 		return Queue{}, err
 	}
-	q := Queue{Catalog: c, AdmissionKeys: getenv("ADMISSION_SIGNING_KEY"), JoinLimit: DefaultJoinLimitPerMinute}
+	q := Queue{Catalog: c, JoinLimit: DefaultJoinLimitPerMinute}
 	if v := getenv("QUEUE_JOIN_LIMIT_PER_MINUTE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -38,18 +38,65 @@ func LoadQueue(getenv Getenv) (Queue, error) {
 		}
 		q.JoinLimit = n
 	}
-	if q.AdmissionKeys == "" {
+	if q.AdmissionKeys, err = admissionKeys(getenv); err != nil {
+		return Queue{}, err
+	}
+	return q, nil
+}
+
+// OnSale is what the reservation function needs: the booking and waitlist settings, and
+// the key ring its waiting-room gate verifies admission tokens with.
+type OnSale struct {
+	Waitlist
+	AdmissionKeys string
+}
+
+// LoadOnSale reads the reservation function's settings.
+func LoadOnSale(getenv Getenv) (OnSale, error) {
+	w, err := LoadWaitlist(getenv)
+	if err != nil {
+		return OnSale{}, err
+	}
+	keys, err := admissionKeys(getenv)
+	if err != nil {
+		return OnSale{}, err
+	}
+	return OnSale{Waitlist: w, AdmissionKeys: keys}, nil
+}
+
+// admissionKeys reads the admission key ring: ADMISSION_SIGNING_KEY, else the SSM
+// parameter ADMISSION_SIGNING_KEY_PARAM names.
+func admissionKeys(getenv Getenv) (string, error) {
+	keys := getenv("ADMISSION_SIGNING_KEY")
+	if keys == "" {
 		if name := getenv("ADMISSION_SIGNING_KEY_PARAM"); name != "" {
-			if q.AdmissionKeys, err = secrets.Parameter(context.Background(), name); err != nil {
-				return Queue{}, fmt.Errorf("ADMISSION_SIGNING_KEY_PARAM: %w", err)
+			var err error
+			if keys, err = secrets.Parameter(context.Background(), name); err != nil {
+				return "", fmt.Errorf("ADMISSION_SIGNING_KEY_PARAM: %w", err)
 			}
 		}
 	}
-	if q.AdmissionKeys == "" {
-		return Queue{}, fmt.Errorf("ADMISSION_SIGNING_KEY: want a key ring kid:secret[,kid:secret]")
+	if keys == "" {
+		return "", fmt.Errorf("ADMISSION_SIGNING_KEY: want a key ring kid:secret[,kid:secret]")
 	}
-	if !strings.Contains(q.AdmissionKeys, ":") {
-		q.AdmissionKeys = "k1:" + q.AdmissionKeys
+	if !strings.Contains(keys, ":") {
+		keys = "k1:" + keys
 	}
-	return q, nil
+	return keys, nil
+}
+
+// Admit is what the admitter needs: the table, and the reservation function whose
+// metrics are its throttle signal (RESERVATION_FUNCTION_NAME; empty: no signal).
+type Admit struct {
+	Catalog
+	ReservationFunction string
+}
+
+// LoadAdmit reads the admitter's settings.
+func LoadAdmit(getenv Getenv) (Admit, error) {
+	c, err := LoadCatalog(getenv)
+	if err != nil {
+		return Admit{}, err
+	}
+	return Admit{Catalog: c, ReservationFunction: strings.TrimSpace(getenv("RESERVATION_FUNCTION_NAME"))}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
-	"github.com/bookmyevent/bookmyevent/internal/idempotency"
 )
 
 // Keys of the booking side of the table (docs/table-design.md).
@@ -17,12 +16,10 @@ const (
 	bookingSK       = "BOOKING"
 	referencePrefix = "REF#"
 	referenceSK     = "REF"
-	userSeatsPrefix = "USER#" // sk of a user's seat counter under the event's pk
+	userSeatsPrefix = "SEATS#" // a user's seat counter and rate window: its own key, off the event's partition
+	userSeatsSK     = "SEATS"
 	userPrefix      = "USER#" // gsi1pk of a user's bookings
-	idemPrefix      = "IDEM#"
-	idemSK          = "IDEM"
 	ratePrefix      = "RATE#"
-	rateSK          = "RATE"
 	statsSK         = "STATS" // under the event's pk: revenue and check-ins
 	checkinPrefix   = "TICKET#"
 	checkinSK       = "CHECKIN"
@@ -44,8 +41,10 @@ func parseBookingTime(s string) time.Time {
 	return t
 }
 
-func bookingKey(id string) item                    { return key(bookingPrefix+id, bookingSK) }
-func userSeatsKey(eventID, user string) item       { return key(eventPrefix+eventID, userSeatsPrefix+user) }
+func bookingKey(id string) item { return key(bookingPrefix+id, bookingSK) }
+func userSeatsKey(eventID, user string) item {
+	return key(userSeatsPrefix+eventID+"#"+user, userSeatsSK)
+}
 func statsKey(eventID string) item                 { return key(eventPrefix+eventID, statsSK) }
 func eventBookingsPartition(eventID string) string { return eventPrefix + eventID + "#BOOKINGS" }
 
@@ -123,6 +122,7 @@ type bookingRecord struct {
 	ConfirmClaimHash  string                  `dynamodbav:"confirm_claim_hash,omitempty"`
 	ConfirmClaimUntil string                  `dynamodbav:"confirm_claim_until,omitempty"`
 	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
+	RequestHash       string                  `dynamodbav:"request_hash,omitempty"`
 	Shards            map[string]int          `dynamodbav:"shards,omitempty"` // shard number -> seats taken there
 }
 
@@ -197,6 +197,7 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 		ConfirmedAt: fmtBookingTime(b.ConfirmedAt), CancelledAt: fmtBookingTime(b.CancelledAt),
 		Payment: toPaymentRecord(b.Payment), Refund: toRefundRecord(b.Refund), Version: b.Version,
 		ConfirmAnswers: map[string]answerRecord{}, Source: b.Source, WaitlistEntry: b.WaitlistEntry, Email: b.Email,
+		RequestHash: b.RequestHash,
 	}
 	if len(b.Lines) == 0 {
 		u := money(b.UnitPrice)
@@ -229,7 +230,7 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 		ExpiresAt: parseBookingTime(r.ExpiresAt), CreatedAt: parseBookingTime(r.CreatedAt), UpdatedAt: parseBookingTime(r.UpdatedAt),
 		ConfirmedAt: parseBookingTime(r.ConfirmedAt), CancelledAt: parseBookingTime(r.CancelledAt), Version: r.Version,
 		ConfirmClaim: r.ConfirmClaim, ConfirmClaimHash: r.ConfirmClaimHash, ConfirmClaimUntil: parseBookingTime(r.ConfirmClaimUntil),
-		Source: r.Source, WaitlistEntry: r.WaitlistEntry, Email: r.Email,
+		Source: r.Source, WaitlistEntry: r.WaitlistEntry, Email: r.Email, RequestHash: r.RequestHash,
 	}
 	if r.UnitPrice != nil {
 		b.UnitPrice = r.UnitPrice.domain()
@@ -283,6 +284,7 @@ type bookingEventRecord struct {
 	OfferMinutes  int64                       `dynamodbav:"offer_minutes"`
 	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
 	WaitingAny    int64                       `dynamodbav:"waiting_any"`
+	WaitingRoom   *waitingRoomRecord          `dynamodbav:"waiting_room,omitempty"`
 	Shards        int                         `dynamodbav:"inventory_shards"`
 }
 
@@ -311,7 +313,7 @@ func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, e
 		Capacity: r.Capacity, Available: r.Available, Held: r.Held, Sold: r.Sold,
 		RefundPolicy: booking.DefaultRefundPolicy,
 		Offering:     r.Offering, Waiting: r.Waiting, OfferFor: time.Duration(r.OfferMinutes) * time.Minute,
-		WaitingAny: r.WaitingAny,
+		WaitingAny: r.WaitingAny, WaitingRoom: r.WaitingRoom.config(),
 	}
 	if sharded(r.Status, r.Shards) {
 		ev.Shards = r.Shards
@@ -326,27 +328,6 @@ func decodeBookingEvent(it item) (*booking.Event, map[string]typeCountsRecord, e
 		}
 	}
 	return ev, r.TT, nil
-}
-
-// idemRecord is a stored reservation answer under an Idempotency-Key.
-type idemRecord struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	Hash      string `dynamodbav:"hash"`
-	Status    int    `dynamodbav:"status"`
-	Body      string `dynamodbav:"body"`
-	BookingID string `dynamodbav:"booking_id"`
-	CreatedAt string `dynamodbav:"created_at"`
-	ExpiresAt string `dynamodbav:"expires_at"`
-	TTL       int64  `dynamodbav:"ttl"`
-}
-
-func fromIdemItem(it item) (*idempotency.Record, error) {
-	var r idemRecord
-	if err := attributevalue.UnmarshalMap(it, &r); err != nil {
-		return nil, fmt.Errorf("idempotency item: %w", err)
-	}
-	return &idempotency.Record{Hash: r.Hash, Done: true, Status: r.Status, Body: r.Body, ExpiresAt: parseBookingTime(r.ExpiresAt)}, nil
 }
 
 func numAttr(it item, name string) int64 {

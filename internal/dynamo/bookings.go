@@ -57,23 +57,23 @@ func (s *Bookings) GetEvent(ctx context.Context, id string) (*booking.Event, err
 }
 
 // Reserve items, in transaction order; cancellation reasons come back in this order.
+// Four items, 2 WRU each (docs/waiting-room.md, "What a reservation writes"): the booking
+// is the Idempotency-Key's record, and the user's seats item carries the rate window.
 const (
 	resEvent = iota
 	resBooking
 	resReference
 	resUserSeats
-	resIdem
-	resRate
 	resPromo // only in an order with a promo code
 )
 
 // Reserve runs the reservation transaction (see booking.Store).
 //
-// The rate window counts attempts. A successful one is counted inside the transaction (no
-// extra round trip on the path that sells); one turned away (sold out, not on sale, over
-// the per-user limit) is counted by one more write afterwards, so a user hammering a
-// sold-out event is limited too, at the cost of a write only on the answers that sell
-// nothing.
+// The rate window counts attempts turned away (sold out, not on sale, over the per-user
+// limit), by one more write after the answer, on the user's seats item: a user
+// hammering a sold-out event is limited at the cost of a write only on the answers that
+// sell nothing. Successful attempts need no counting: the per-user limit bounds them
+// (and, while the waiting room is on, the admission token).
 func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
 	rec, err := s.reserve(ctx, r)
 	if fe, ok := fault.As(err); ok && (fe.Code == fault.SoldOut || fe.Code == fault.NotOnSale || fe.Code == fault.LimitExceeded) {
@@ -82,34 +82,48 @@ func (s *Bookings) Reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 	return rec, err
 }
 
-// countAttempt adds a turned-away attempt to the user's rate window. It is best effort:
+// rateName is the user's seats item's attribute counting turned-away attempts in the
+// UTC minute window (yyyymmddhhmm).
+func rateName(window string) string { return "rate_" + window }
+
+// rateKeep is how many earlier minutes' windows a count removes, so the item stays far
+// under 1 KB however long someone keeps trying.
+const rateKeep = 60
+
+// countAttempt adds a turned-away attempt to the user's window. It is best effort:
 // failing to count must not turn a clear answer into an error.
 func (s *Bookings) countAttempt(ctx context.Context, r booking.ReserveRequest) {
-	w := s.rateWindow(r)
+	names := map[string]string{"#w": rateName(r.Window)}
+	var old []string
+	if t, err := time.Parse("200601021504", r.Window); err == nil {
+		for i := 1; i <= rateKeep; i++ {
+			n := "#o" + strconv.Itoa(i)
+			names[n] = rateName(t.Add(-time.Duration(i) * time.Minute).Format("200601021504"))
+			old = append(old, n)
+		}
+	}
+	expr := "SET event_id = :event, user_id = :user ADD #w :one, version :one"
+	if len(old) > 0 {
+		expr += " REMOVE " + strings.Join(old, ", ")
+	}
 	_, err := s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName: w.TableName, Key: w.Key, UpdateExpression: w.UpdateExpression,
-		ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues,
+		Key: userSeatsKey(r.Booking.EventID, r.Booking.UserID), UpdateExpression: aws.String(expr), ExpressionAttributeNames: names,
+		ExpressionAttributeValues: item{":event": str(r.Booking.EventID), ":user": str(r.Booking.UserID), ":one": num(1)},
 	})
 	if err != nil {
 		slog.WarnContext(ctx, "turned-away attempt not counted", "error", err)
 	}
 }
 
-// rateWindow adds one attempt to the user's window for r's minute: unconditionally here,
-// and under the limit's condition when Reserve puts it in the transaction.
-func (s *Bookings) rateWindow(r booking.ReserveRequest) *types.Update {
-	return &types.Update{
-		TableName: &s.table, Key: key(ratePrefix+r.Booking.UserID+"#"+r.Window, rateSK),
-		UpdateExpression:          aws.String("ADD #count :one SET #ttl = :ttl"),
-		ExpressionAttributeNames:  map[string]string{"#count": "count", "#ttl": "ttl"},
-		ExpressionAttributeValues: item{":one": num(1), ":ttl": num(r.WindowEnd.Add(time.Hour).Unix())},
+// rateGuard adds the rate limit to the reservation's update of the user's seats item:
+// fewer than limit attempts turned away this minute.
+func rateGuard(u *types.Update, r booking.ReserveRequest) {
+	if u.ExpressionAttributeNames == nil {
+		u.ExpressionAttributeNames = map[string]string{}
 	}
-}
-
-func limitedRateWindow(u *types.Update, limit int) *types.Update {
-	u.ConditionExpression = aws.String("attribute_not_exists(#count) OR #count < :limit")
-	u.ExpressionAttributeValues[":limit"] = num(int64(limit))
-	return u
+	u.ExpressionAttributeNames["#w"] = rateName(r.Window)
+	u.ExpressionAttributeValues[":limit"] = num(int64(r.RateLimit))
+	u.ConditionExpression = aws.String("(" + *u.ConditionExpression + ") AND (attribute_not_exists(#w) OR #w < :limit)")
 }
 
 func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
@@ -137,17 +151,11 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 	if err != nil {
 		return nil, err
 	}
-	now := fmtBookingTime(r.Now)
-	idem, err := attributevalue.MarshalMap(idemRecord{
-		PK: idemPrefix + b.UserID + "#" + r.Key, SK: idemSK, Hash: r.Answer.Hash, Status: r.Answer.Status, Body: r.Answer.Body,
-		BookingID: b.ID, CreatedAt: now, ExpiresAt: fmtBookingTime(r.Now.Add(idempotency.TTL)), TTL: r.Now.Add(idempotency.TTL).Unix(),
-	})
-	if err != nil {
-		return nil, err
-	}
 	items := []types.TransactWriteItem{
-		resEvent:   {Update: s.inventoryTake(inv, q, r)},
-		resBooking: {Put: &types.Put{TableName: &s.table, Item: bi, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		resEvent: {Update: s.inventoryTake(inv, q, r)},
+		// The booking's id is the user's Idempotency-Key's: finding it is the replay.
+		resBooking: {Put: &types.Put{TableName: &s.table, Item: bi, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
 		resReference: {Put: &types.Put{TableName: &s.table,
 			Item:                item{"pk": str(referencePrefix + b.Reference), "sk": str(referenceSK), "booking_id": str(b.ID)},
 			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
@@ -158,17 +166,11 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 			ExpressionAttributeValues:           item{":room": num(int64(r.UserLimit) - int64(b.Quantity)), ":event": str(b.EventID), ":user": str(b.UserID), ":q": num(int64(b.Quantity)), ":one": num(1)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		resIdem: {Put: &types.Put{TableName: &s.table, Item: idem,
-			// An expired record (TTL deletion lags) may be overwritten.
-			ConditionExpression:                 aws.String("attribute_not_exists(pk) OR expires_at < :now"),
-			ExpressionAttributeValues:           item{":now": str(now)},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		resRate: {Update: limitedRateWindow(s.rateWindow(r), r.RateLimit)},
 	}
 	if r.Order != nil && r.Event.Typed() {
 		typedReserve(items[resEvent].Update, items[resUserSeats].Update, r)
 	}
+	rateGuard(items[resUserSeats].Update, r)
 	if r.Code != nil {
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, r.Code, r.Code.Code, 1, r.Now)})
 	}
@@ -177,7 +179,7 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 		span = len(items)
 		items = append(items, types.TransactWriteItem{Update: s.inventoryTake(shardKey(b.EventID, takes[1].Shard), takes[1].Seats, r)})
 	}
-	token := []string{"reserve", b.UserID, r.Key, b.ID}
+	token := []string{"reserve", b.UserID, r.Key, b.ID, b.Reference}
 	for _, t := range takes {
 		token = append(token, strconv.Itoa(t.Shard), itoa64(t.Seats))
 	}
@@ -187,12 +189,16 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 		return nil, err
 	}
 	switch {
-	case reasons.failed(resIdem):
-		if it := reasons.item(resIdem); it != nil {
-			return fromIdemItem(it)
+	case reasons.failed(resBooking):
+		if it := reasons.item(resBooking); it != nil {
+			old, err := fromBookingItem(it)
+			if err != nil {
+				return nil, err
+			}
+			return booking.ReservationRecord(old)
 		}
 		return nil, busy()
-	case reasons.failed(resRate):
+	case reasons.failed(resUserSeats) && numAttr(reasons.item(resUserSeats), rateName(r.Window)) >= int64(r.RateLimit):
 		return nil, fault.New(fault.RateLimited, "Too many booking attempts")
 	case len(takes) > 0 && reasons.failed(resEvent) && shortOn(reasons.item(resEvent), r, q):
 		return nil, &shardShort{shard: takes[0].Shard, old: reasons.item(resEvent)}
@@ -208,7 +214,7 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 		owned := numAttr(reasons.item(resUserSeats), "tickets")
 		return nil, fault.New(fault.LimitExceeded, "You may hold or own at most %d seats for this event", r.UserLimit).
 			With("limit", r.UserLimit).With("held_or_owned", owned)
-	case reasons.failed(resBooking), reasons.failed(resReference):
+	case reasons.failed(resReference):
 		return nil, booking.ErrReferenceTaken
 	}
 	return nil, err

@@ -177,6 +177,18 @@ func (q *Queue) Entry(ctx context.Context, eventID, userID string) (*waitroom.En
 	return &e.Entry, err
 }
 
+// Reserved reports whether the user holds or owns seats of the event (their seats
+// counter, 0.5 RRU): an admitted user who has reserved is "used". Read only for
+// admitted users, so a waiting line costs nothing here.
+func (q *Queue) Reserved(ctx context.Context, eventID, userID string) (bool, error) {
+	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table, Key: userSeatsKey(eventID, userID),
+		ProjectionExpression: aws.String("tickets")})
+	if err != nil || out.Item == nil {
+		return false, err
+	}
+	return numAttr(out.Item, "tickets") > 0, nil
+}
+
 func queueRateKey(userID string, minute time.Time) item {
 	return key(ratePrefix+userID+"#"+minute.UTC().Format("200601021504"), queueRateSK)
 }

@@ -14,9 +14,10 @@ import (
 	"time"
 )
 
-// Stadium is the waiting room's on-sale, queue part (phase 2a): distinct buyers join the
-// pre-queue before the sale, then poll queue/me as a client would (retry_after, 0-20 %
-// jitter) until they are admitted. Reservations through the room come with phase 2b.
+// Stadium is the waiting room's on-sale: distinct buyers join the pre-queue before the
+// sale, poll queue/me as a client would (retry_after, 0-20 % jitter) until they are
+// admitted or told the event sold out, then reserve one seat with their admission token
+// and confirm it.
 type Stadium struct {
 	Buyers             int           `json:"buyers"`
 	Capacity           int           `json:"capacity"`
@@ -48,6 +49,22 @@ type StadiumResult struct {
 	Admission  []int          `json:"admission_per_second"`
 	OutOfOrder int            `json:"out_of_order"` // admitted users seen admitted after a later position was
 	Tokens     int            `json:"distinct_tokens"`
+	Reserved   int            `json:"reserved"`
+	Sold       int            `json:"sold"`
+	// SoldOut counts buyers told nothing was left: by queue/me while waiting, or by a
+	// reservation answered sold_out.
+	SoldOut  int             `json:"told_sold_out"`
+	Reserve  Latency         `json:"reservation_latency"`
+	Confirm  Latency         `json:"confirmation_latency"`
+	Timeline []StadiumSecond `json:"timeline"`
+}
+
+// StadiumSecond is the on-sale at one second since the sale start.
+type StadiumSecond struct {
+	T        int `json:"t"`
+	Queue    int `json:"queue_length"` // joined, neither admitted nor told sold out
+	Admitted int `json:"admitted"`
+	Sold     int `json:"sold"`
 }
 
 type queueAnswer struct {
@@ -99,6 +116,10 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 		distinct  = map[string]bool{}
 		nAdmitted atomic.Int64
 		nJoined   atomic.Int64
+		nSold     atomic.Int64
+		nGone     atomic.Int64 // told sold out while waiting
+		reserves  []time.Duration
+		confirms  []time.Duration
 	)
 	fail := func(what string) { mu.Lock(); res.Errors[what]++; mu.Unlock() }
 	sem := make(chan struct{}, s.Workers)
@@ -123,7 +144,8 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 		fail(strconv.Itoa(r.status) + ":" + errorCode(r.body))
 		return queueAnswer{}, r.latency, false
 	}
-	stop := stadiumProgress(o.Progress, s, &nJoined, &nAdmitted, res.OnSaleAt)
+	stop := stadiumProgress(o.Progress, s, &nJoined, &nAdmitted, &nSold, res.OnSaleAt)
+	stopTimeline := sampleTimeline(&res.Timeline, &nJoined, &nAdmitted, &nGone, &nSold, res.OnSaleAt)
 	deadline := res.OnSaleAt.Add(s.Timeout)
 	var wg sync.WaitGroup
 	for _, tok := range tokens {
@@ -144,6 +166,13 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 			}
 			mu.Unlock()
 			for q.State != "admitted" {
+				if q.SoldOut && q.State == "waiting" {
+					nGone.Add(1)
+					mu.Lock()
+					res.SoldOut++
+					mu.Unlock()
+					return
+				}
 				wait := time.Duration(q.RetryAfter) * time.Second
 				if s.MaxPoll > 0 {
 					wait = min(wait, s.MaxPoll)
@@ -175,10 +204,60 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 			distinct[q.AdmissionToken] = true
 			waits = append(waits, now.Sub(res.OnSaleAt))
 			mu.Unlock()
+			buy := func(method, path string, hdr map[string]string, body any) (reply, bool) {
+				sem <- struct{}{}
+				r, err := a.do(ctx, method, path, tok, hdr, body)
+				<-sem
+				if err != nil {
+					fail("transport")
+				}
+				return r, err == nil
+			}
+			key := "stadium-" + tag + "-" + strconv.FormatInt(q.Position, 10)
+			r, ok := buy(http.MethodPost, "/events/"+res.EventID+"/bookings",
+				map[string]string{"Idempotency-Key": key, "X-Admission-Token": q.AdmissionToken}, map[string]any{"quantity": 1, "waitlist": false})
+			if !ok {
+				return
+			}
+			mu.Lock()
+			reserves = append(reserves, r.latency)
+			mu.Unlock()
+			var held struct {
+				ID string `json:"booking_id"`
+			}
+			switch {
+			case r.status == http.StatusConflict && errorCode(r.body) == "sold_out":
+				mu.Lock()
+				res.SoldOut++
+				mu.Unlock()
+				return
+			case r.status != http.StatusCreated || json.Unmarshal(r.body, &held) != nil:
+				fail("reserve " + strconv.Itoa(r.status) + ":" + errorCode(r.body))
+				return
+			}
+			mu.Lock()
+			res.Reserved++
+			mu.Unlock()
+			c, ok := buy(http.MethodPost, "/bookings/"+held.ID+"/confirm", map[string]string{"Idempotency-Key": key + "-pay"},
+				map[string]any{"payment_method": "pm_card_visa"})
+			if !ok {
+				return
+			}
+			mu.Lock()
+			confirms = append(confirms, c.latency)
+			mu.Unlock()
+			if c.status != http.StatusOK {
+				fail("confirm " + strconv.Itoa(c.status) + ":" + errorCode(c.body))
+				return
+			}
+			nSold.Add(1)
 		}()
 	}
 	wg.Wait()
 	stop()
+	stopTimeline()
+	res.Sold = int(nSold.Load())
+	res.Reserve, res.Confirm = Summarise(reserves), Summarise(confirms)
 	res.Join, res.Poll, res.QueueWait, res.Polls = Summarise(joins), Summarise(polls), Summarise(waits), len(polls)
 	res.Admitted, res.Tokens = len(admitted), len(distinct)
 	res.Admission, res.OutOfOrder = admissionCurve(admitted, res.OnSaleAt, s.MaxPoll+time.Duration(res.Poll.Max*float64(time.Millisecond)))
@@ -251,7 +330,37 @@ func setUpRoom(ctx context.Context, a api, admin, tag string, s Stadium, onSale 
 	return ev.ID, nil
 }
 
-func stadiumProgress(w io.Writer, s Stadium, joined, admitted *atomic.Int64, onSale time.Time) (stop func()) {
+// sampleTimeline records, once a second from the sale start, the queue's length, the
+// admissions and the seats sold, into tl.
+func sampleTimeline(tl *[]StadiumSecond, joined, admitted, gone, sold *atomic.Int64, onSale time.Time) (stop func()) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	sample := func() {
+		t := int(time.Since(onSale).Seconds())
+		if t < 0 {
+			return
+		}
+		ad := int(admitted.Load())
+		*tl = append(*tl, StadiumSecond{T: t, Queue: max(int(joined.Load())-ad-int(gone.Load()), 0), Admitted: ad, Sold: int(sold.Load())})
+	}
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				sample()
+				return
+			case <-tick.C:
+				sample()
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
+func stadiumProgress(w io.Writer, s Stadium, joined, admitted, sold *atomic.Int64, onSale time.Time) (stop func()) {
 	if w == nil {
 		return func() {}
 	}
@@ -259,11 +368,11 @@ func stadiumProgress(w io.Writer, s Stadium, joined, admitted *atomic.Int64, onS
 	var wg sync.WaitGroup
 	wg.Add(1)
 	line := func() {
-		j, ad := joined.Load(), admitted.Load()
+		j, ad, so := joined.Load(), admitted.Load(), sold.Load()
 		const width = 30
-		bar := int(float64(width) * float64(ad) / float64(max(s.Buyers, 1)))
-		fmt.Fprintf(w, "  stadium [%-30s] %5d/%d joined, %5d admitted, t%+.0fs\n",
-			repeat('#', bar)+repeat('.', width-bar), j, s.Buyers, ad, time.Since(onSale).Seconds())
+		bar := int(float64(width) * float64(so) / float64(max(s.Capacity, 1)))
+		fmt.Fprintf(w, "  stadium [%-30s] %5d/%d joined, %5d admitted, %5d/%d sold, t%+.0fs\n",
+			repeat('#', bar)+repeat('.', width-bar), j, s.Buyers, ad, so, s.Capacity, time.Since(onSale).Seconds())
 	}
 	go func() {
 		defer wg.Done()
@@ -299,4 +408,7 @@ func PrintStadium(w io.Writer, r StadiumResult) {
 	fmt.Fprintf(w, "  queue wait from the sale start  p50 %.1f s  p99 %.1f s\n", r.QueueWait.P50/1000, r.QueueWait.P99/1000)
 	fmt.Fprintf(w, "  admitted per second since the start: %v\n", r.Admission)
 	fmt.Fprintf(w, "  admitted out of order: %d\n", r.OutOfOrder)
+	fmt.Fprintf(w, "  reservation  p50 %.1f ms  p99 %.1f ms  (%d held)\n", r.Reserve.P50, r.Reserve.P99, r.Reserved)
+	fmt.Fprintf(w, "  confirmation p50 %.1f ms  p99 %.1f ms\n", r.Confirm.P50, r.Confirm.P99)
+	fmt.Fprintf(w, "  sold %d of %d seats; %d buyers told sold out\n", r.Sold, r.Stadium.Capacity, r.SoldOut)
 }

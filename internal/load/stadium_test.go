@@ -1,7 +1,10 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
+	"image/color"
+	"image/png"
 	"testing"
 	"time"
 )
@@ -29,5 +32,24 @@ func TestAdmissionCurve(t *testing.T) {
 				t.Errorf("out of order = %d, want %d", out, tt.misord)
 			}
 		})
+	}
+}
+
+func TestStadiumChart(t *testing.T) {
+	r := StadiumResult{Stadium: Stadium{Buyers: 100, Capacity: 60}}
+	for i := range 20 {
+		r.Timeline = append(r.Timeline, StadiumSecond{T: i, Queue: max(100-10*i, 0), Admitted: min(10*i, 100), Sold: min(6*i, 60)})
+	}
+	var b bytes.Buffer
+	if err := WriteStadiumChart(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil || img.Bounds().Dx() != 900 {
+		t.Fatalf("chart: %v, %v", img, err)
+	}
+	// The sold line ends at the capacity, on the right.
+	if c := color.RGBAModel.Convert(img.At(860, 440-400*60/100)).(color.RGBA); c != soldColour {
+		t.Errorf("pixel at the last sold point = %v, want %v", c, soldColour)
 	}
 }

@@ -89,7 +89,7 @@ func (r *Recorder) Put(name string, value float64, unit Unit, dims ...Dim) {
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  Namespace,
 			"Dimensions": dimSets,
-			"Metrics":    []any{map[string]any{"Name": name, "Unit": unit}},
+			"Metrics":    []any{metricDef(name, unit)},
 		}},
 	}
 	b, err := json.Marshal(rec)
@@ -99,6 +99,18 @@ func (r *Recorder) Put(name string, value float64, unit Unit, dims ...Dim) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, _ = r.w.Write(append(b, '\n'))
+}
+
+// HighResolution are the metrics stored at one-second resolution: the waiting room's
+// admitter reads the last seconds of them as its throttle signal.
+var HighResolution = map[string]bool{"TransactionRetries": true, "Reservations": true}
+
+func metricDef(name string, unit Unit) map[string]any {
+	m := map[string]any{"Name": name, "Unit": unit}
+	if HighResolution[name] {
+		m["StorageResolution"] = 1
+	}
+	return m
 }
 
 // Record is one metric value read back from an EMF line.

@@ -109,6 +109,12 @@ func TestReserveConfirmTicketsCancel(t *testing.T) {
 	if status, body := rendered(t, c2, 200); body != confirmed || status != 200 {
 		t.Fatalf("confirm replay = %d %s, want 200 %s", status, body, confirmed)
 	}
+	// The booking is its key's record: a day later, confirmed, it still replays the hold
+	// exactly as the reservation answered it.
+	late, err := h.svc.Reserve(ctx, "alice", ev, 2, "k1", now.Add(25*time.Hour))
+	if status, body := rendered(t, late, 201); err != nil || body != first || status != 201 {
+		t.Fatalf("replay after confirm = %d %s, %v; want 201 %s", status, body, err, first)
+	}
 	c3, err := h.svc.Confirm(ctx, "alice", v.BookingID, payments.MethodSucceeds, "c2", now)
 	if err != nil || decodeView(t, c3).Status != booking.Confirmed {
 		t.Fatalf("confirm with a new key = %v", err)
@@ -166,6 +172,7 @@ func TestReserveRules(t *testing.T) {
 	draft := h.seedEvent(eventSpec{capacity: 5, price: 100, status: "draft"})
 	started := h.seedEvent(eventSpec{capacity: 5, price: 100, startsIn: -time.Minute})
 	ev := h.seedEvent(eventSpec{capacity: 5, price: 100, max: 3})
+	other := h.seedEvent(eventSpec{capacity: 10, price: 100, max: 4})
 
 	_, err := h.svc.Reserve(ctx, "p", draft, 1, "a", now)
 	wantCode(t, err, fault.NotOnSale)
@@ -194,29 +201,37 @@ func TestReserveRules(t *testing.T) {
 		t.Fatalf("sold_out extra = %v", fe.Extra)
 	}
 
-	// Three successful attempts a minute; the fourth is rate limited with Retry-After.
-	for i := range 2 {
-		if _, err := h.svc.Reserve(ctx, "w", ev, 1, "w"+string(rune('0'+i)), now); err != nil {
-			t.Fatalf("w reserve %d: %v", i, err)
-		}
-	}
-	if _, err := h.svc.Cancel(ctx, "u", mustFirst(t, h, "u"), now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.svc.Reserve(ctx, "w", ev, 1, "w2", now); err != nil {
-		t.Fatalf("w third: %v", err)
+	// Attempts turned away are limited, per user and event: three a minute, then even a
+	// reservation that would succeed is rate limited, with Retry-After. Successful ones
+	// are not counted (the per-user limit bounds them).
+	for i := range 3 {
+		_, err := h.svc.Reserve(ctx, "w", ev, 3, "w"+string(rune('0'+i)), now)
+		wantCode(t, err, fault.SoldOut)
 	}
 	_, err = h.svc.Reserve(ctx, "w", ev, 1, "w3", now)
 	wantCode(t, err, fault.RateLimited)
 	if fe, _ := fault.As(err); fe.RetryAfter < 1 || fe.RetryAfter > 60 {
 		t.Fatalf("Retry-After = %d", fe.RetryAfter)
 	}
+	if _, err := h.svc.Reserve(ctx, "w", ev, 1, "w4", now.Add(time.Minute)); err != nil {
+		t.Fatalf("w in the next minute: %v", err)
+	}
+	for i := range 3 {
+		if _, err := h.svc.Reserve(ctx, "x", other, 1, "x"+string(rune('0'+i)), now); err != nil {
+			t.Fatalf("x reserve %d: %v", i, err)
+		}
+	}
+	if _, err := h.svc.Reserve(ctx, "x", other, 1, "x3", now); err != nil {
+		t.Fatalf("a fourth successful attempt in a minute: %v", err)
+	}
 
-	// Turned-away attempts count too: p was turned away twice above, once more here, and
-	// is then rate limited even though the answer would only have been not_on_sale.
+	// Not-on-sale answers count too: p was turned away once from the draft above, once
+	// more here, a third time, and is then rate limited on it.
 	_, err = h.svc.Reserve(ctx, "p", draft, 1, "p3", now)
 	wantCode(t, err, fault.NotOnSale)
 	_, err = h.svc.Reserve(ctx, "p", draft, 1, "p4", now)
+	wantCode(t, err, fault.NotOnSale)
+	_, err = h.svc.Reserve(ctx, "p", draft, 1, "p5", now)
 	wantCode(t, err, fault.RateLimited)
 	h.invariant(ev)
 }

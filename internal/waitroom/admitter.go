@@ -167,3 +167,19 @@ func (l Log) Active(now time.Time, ttl time.Duration, serving, reserved int64) i
 	then := l.at(now.Add(-ttl))
 	return max((serving-then.Serving)-(reserved-then.Reserved), 0)
 }
+
+// Throttle signal bounds (docs/waiting-room.md §3): the reservation path is throttled
+// when more than ThrottleShare of its transactions were retried in the last
+// ThrottleWindow, over at least MinThrottleSample of them (a handful of retries on a
+// quiet table is contention, not throttling).
+const (
+	ThrottleShare     = 0.05
+	MinThrottleSample = 20
+	ThrottleWindow    = 5 * time.Second
+)
+
+// Throttling reports whether retries of reservation transactions out of reservations
+// in the last ThrottleWindow say DynamoDB is throttling the reservation path.
+func Throttling(retries, reservations float64) bool {
+	return reservations >= MinThrottleSample && retries > ThrottleShare*reservations
+}

@@ -130,3 +130,17 @@ func TestLog(t *testing.T) {
 		t.Fatalf("an old position reads as admitted at %v", at)
 	}
 }
+
+func TestThrottling(t *testing.T) {
+	for _, c := range []struct {
+		retries, reservations float64
+		want                  bool
+	}{
+		{0, 0, false}, {5, 10, false}, // too few to tell
+		{1, 100, false}, {5, 100, false}, {6, 100, true}, {500, 1000, true},
+	} {
+		if got := Throttling(c.retries, c.reservations); got != c.want {
+			t.Errorf("Throttling(%v, %v) = %v, want %v", c.retries, c.reservations, got, c.want)
+		}
+	}
+}
