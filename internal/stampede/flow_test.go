@@ -236,15 +236,6 @@ func TestReserveRules(t *testing.T) {
 	h.invariant(ev)
 }
 
-func mustFirst(t *testing.T, h *harness, user string) string {
-	t.Helper()
-	p, err := h.svc.Mine(context.Background(), user, booking.ListFilter{Limit: 1})
-	if err != nil || len(p.Items) == 0 {
-		t.Fatalf("mine(%s) = %v", user, err)
-	}
-	return p.Items[0].ID
-}
-
 // A price change the per-instance cache has not seen yet never sells at the old price:
 // the transaction's condition repeats the cached price, fails, and the retry uses the
 // stored event the failure returned.
