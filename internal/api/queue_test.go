@@ -254,11 +254,19 @@ func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 	body := strings.Replace(eventBody(v.str("venue_id")), `"capacity":100`, `"capacity":300`, 1)
 	id := call(t, api.Wrap(api.Admin, api.CreateEvent(cat)), req{who: "admin", body: body}).str("event_id")
 	path := map[string]string{"eventId": id}
-	onSale := time.Now().Add(20 * time.Second).UTC().Truncate(time.Second)
-	room := fmt.Sprintf(`{"waiting_room":{"enabled":true,"opens_at":%q,"on_sale_at":%q,"admission_per_second":40}}`,
-		onSale.Add(-time.Hour).Format(time.RFC3339), onSale.Format(time.RFC3339))
-	expect(t, call(t, api.Wrap(api.Admin, api.UpdateEvent(cat)), req{who: "admin", path: path, headers: map[string]string{"If-Match": "1"}, body: room}), 200, "")
-	call(t, api.Wrap(api.Admin, api.PublishEvent(cat)), req{who: "admin", path: path})
+	// The sale starts far enough out that 200 joins land in the pre-queue however slowly a
+	// busy machine's moto answers; once they have, the admin brings it forward.
+	update := api.Wrap(api.Admin, api.UpdateEvent(cat))
+	setRoom := func(version int64, onSale time.Time) answer {
+		room := fmt.Sprintf(`{"waiting_room":{"enabled":true,"opens_at":%q,"on_sale_at":%q,"admission_per_second":40}}`,
+			onSale.Add(-time.Hour).Format(time.RFC3339), onSale.Format(time.RFC3339))
+		a := call(t, update, req{who: "admin", path: path, headers: map[string]string{"If-Match": strconv.FormatInt(version, 10)}, body: room})
+		expect(t, a, 200, "")
+		return a
+	}
+	onSale := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+	setRoom(1, onSale)
+	published := call(t, api.Wrap(api.Admin, api.PublishEvent(cat)), req{who: "admin", path: path})
 	time.Sleep(time.Second) // the handlers' event cache
 
 	passes := make([]string, n)
@@ -269,6 +277,9 @@ func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 		}
 		passes[i] = a.str("queue_pass")
 	}
+	onSale = time.Now().Add(waitroom.SealDelay + 2*time.Second).UTC().Truncate(time.Second)
+	setRoom(published.num("version"), onSale)
+	time.Sleep(time.Second) // the handlers' event cache
 	done := make(chan error, 1)
 	go func() {
 		done <- waitroom.NewAdmitter(queue, "test").Run(context.Background(), onSale.Add(15*time.Second+waitroom.StopBefore))
