@@ -294,12 +294,8 @@ func runScenario(ctx context.Context, a api, o Options, admin, tag string, s Sce
 
 // setUp creates a venue and an event of the scenario's capacity and publishes it.
 func setUp(ctx context.Context, a api, admin, tag string, s Scenario) (string, error) {
-	var venue struct {
-		ID string `json:"venue_id"`
-	}
-	if _, err := a.json(ctx, http.MethodPost, "/admin/venues", admin, map[string]string{"Idempotency-Key": "venue-" + tag},
-		map[string]any{"name": "Load Arena " + tag, "address": "1 Load St", "city": "Austin", "country": "US", "capacity": max(s.Capacity, 1)},
-		&venue, http.StatusCreated); err != nil {
+	venueID, err := createVenue(ctx, a, admin, tag, "Load Arena ", max(s.Capacity, 1))
+	if err != nil {
 		return "", err
 	}
 	start := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
@@ -309,7 +305,7 @@ func setUp(ctx context.Context, a api, admin, tag string, s Scenario) (string, e
 	}
 	maxWant := max(s.MaxWant, 1)
 	if _, err := a.json(ctx, http.MethodPost, "/admin/events", admin, map[string]string{"Idempotency-Key": "event-" + tag},
-		map[string]any{"name": "On-sale " + s.Name + " " + tag, "category": "live-music", "venue_id": venue.ID,
+		map[string]any{"name": "On-sale " + s.Name + " " + tag, "category": "live-music", "venue_id": venueID,
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(3 * time.Hour).Format(time.RFC3339),
 			"capacity": s.Capacity, "price": map[string]any{"amount": 2500, "currency": "USD"}, "max_tickets_per_booking": maxWant},
 		&ev, http.StatusCreated); err != nil {
@@ -495,4 +491,15 @@ func PrintTable(w io.Writer, results []Result) {
 			fmt.Fprintf(w, "%-34s INVARIANT: %s\n", "", v)
 		}
 	}
+}
+
+// createVenue makes the venue a scenario's event is held in (idempotent by tag).
+func createVenue(ctx context.Context, a api, admin, tag, name string, capacity int) (string, error) {
+	var venue struct {
+		ID string `json:"venue_id"`
+	}
+	_, err := a.json(ctx, http.MethodPost, "/admin/venues", admin, map[string]string{"Idempotency-Key": "venue-" + tag},
+		map[string]any{"name": name + tag, "address": "1 Load St", "city": "Austin", "country": "US", "capacity": capacity},
+		&venue, http.StatusCreated)
+	return venue.ID, err
 }

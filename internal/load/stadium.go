@@ -301,12 +301,8 @@ func admissionCurve(at map[int64]time.Time, start time.Time, maxPoll time.Durati
 // setUpRoom creates a venue and an event with a waiting room opening now and a sale at
 // onSale, and publishes it.
 func setUpRoom(ctx context.Context, a api, admin, tag string, s Stadium, onSale time.Time) (string, error) {
-	var venue struct {
-		ID string `json:"venue_id"`
-	}
-	if _, err := a.json(ctx, http.MethodPost, "/admin/venues", admin, map[string]string{"Idempotency-Key": "venue-" + tag},
-		map[string]any{"name": "Load Stadium " + tag, "address": "1 Load St", "city": "Austin", "country": "US", "capacity": max(s.Capacity, 1)},
-		&venue, http.StatusCreated); err != nil {
+	venueID, err := createVenue(ctx, a, admin, tag, "Load Stadium ", max(s.Capacity, 1))
+	if err != nil {
 		return "", err
 	}
 	start := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
@@ -315,7 +311,7 @@ func setUpRoom(ctx context.Context, a api, admin, tag string, s Stadium, onSale 
 		Version int64  `json:"version"`
 	}
 	if _, err := a.json(ctx, http.MethodPost, "/admin/events", admin, map[string]string{"Idempotency-Key": "event-" + tag},
-		map[string]any{"name": "Stadium on-sale " + tag, "category": "sport", "venue_id": venue.ID,
+		map[string]any{"name": "Stadium on-sale " + tag, "category": "sport", "venue_id": venueID,
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(3 * time.Hour).Format(time.RFC3339),
 			"capacity": s.Capacity, "price": map[string]any{"amount": 5000, "currency": "USD"}, "max_tickets_per_booking": 1,
 			"waiting_room": map[string]any{"enabled": true, "opens_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339),

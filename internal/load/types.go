@@ -104,12 +104,8 @@ type typedEvent struct {
 // setUpTyped creates a venue and an event with the given types under capacity, and
 // publishes it.
 func setUpTyped(ctx context.Context, a api, admin, tag, name string, capacity int, specs []TicketTypeSpec) (typedEvent, error) {
-	var venue struct {
-		ID string `json:"venue_id"`
-	}
-	if _, err := a.json(ctx, http.MethodPost, "/admin/venues", admin, map[string]string{"Idempotency-Key": "venue-" + tag},
-		map[string]any{"name": "Load Arena " + tag, "address": "1 Load St", "city": "Austin", "country": "US", "capacity": capacity},
-		&venue, http.StatusCreated); err != nil {
+	venueID, err := createVenue(ctx, a, admin, tag, "Load Arena ", capacity)
+	if err != nil {
 		return typedEvent{}, err
 	}
 	var types []map[string]any
@@ -127,7 +123,7 @@ func setUpTyped(ctx context.Context, a api, admin, tag, name string, capacity in
 		} `json:"ticket_types"`
 	}
 	if _, err := a.json(ctx, http.MethodPost, "/admin/events", admin, map[string]string{"Idempotency-Key": "event-" + tag},
-		map[string]any{"name": "On-sale " + name + " " + tag, "category": "live-music", "venue_id": venue.ID,
+		map[string]any{"name": "On-sale " + name + " " + tag, "category": "live-music", "venue_id": venueID,
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(3 * time.Hour).Format(time.RFC3339),
 			"capacity": capacity, "max_tickets_per_booking": 4, "ticket_types": types},
 		&ev, http.StatusCreated); err != nil {
