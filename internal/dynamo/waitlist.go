@@ -178,7 +178,7 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 		return err
 	} else if n > 1 {
 		if e.Typed {
-			return typedShardsWaitlist()
+			return w.joinTypedSharded(ctx, e, n, c, ptr, rec, now)
 		}
 		return w.joinSharded(ctx, e, n, c.Available, ptr, rec, now)
 	}
@@ -388,9 +388,6 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
 		return err
 	} else if n > 1 {
-		if e.Typed {
-			return typedShardsWaitlist()
-		}
 		return w.offerSharded(ctx, e, hold, n, items)
 	}
 	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
@@ -413,7 +410,7 @@ func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) 
 		return err
 	} else if n > 1 {
 		if len(c.Types) > 0 {
-			return typedShardsWaitlist()
+			return w.claimTypedSharded(ctx, eventID, n, c)
 		}
 		return w.claimSharded(ctx, eventID, n, c.Available)
 	}
@@ -548,6 +545,8 @@ func (w *Waitlist) Settle(ctx context.Context, eventID string, back *waitlist.Re
 		return 0, err
 	} else if n > 1 && back == nil {
 		return w.settleSharded(ctx, eventID, n)
+	} else if n > 1 {
+		return w.settleTypedSharded(ctx, eventID, n, *back)
 	}
 	if back != nil {
 		return w.settleTyped(ctx, eventID, *back)
