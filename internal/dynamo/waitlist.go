@@ -502,15 +502,23 @@ func (w *Waitlist) joinTyped(ctx context.Context, e waitlist.Entry, ptr *types.P
 	if e.TicketTypeID != "" {
 		cond = append(cond, "attribute_exists(tt.#w)")
 	}
-	items := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
-			ConditionExpression: aws.String(strings.Join(cond, " AND ")), UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
-			ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
+	return w.commitTypedJoin(ctx, e, &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+		ConditionExpression: aws.String(strings.Join(cond, " AND ")), UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals}, ptr, rec, now, nil)
+}
+
+// commitTypedJoin runs a typed join's transaction: the event update ev, the user's
+// pointer, the entry, its block's count and then shards (a sharded event's flags and
+// moves). not_on_sale when the event refuses, else ErrChanged when anything moved since
+// the read the join was planned from.
+func (w *Waitlist) commitTypedJoin(ctx context.Context, e waitlist.Entry, ev *types.Update, ptr *types.Put, rec item, now time.Time, shards []types.TransactWriteItem) error {
+	ev.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	items := append([]types.TransactWriteItem{
+		{Update: ev},
 		{Put: ptr},
 		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		w.countWaiting(e.EventID, e.Seq, 1),
-	}
+	}, shards...)
 	err := w.b.transact(ctx, items, requestToken("join", e.ID))
 	reasons, cancelled := cancellation(err)
 	switch {

@@ -196,10 +196,16 @@ func (w *Waitlist) claimSharded(ctx context.Context, eventID string, n int, avai
 			UpdateExpression:          aws.String("SET available = :zero, offering = offering + :a, version = version + :one"),
 			ExpressionAttributeValues: item{":a": num(sh.Available), ":zero": num(0), ":one": num(1)}}})
 	}
+	return w.commitClaim(ctx, items)
+}
+
+// commitClaim runs a sharded claim's shard moves: ErrChanged when a shard moved since
+// the read.
+func (w *Waitlist) commitClaim(ctx context.Context, items []types.TransactWriteItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	err = w.b.transact(ctx, items, aws.String(newToken()))
+	err := w.b.transact(ctx, items, aws.String(newToken()))
 	if _, cancelled := cancellation(err); cancelled {
 		return waitlist.ErrChanged
 	}
@@ -271,14 +277,7 @@ func (w *Waitlist) joinTypedSharded(ctx context.Context, e waitlist.Entry, n int
 		cond += " AND attribute_exists(tt.#w)"
 		set += ", tt.#w.waiting = tt.#w.waiting + :one"
 	}
-	items := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID), ConditionExpression: aws.String(cond),
-			UpdateExpression: aws.String(set), ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
-		{Put: ptr},
-		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		w.countWaiting(e.EventID, e.Seq, 1),
-	}
+	var items []types.TransactWriteItem
 	for k, sh := range shards {
 		u := w.shardClaim(e.EventID, k, sh, c, false)
 		flagged := sh.WaitingAny > 0
@@ -304,17 +303,8 @@ func (w *Waitlist) joinTypedSharded(ctx context.Context, e waitlist.Entry, n int
 			items = append(items, types.TransactWriteItem{Update: u})
 		}
 	}
-	err = w.b.transact(ctx, items, requestToken("join", e.ID))
-	reasons, cancelled := cancellation(err)
-	switch {
-	case !cancelled:
-		return err
-	case reasons.failed(0):
-		if err := refusedJoin(reasons, now); err != nil {
-			return err
-		}
-	}
-	return waitlist.ErrChanged
+	return w.commitTypedJoin(ctx, e, &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID), ConditionExpression: aws.String(cond),
+		UpdateExpression: aws.String(set), ExpressionAttributeNames: names, ExpressionAttributeValues: vals}, ptr, rec, now, items)
 }
 
 // claimRead reports whether the shards' sums t are the counts claim c was planned from.
@@ -372,14 +362,7 @@ func (w *Waitlist) claimTypedSharded(ctx context.Context, eventID string, n int,
 			items = append(items, types.TransactWriteItem{Update: u})
 		}
 	}
-	if len(items) == 0 {
-		return nil
-	}
-	err = w.b.transact(ctx, items, aws.String(newToken()))
-	if _, cancelled := cancellation(err); cancelled {
-		return waitlist.ErrChanged
-	}
-	return err
+	return w.commitClaim(ctx, items)
 }
 
 // settleTypedSharded is Settle on a typed sharded event, in one transaction conditioned
