@@ -96,17 +96,7 @@ func (s *seats) lineCounts(eventID string) lineCounts {
 func (s *seats) typedShardInvariant(eventID string, n int, capacity int64) map[string]booking.Counters {
 	s.t.Helper()
 	ss, _ := s.shardInvariant(eventID, n, capacity)
-	var all []booking.Booking
-	for cursor := ""; ; {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.allBookings(eventID)
 	sum, total := map[string]booking.Counters{}, booking.Counters{}
 	for k, sh := range ss {
 		types := map[string]booking.Counters{}
@@ -137,6 +127,26 @@ func (s *seats) typedShardInvariant(eventID string, n int, capacity int64) map[s
 	return sum
 }
 
+// typedShardedOnSale publishes an event of capacity seats over n shards selling ts.
+func (s *seats) typedShardedOnSale(capacity int64, n int, ts ...catalog.TicketTypeInput) catalog.Event {
+	s.t.Helper()
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 1000})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: capacity,
+		InventoryShards: ptr(n), TicketTypes: ts})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
+		s.t.Fatal(err)
+	}
+	return e
+}
+
 // bought reserves q seats of one type for user and pays for them.
 func (s *seats) bought(eventID, typeID, user string, q int) {
 	s.t.Helper()
@@ -155,20 +165,7 @@ func (s *seats) bought(eventID, typeID, user string, q int) {
 // in total after every step.
 func TestTypedWaitlistAcrossShards(t *testing.T) {
 	s := newSeats(t)
-	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts := s.now.Add(30 * 24 * time.Hour)
-	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
-		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: 20,
-		InventoryShards: ptr(4), TicketTypes: []catalog.TicketTypeInput{typeInput("VIP", 9000, 8), typeInput("General", 3000, 12)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	e := s.typedShardedOnSale(20, 4, typeInput("VIP", 9000, 8), typeInput("General", 3000, 12))
 	ev, vip, ga := e.ID, typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
 	check := func() map[string]booking.Counters { t.Helper(); return s.typedShardInvariant(ev, 4, 20) }
 
@@ -202,7 +199,7 @@ func TestTypedWaitlistAcrossShards(t *testing.T) {
 	check()
 
 	// wV1 wants 2 VIP: the sold-out reservation puts it in VIP's line; wV2 joins for 1.
-	_, err = s.onsale.ReserveOrder(s.ctx, "wV1", ev, booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: vip, Quantity: 2}}}, "k-wV1", true, s.now)
+	_, err := s.onsale.ReserveOrder(s.ctx, "wV1", ev, booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: vip, Quantity: 2}}}, "k-wV1", true, s.now)
 	fe, ok := fault.As(err)
 	if !ok || fe.Code != fault.SoldOut {
 		t.Fatalf("reserve 2 VIP, sold out: %v", err)
