@@ -330,3 +330,40 @@ func TestTypedWaitlistAcrossShards(t *testing.T) {
 		t.Fatalf("at the end: %+v", c)
 	}
 }
+
+// A typed join finding a few free seats of its type (fewer than it wants) flags the type
+// and moves those seats to the type's offering on their shard in the same update; a
+// cancellation completes the entry's seats and the offer takes them from wherever they
+// are.
+func TestTypedJoinClaimsItsTypesFreeSeats(t *testing.T) {
+	s := newSeats(t)
+	e := s.typedShardedOnSale(8, 2, typeInput("VIP", 9000, 4), typeInput("General", 3000, 4))
+	ev, vip, ga := e.ID, typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
+	var held []string
+	for i := range 3 {
+		held = append(held, s.order(ev, vip, fmt.Sprintf("vip-%d", i), 1))
+	}
+	if _, _, err := s.waiting.Join(s.ctx, "wV", ev, vip, 2, s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.wantFlags(ev, 2, map[string]int64{vip: 1, ga: 0, "": 0})
+	if sum := s.typedShardInvariant(ev, 2, 8); sum[vip].Available != 0 || sum[vip].Offering != 1 || sum[ga].Available != 4 {
+		t.Fatalf("after wV joined: %+v", sum)
+	}
+	s.offerSeats(ev, 0, 0) // one seat is too few for wV: it stays in VIP's line
+	s.order(ev, ga, "ga-0", 2)
+	if _, err := s.booking.Cancel(s.ctx, "vip-0", held[0], s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.offerSeats(ev, 1, 0)
+	if h := s.offerTo("wV", ev); h.Quantity != 2 || h.Lines[0].TicketTypeID != vip || h.Shards[0]+h.Shards[1] != 2 {
+		t.Fatalf("wV's offer = %+v", h)
+	}
+	s.wantFlags(ev, 2, map[string]int64{vip: 0, ga: 0, "": 0})
+	if sum := s.typedShardInvariant(ev, 2, 8); sum[vip].Held != 4 || sum[vip].Offering != 0 || sum[ga].Held != 2 {
+		t.Fatalf("after the offer: %+v", sum)
+	}
+	if c := s.lineCounts(ev); c.Waiting != 0 || c.TT[vip].Waiting != 0 {
+		t.Fatalf("nobody waits: %+v", c)
+	}
+}
