@@ -305,8 +305,19 @@ func Admit() func(context.Context) error {
 		}
 		a := waitroom.NewAdmitter(queue, owner)
 		a.Throttled = throttled
+		a.Record = recordRoom
 		return a.Run(ctx, deadline)
 	}
+}
+
+// recordRoom emits the admitter's metrics as EMF: the alarm watches AdmitterStepAge per
+// function (the Service dimension), the EventId dimension names the room.
+func recordRoom(_ context.Context, name, eventID string, v float64) {
+	unit := metrics.Count
+	if name == waitroom.MetricStepAge {
+		unit = metrics.Seconds
+	}
+	metrics.Default().Put(name, v, unit, metrics.Dim{Name: "EventId", Value: eventID})
 }
 
 // outcomes hands Stripe's payment outcomes to the booking service.
