@@ -283,16 +283,7 @@ func Admit() func(context.Context) error {
 	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(cfg), c.TableName), 0)
 	var throttled func(context.Context, string) bool
 	if c.ReservationFunction != "" {
-		r := metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}
-		throttled = func(ctx context.Context, _ string) bool {
-			// One table serves every event, so its throttling pauses every room.
-			sums, err := r.Sums(ctx, Clock(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
-			if err != nil {
-				slog.WarnContext(ctx, "throttle signal unread", "error", err)
-				return false
-			}
-			return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
-		}
+		throttled = ThrottleSignal(metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}, Clock)
 	}
 	return func(ctx context.Context) error {
 		owner := "admit"
@@ -307,6 +298,21 @@ func Admit() func(context.Context) error {
 		a.Throttled = throttled
 		a.Record = recordRoom
 		return a.Run(ctx, deadline)
+	}
+}
+
+// ThrottleSignal is the admitter's Throttled: the reservation function's
+// TransactionRetries against its Reservations over the last waitroom.ThrottleWindow, read
+// from CloudWatch. An unreadable signal is no signal: admission goes on.
+func ThrottleSignal(r metrics.Reader, now func() time.Time) func(context.Context, string) bool {
+	return func(ctx context.Context, _ string) bool {
+		// One table serves every event, so its throttling pauses every room.
+		sums, err := r.Sums(ctx, now(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
+		if err != nil {
+			slog.WarnContext(ctx, "throttle signal unread", "error", err)
+			return false
+		}
+		return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
 	}
 }
 
