@@ -316,14 +316,14 @@ func ThrottleSignal(r metrics.Reader, now func() time.Time) func(context.Context
 	}
 }
 
-// recordRoom emits the admitter's metrics as EMF: the alarm watches AdmitterStepAge per
-// function (the Service dimension), the EventId dimension names the room.
-func recordRoom(_ context.Context, name, eventID string, v float64) {
+// recordRoom emits the admitter's metrics as EMF, per function only: a dimension per
+// event would be a billed custom metric each (the admitter's log names the room).
+func recordRoom(_ context.Context, name, _ string, v float64) {
 	unit := metrics.Count
 	if name == waitroom.MetricStepAge {
 		unit = metrics.Seconds
 	}
-	metrics.Default().Put(name, v, unit, metrics.Dim{Name: "EventId", Value: eventID})
+	metrics.Default().Put(name, v, unit)
 }
 
 // outcomes hands Stripe's payment outcomes to the booking service.

@@ -65,6 +65,10 @@ func (a *Admitter) recount(ctx context.Context, r *roomRun, st *Serving, now tim
 				return // the same range is counted again at the next minute
 			}
 			a.record(ctx, MetricStragglers, r.room.EventID, float64(res.moved))
+			if res.moved > 0 {
+				slog.InfoContext(ctx, "admitter moved stragglers", "event_id", r.room.EventID, "moved", res.moved,
+					"from_slot", res.from, "through_slot", res.through)
+			}
 			if res.from == st.RecountFrom {
 				st.RecountFrom, st.RecountNumbered = res.through+1, res.numbered
 			}
