@@ -45,20 +45,26 @@ func callAs(t *testing.T, h api.LambdaHandler, user string, r req) answer {
 
 func (a answer) num(k string) int64 { v, _ := a.body[k].(float64); return int64(v) }
 
+// queueStores are the catalogue and the queue (8 buckets) on a fresh moto table, and the
+// admission keys.
+func queueStores(t *testing.T) (*catalog.Service, *dynamo.Queue, *waitroom.Keys) {
+	t.Helper()
+	db, table := localtest.Table(t)
+	store := dynamo.New(db, table)
+	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalog.NewService(store, time.Now), dynamo.NewQueue(store, 8), keys
+}
+
 // TestQueueRoutes runs a small on-sale through the handlers on moto and the real clock:
 // the admin turns the room on with If-Match, 20 users join the pre-queue (a repeat join
 // is the same entry), the admitter seals and admits at 5 a second, and every user's
 // answer is consistent: a permutation of places, admitted users hold a token the
 // reservation gate accepts, the others an ETA.
 func TestQueueRoutes(t *testing.T) {
-	db, table := localtest.Table(t)
-	store := dynamo.New(db, table)
-	svc := catalog.NewService(store, time.Now)
-	queue := dynamo.NewQueue(store, 8)
-	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, queue, keys := queueStores(t)
 	q := api.NewQueue(svc, queue, keys, 3)
 	join, me := api.Wrap(api.User, q.Join()), api.Wrap(api.User, q.Me())
 	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
@@ -371,14 +377,7 @@ func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 // admitter's recount has moved the entry and its new slot is sealed, the pass that still
 // names the old slot finds the new place.
 func TestStragglerPollsWithItsPass(t *testing.T) {
-	db, table := localtest.Table(t)
-	store := dynamo.New(db, table)
-	svc := catalog.NewService(store, time.Now)
-	queue := dynamo.NewQueue(store, 8)
-	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, queue, keys := queueStores(t)
 	me := api.Wrap(api.User, api.NewQueue(svc, queue, keys, 3).Me())
 	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
 	update, publish := api.Wrap(api.Admin, api.UpdateEvent(svc)), api.Wrap(api.Admin, api.PublishEvent(svc))

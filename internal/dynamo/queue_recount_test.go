@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -21,16 +20,7 @@ import (
 // every step, and a recount of the same slots, with no straggler left, writes nothing.
 func TestStragglerIsMovedAndAdmitted(t *testing.T) {
 	f := newFixture(t)
-	q := dynamo.NewQueue(f.store, 8)
-	start := f.now.Truncate(time.Second)
-	onSale := start.Add(2 * time.Second)
-	e := f.roomEvent(onSale, 10, 100)
-	for i := range 25 {
-		en := waitroom.Entry{UserID: fmt.Sprintf("user-%02d", i), Slot: waitroom.PreQueue, Draw: waitroom.NewDraw()}
-		if _, _, err := q.Join(f.ctx, e.ID, en, start, start.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	q, e, start, onSale := f.lineUp(25)
 	// Draw 0 would put it first in the pre-queue had it been sealed with it.
 	late := waitroom.Entry{UserID: "late", Slot: waitroom.PreQueue, Draw: 0}
 	clock := &fakeClock{now: start}
