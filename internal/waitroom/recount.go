@@ -79,12 +79,7 @@ func (a *Admitter) recount(ctx context.Context, r *roomRun, st *Serving, now tim
 	if now.Sub(r.recounted) < RecountEvery {
 		return
 	}
-	due := -1
-	for i, m := range r.marks {
-		if m.through >= st.RecountFrom && m.through <= now.Add(-RecountAfter).Unix() {
-			due = i
-		}
-	}
+	due := recountDue(r.marks, st.RecountFrom, now)
 	if due < 0 {
 		return
 	}
@@ -112,6 +107,19 @@ func (a *Admitter) recount(ctx context.Context, r *roomRun, st *Serving, now tim
 		}
 		ch <- res
 	}()
+}
+
+// recountDue is the latest of marks whose slots closed at least RecountAfter before now
+// and that reaches slots not counted yet (from on): the recount counts up to it in one
+// range. -1 when there is none.
+func recountDue(marks []sealMark, from int64, now time.Time) int {
+	due := -1
+	for i, m := range marks {
+		if m.through >= from && m.through <= now.Add(-RecountAfter).Unix() {
+			due = i
+		}
+	}
+	return due
 }
 
 // stepAge emits how long ago the room's last successful step was, once it has been
