@@ -295,7 +295,7 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 			return Event{}, fault.New(fault.InvalidTransition, "inventory_shards can only change while the event is a draft")
 		}
 		e.InventoryShards = shardsField(f, *p.InventoryShards)
-	} else if before.Status == Draft && before.Shards() == autoShards(before) {
+	} else if p.InventoryShards == nil && before.Status == Draft && before.Shards() == autoShards(before) {
 		// The rule chose N (or agrees with the admin's choice): it follows the room's
 		// rate, the capacity and the order limit until publication fixes it.
 		if n := autoShards(e); n != e.Shards() {

@@ -67,6 +67,7 @@ func TestAutomaticShards(t *testing.T) {
 		{"the room off", fast, EventPatch{WaitingRoom: &waitroom.Input{Enabled: ptr(false)}}, 1},
 		{"an explicit value stays", explicit, EventPatch{WaitingRoom: &waitroom.Input{AdmissionPerSecond: ptr(5000)}}, 4},
 		{"an explicit value in the patch wins", auto, EventPatch{WaitingRoom: &waitroom.Input{AdmissionPerSecond: ptr(5000)}, InventoryShards: ptr(2)}, 2},
+		{"the same value in the patch wins", auto, EventPatch{WaitingRoom: &waitroom.Input{AdmissionPerSecond: ptr(5000)}, InventoryShards: ptr(1)}, 1},
 		{"fixed once published", published(auto), EventPatch{WaitingRoom: &waitroom.Input{AdmissionPerSecond: ptr(5000)}}, 1},
 	}
 	for _, c := range patched {
