@@ -159,6 +159,14 @@ func (q *Queue) answer(ctx context.Context, r *Request, ev catalog.Event, e wait
 		if pos, err = q.position(ctx, ev.ID, e); err != nil {
 			return Response{}, err
 		}
+		if pos == 0 {
+			// On no page of its sealed slot: a straggler, which the admitter's recount
+			// moves to a later slot. The pass still names the old slot, so the entry is
+			// read again (0.5 RRU, stragglers only) and the next pass names the new one.
+			if e, pos, err = q.moved(ctx, ev.ID, e, s); err != nil {
+				return Response{}, err
+			}
+		}
 	}
 	o := waitroom.Observation{Now: r.Now, OnSaleAt: catalog.RoomSaleStart(ev), Entry: e, Position: pos, Serving: s.Serving,
 		Rate: room.AdmissionPerSecond, TTL: room.TTL(), SoldOut: s.SoldOut, PreQueueSize: s.PreQueueSize}
@@ -183,6 +191,21 @@ func (q *Queue) answer(ctx context.Context, r *Request, ev catalog.Event, e wait
 }
 
 func waitlistPath(eventID string) string { return "/events/" + eventID + "/waitlist" }
+
+// moved is the entry as stored now and its place, for an entry on no page of its slot:
+// the same entry with no place until the recount moves it, then the moved one, placed
+// once its new slot is sealed.
+func (q *Queue) moved(ctx context.Context, eventID string, e waitroom.Entry, s waitroom.Serving) (waitroom.Entry, int64, error) {
+	cur, err := q.store.Entry(ctx, eventID, e.UserID)
+	if err != nil || cur == nil || *cur == e || cur.Slot > s.SealedThrough {
+		if err == nil && cur != nil {
+			e = *cur
+		}
+		return e, 0, err
+	}
+	pos, err := q.position(ctx, eventID, *cur)
+	return *cur, pos, err
+}
 
 // position finds a sealed entry's place from its slot's index and one page, both cached
 // for good. 0 when the entry is on no page: a straggler the admitter moves to a later

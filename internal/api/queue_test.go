@@ -45,20 +45,26 @@ func callAs(t *testing.T, h api.LambdaHandler, user string, r req) answer {
 
 func (a answer) num(k string) int64 { v, _ := a.body[k].(float64); return int64(v) }
 
+// queueStores are the catalogue and the queue (8 buckets) on a fresh moto table, and the
+// admission keys.
+func queueStores(t *testing.T) (*catalog.Service, *dynamo.Queue, *waitroom.Keys) {
+	t.Helper()
+	db, table := localtest.Table(t)
+	store := dynamo.New(db, table)
+	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalog.NewService(store, time.Now), dynamo.NewQueue(store, 8), keys
+}
+
 // TestQueueRoutes runs a small on-sale through the handlers on moto and the real clock:
 // the admin turns the room on with If-Match, 20 users join the pre-queue (a repeat join
 // is the same entry), the admitter seals and admits at 5 a second, and every user's
 // answer is consistent: a permutation of places, admitted users hold a token the
 // reservation gate accepts, the others an ETA.
 func TestQueueRoutes(t *testing.T) {
-	db, table := localtest.Table(t)
-	store := dynamo.New(db, table)
-	svc := catalog.NewService(store, time.Now)
-	queue := dynamo.NewQueue(store, 8)
-	keys, err := waitroom.ParseKeys("k1:0123456789abcdef0123456789")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, queue, keys := queueStores(t)
 	q := api.NewQueue(svc, queue, keys, 3)
 	join, me := api.Wrap(api.User, q.Join()), api.Wrap(api.User, q.Me())
 	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
@@ -363,5 +369,68 @@ func TestPreQueueShuffledAndServedInOrder(t *testing.T) {
 		if a.str("state") != "used" || a.str("admission_token") != "" {
 			t.Fatalf("u%d after reserving: %s", i, a.raw)
 		}
+	}
+}
+
+// TestStragglerPollsWithItsPass: a user whose entry landed in a slot after it was sealed
+// (a straggler) is told "waiting" with no place, with or without a pass; once the
+// admitter's recount has moved the entry and its new slot is sealed, the pass that still
+// names the old slot finds the new place.
+func TestStragglerPollsWithItsPass(t *testing.T) {
+	svc, queue, keys := queueStores(t)
+	me := api.Wrap(api.User, api.NewQueue(svc, queue, keys, 3).Me())
+	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
+	update, publish := api.Wrap(api.Admin, api.UpdateEvent(svc)), api.Wrap(api.Admin, api.PublishEvent(svc))
+	v := call(t, createVenue, req{who: "admin", body: venueBody})
+	id := call(t, createEvent, req{who: "admin", body: eventBody(v.str("venue_id"))}).str("event_id")
+	path := map[string]string{"eventId": id}
+	now := time.Now().UTC().Truncate(time.Second)
+	room := fmt.Sprintf(`{"waiting_room":{"enabled":true,"opens_at":%q,"on_sale_at":%q,"admission_per_second":5}}`,
+		now.Add(-time.Hour).Format(time.RFC3339), now.Add(-time.Minute).Format(time.RFC3339))
+	expect(t, call(t, update, req{who: "admin", path: path, headers: map[string]string{"If-Match": "1"}, body: room}), 200, "")
+	call(t, publish, req{who: "admin", path: path})
+	ctx := context.Background()
+	// runUntil steps the room on the real clock until done says so (generous: moto on a
+	// loaded machine).
+	runUntil := func(what string, done func(waitroom.Serving) bool) {
+		t.Helper()
+		for range 20 {
+			if err := waitroom.NewAdmitter(queue, "test").Run(ctx, time.Now().Add(waitroom.StopBefore+2*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if s, _, err := queue.Serving(ctx, id); err != nil || done(s) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+		t.Fatalf("the admitter never %s", what)
+	}
+	runUntil("sealed the pre-queue", func(s waitroom.Serving) bool { return s.SealedThrough >= waitroom.PreQueue })
+
+	late := waitroom.Entry{UserID: "late", Slot: waitroom.PreQueue, Draw: 7}
+	if _, _, err := queue.Join(ctx, id, late, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the handler's event and SERVING caches
+	first := callAs(t, me, "late", req{path: path})
+	expect(t, first, 200, "")
+	if first.str("state") != "waiting" || first.num("position") != 0 || first.str("queue_pass") == "" {
+		t.Fatalf("a straggler's first poll = %s; want waiting with no place", first.raw)
+	}
+	pass := map[string]string{api.PassHeader: first.str("queue_pass")}
+	if a := callAs(t, me, "late", req{path: path, headers: pass}); a.str("state") != "waiting" || a.num("position") != 0 {
+		t.Fatalf("a straggler's poll with its pass = %s", a.raw)
+	}
+
+	if err := queue.Move(ctx, id, waitroom.Straggler{Entry: late, Version: 1}, time.Now().Unix()); err != nil {
+		t.Fatal(err)
+	}
+	runUntil("admitted the moved straggler", func(s waitroom.Serving) bool { return s.Serving >= 1 })
+	time.Sleep(time.Second)
+	a := callAs(t, me, "late", req{path: path, headers: pass})
+	if a.str("state") != "admitted" || a.num("position") != 1 || a.str("admission_token") == "" {
+		t.Fatalf("poll with the pass of the old slot = %s; want admitted at place 1", a.raw)
 	}
 }

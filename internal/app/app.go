@@ -283,16 +283,7 @@ func Admit() func(context.Context) error {
 	queue := dynamo.NewQueue(dynamo.New(dynamodb.NewFromConfig(cfg), c.TableName), 0)
 	var throttled func(context.Context, string) bool
 	if c.ReservationFunction != "" {
-		r := metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}
-		throttled = func(ctx context.Context, _ string) bool {
-			// One table serves every event, so its throttling pauses every room.
-			sums, err := r.Sums(ctx, Clock(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
-			if err != nil {
-				slog.WarnContext(ctx, "throttle signal unread", "error", err)
-				return false
-			}
-			return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
-		}
+		throttled = ThrottleSignal(metrics.Reader{CW: cloudwatch.NewFromConfig(cfg), Service: c.ReservationFunction}, Clock)
 	}
 	return func(ctx context.Context) error {
 		owner := "admit"
@@ -305,8 +296,34 @@ func Admit() func(context.Context) error {
 		}
 		a := waitroom.NewAdmitter(queue, owner)
 		a.Throttled = throttled
+		a.Record = recordRoom
 		return a.Run(ctx, deadline)
 	}
+}
+
+// ThrottleSignal is the admitter's Throttled: the reservation function's
+// TransactionRetries against its Reservations over the last waitroom.ThrottleWindow, read
+// from CloudWatch. An unreadable signal is no signal: admission goes on.
+func ThrottleSignal(r metrics.Reader, now func() time.Time) func(context.Context, string) bool {
+	return func(ctx context.Context, _ string) bool {
+		// One table serves every event, so its throttling pauses every room.
+		sums, err := r.Sums(ctx, now(), waitroom.ThrottleWindow, "TransactionRetries", "Reservations")
+		if err != nil {
+			slog.WarnContext(ctx, "throttle signal unread", "error", err)
+			return false
+		}
+		return waitroom.Throttling(sums["TransactionRetries"], sums["Reservations"])
+	}
+}
+
+// recordRoom emits the admitter's metrics as EMF, per function only: a dimension per
+// event would be a billed custom metric each (the admitter's log names the room).
+func recordRoom(_ context.Context, name, _ string, v float64) {
+	unit := metrics.Count
+	if name == waitroom.MetricStepAge {
+		unit = metrics.Seconds
+	}
+	metrics.Default().Put(name, v, unit)
 }
 
 // outcomes hands Stripe's payment outcomes to the booking service.

@@ -179,6 +179,9 @@ func (in EventInput) Event(id string, venue *Venue, now time.Time) (Event, error
 	if in.WaitingRoom != nil {
 		e.WaitingRoom = applyRoom(f, *in.WaitingRoom, waitroom.Config{})
 	}
+	if in.InventoryShards == nil && e.WaitingRoom.Enabled {
+		e.InventoryShards = autoShards(e)
+	}
 	e = normalizeEvent(e)
 	validateEvent(f, e, venue)
 	f.Check(!e.StartsAt.IsZero() && !e.StartsAt.After(now), "starts_at", "must be in the future")
@@ -292,6 +295,12 @@ func (p EventPatch) Apply(e Event, venue *Venue, now time.Time) (Event, error) {
 			return Event{}, fault.New(fault.InvalidTransition, "inventory_shards can only change while the event is a draft")
 		}
 		e.InventoryShards = shardsField(f, *p.InventoryShards)
+	} else if p.InventoryShards == nil && before.Status == Draft && before.Shards() == autoShards(before) {
+		// The rule chose N (or agrees with the admin's choice): it follows the room's
+		// rate, the capacity and the order limit until publication fixes it.
+		if n := autoShards(e); n != e.Shards() {
+			e.InventoryShards = n
+		}
 	}
 	if p.VenueID != nil && *p.VenueID != before.VenueID {
 		if before.Status != Draft {
@@ -360,6 +369,15 @@ func validateEvent(f fault.Fields, e Event, venue *Venue) {
 }
 
 var shardsRule = fmt.Sprintf("must be from 1 to %d, and at most the capacity (each shard holds a seat)", inventory.MaxShards)
+
+// autoShards is inventory_shards when the admin leaves it to the rule: what the waiting
+// room's admission rate needs (inventory.ShardsFor), 1 without a room.
+func autoShards(e Event) int {
+	if !e.WaitingRoom.Enabled {
+		return 1
+	}
+	return inventory.ShardsFor(e.WaitingRoom.AdmissionPerSecond, e.Capacity, e.MaxTicketsPerBooking)
+}
 
 // shardsField is a given inventory_shards, which must be at least 1 (the upper bounds
 // depend on the capacity: validateEvent).

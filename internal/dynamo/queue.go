@@ -99,6 +99,7 @@ type QueueEntry struct {
 	EventID  string
 	Entry    waitroom.Entry
 	JoinedAt time.Time
+	Version  int64
 }
 
 type queueEntryRecord struct {
@@ -124,7 +125,7 @@ func fromQueueEntryItem(it item) (QueueEntry, error) {
 	if err != nil {
 		return QueueEntry{}, fmt.Errorf("queue entry draw %q: %w", r.Draw, err)
 	}
-	return QueueEntry{EventID: r.EventID, JoinedAt: parseTime(r.JoinedAt),
+	return QueueEntry{EventID: r.EventID, JoinedAt: parseTime(r.JoinedAt), Version: r.Version,
 		Entry: waitroom.Entry{UserID: r.UserID, Slot: r.Slot, Draw: draw}}, nil
 }
 
@@ -233,6 +234,8 @@ type servingRecord struct {
 	Log           []byte  `dynamodbav:"log"`
 	LastStep      int64   `dynamodbav:"last_step"` // Unix ms
 	PreQueueSize  int64   `dynamodbav:"pre_queue_size"`
+	RecountFrom   int64   `dynamodbav:"recount_from"`
+	RecountNum    int64   `dynamodbav:"recount_numbered"`
 	LeaseOwner    string  `dynamodbav:"lease_owner"`
 	LeaseUntil    int64   `dynamodbav:"lease_until"` // Unix ms
 	Version       int64   `dynamodbav:"version"`
@@ -249,7 +252,7 @@ func fromServingItem(eventID string, it item) (waitroom.Serving, error) {
 	}
 	s := waitroom.Serving{EventID: eventID, Serving: r.Serving, Numbered: r.Numbered, SealedThrough: r.SealedThrough,
 		Rate: r.Rate, Carry: r.Carry, Reason: waitroom.Reason(r.Reason), SoldOut: r.SoldOut, Log: l,
-		PreQueueSize: r.PreQueueSize, Version: r.Version}
+		PreQueueSize: r.PreQueueSize, RecountFrom: r.RecountFrom, RecountNumbered: r.RecountNum, Version: r.Version}
 	if r.LastStep > 0 {
 		s.LastStep = time.UnixMilli(r.LastStep).UTC()
 	}
@@ -295,13 +298,14 @@ func (q *Queue) Lease(ctx context.Context, eventID, owner string, now time.Time)
 // version it read and only under its own lease.
 func (q *Queue) Save(ctx context.Context, s waitroom.Serving, owner string, now time.Time) (int64, error) {
 	set := "SET serving = :serving, numbered = :numbered, sealed_through = :sealed, #rate = :rate, carry = :carry, " +
-		"reason = :reason, sold_out = :sold_out, last_step = :last, pre_queue_size = :pq, lease_until = :until"
+		"reason = :reason, sold_out = :sold_out, last_step = :last, pre_queue_size = :pq, lease_until = :until, " +
+		"recount_from = :rf, recount_numbered = :rn"
 	values := item{
 		":serving": num(s.Serving), ":numbered": num(s.Numbered), ":sealed": num(s.SealedThrough), ":rate": num(int64(s.Rate)),
 		":carry":  &types.AttributeValueMemberN{Value: strconv.FormatFloat(s.Carry, 'g', -1, 64)},
 		":reason": str(string(s.Reason)), ":sold_out": &types.AttributeValueMemberBOOL{Value: s.SoldOut},
 		":last": num(s.LastStep.UnixMilli()), ":pq": num(s.PreQueueSize), ":until": num(now.Add(waitroom.LeaseFor).UnixMilli()),
-		":v": num(s.Version), ":me": str(owner), ":one": num(1),
+		":v": num(s.Version), ":me": str(owner), ":one": num(1), ":rf": num(s.RecountFrom), ":rn": num(s.RecountNumbered),
 	}
 	if len(s.Log) > 0 {
 		set += ", #log = :log"

@@ -134,6 +134,24 @@ func TestQueueSealIsIdempotent(t *testing.T) {
 	}
 }
 
+// lineUp is a room admitting 10 a second to 100 seats on a queue of 8 buckets, whose
+// sale starts 2 s after start (now, to the second), with n users (user-00, user-01, ...)
+// in its pre-queue.
+func (f *fixture) lineUp(n int) (q *dynamo.Queue, e catalog.Event, start, onSale time.Time) {
+	f.t.Helper()
+	q = dynamo.NewQueue(f.store, 8)
+	start = f.now.Truncate(time.Second)
+	onSale = start.Add(2 * time.Second)
+	e = f.roomEvent(onSale, 10, 100)
+	for i := range n {
+		en := waitroom.Entry{UserID: fmt.Sprintf("user-%02d", i), Slot: waitroom.PreQueue, Draw: waitroom.NewDraw()}
+		if _, _, err := q.Join(f.ctx, e.ID, en, start, start.Add(time.Hour)); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return q, e, start, onSale
+}
+
 // fakeClock is the admitter's clock in tests: Sleep moves it on instead of waiting.
 type fakeClock struct {
 	mu  sync.Mutex
@@ -154,16 +172,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 // comes free when the run ends.
 func TestAdmitterLoop(t *testing.T) {
 	f := newFixture(t)
-	q := dynamo.NewQueue(f.store, 8)
-	start := f.now.Truncate(time.Second)
-	onSale := start.Add(2 * time.Second)
-	e := f.roomEvent(onSale, 10, 100)
-	for i := range 25 {
-		en := waitroom.Entry{UserID: fmt.Sprintf("user-%02d", i), Slot: waitroom.PreQueue, Draw: waitroom.NewDraw()}
-		if _, _, err := q.Join(f.ctx, e.ID, en, start, start.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	q, e, start, onSale := f.lineUp(25)
 	clock := &fakeClock{now: start}
 	var seen []int64
 	a := &waitroom.Admitter{Store: q, Owner: "a", Now: clock.Now, Sleep: func(ctx context.Context, d time.Duration) error {

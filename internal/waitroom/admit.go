@@ -30,7 +30,11 @@ type Serving struct {
 	Log           Log
 	LastStep      time.Time
 	PreQueueSize  int64
-	Version       int64
+	// RecountFrom is the first slot the stragglers' recount has not counted yet, and
+	// RecountNumbered the positions the slots before it hold.
+	RecountFrom     int64
+	RecountNumbered int64
+	Version         int64
 }
 
 // Room is a live waiting room as the admitter lists it, with the event's seats.
@@ -51,6 +55,7 @@ type Inventory struct {
 
 // AdmitStore is what the admitter needs of the table (internal/dynamo implements it).
 type AdmitStore interface {
+	RecountStore
 	LiveRooms(ctx context.Context, now time.Time) ([]Room, error)
 	// Lease takes or renews the lease on the room's SERVING item (creating it on the
 	// first call); ok is false while another owner holds it.
@@ -91,6 +96,8 @@ type Admitter struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Throttled reports whether the reservation path was throttled lately (nil: never).
 	Throttled func(ctx context.Context, eventID string) bool
+	// Record emits a room's metric (MetricStepAge, MetricStragglers; nil: none).
+	Record func(ctx context.Context, name, eventID string, value float64)
 }
 
 // NewAdmitter is an admitter on the real clock.
@@ -116,6 +123,10 @@ type roomRun struct {
 	count   time.Time // last pre-queue count
 	sealed  time.Time // last seal
 	sealing chan sealResult
+
+	marks      []sealMark // seals committed under this lease, not yet recounted
+	recounted  time.Time  // last recount started
+	recounting chan recountResult
 }
 
 type sealResult struct {
@@ -218,10 +229,12 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 		if err != nil || !ok {
 			return err
 		}
-		r.st, r.held = st, true
+		r.st, r.held, r.marks = st, true, nil
 	}
+	a.stepAge(ctx, r, now)
 	st := r.st
 	cfg := r.room.Config
+	a.recount(ctx, r, &st, now)
 	if closed := ClosedThrough(now, r.room.OnSaleAt); closed > st.SealedThrough && r.sealing == nil && r.sealDue(st, cfg, now) {
 		r.seal(ctx, a.Store, st, closed)
 	}
