@@ -1,0 +1,313 @@
+package dynamo_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/inventory"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
+)
+
+// typedOnSaleSharded publishes an event of capacity seats over n shards, selling types.
+func (s *seats) typedOnSaleSharded(capacity int64, n int, ts ...catalog.TicketTypeInput) catalog.Event {
+	s.t.Helper()
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 100000})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: capacity,
+		InventoryShards: ptr(n), TicketTypes: ts})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
+		s.t.Fatal(err)
+	}
+	return e
+}
+
+// shardTypeInvariant checks booking.CheckTypeInvariant on every shard (its counters, its tt
+// map, the bookings' lines taken there) and in total (the admin stats), on top of
+// shardInvariant, and returns the shards.
+func (s *seats) shardTypeInvariant(eventID string, n int, capacity int64) []shard {
+	s.t.Helper()
+	ss, st := s.shardInvariant(eventID, n, capacity)
+	var all []booking.Booking
+	for cursor := ""; ; {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	seatsOf := func(bs []booking.Booking) []booking.OrderSeats {
+		var out []booking.OrderSeats
+		for _, b := range bs {
+			out = append(out, booking.OrderSeats{Status: b.Status, Lines: b.OrderLines()})
+		}
+		return out
+	}
+	for k, sh := range ss {
+		ts := map[string]booking.Counters{}
+		for id, c := range sh.TT {
+			ts[id] = booking.Counters{Capacity: c.Capacity, Available: c.Available, Held: c.Held, Sold: c.Sold, Offering: c.Offering}
+		}
+		ev := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
+		if bad := booking.CheckTypeInvariant(ev, ts, seatsOf(booking.OnShard(all, k))); bad != nil {
+			s.t.Errorf("shard %d: %v", k, bad)
+		}
+	}
+	ts := map[string]booking.Counters{}
+	for _, c := range st.TicketTypes {
+		ts[c.TicketTypeID] = booking.Counters{Capacity: c.Capacity, Available: c.Available, Held: c.Held, Sold: c.Sold, Offering: c.Offering}
+	}
+	total := booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold, Offering: st.Offering}
+	if bad := booking.CheckTypeInvariant(total, ts, seatsOf(all)); bad != nil {
+		s.t.Errorf("in total: %v", bad)
+	}
+	return ss
+}
+
+// typeNow is the event's type name as it reads now (counters summed over the shards).
+func (s *seats) typeNow(eventID, name string) catalog.TicketType {
+	s.t.Helper()
+	e, err := s.cat.GetEvent(s.ctx, eventID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return typeNamed(s.t, e, name)
+}
+
+// Every admin edit of a type on a published 8-shard event with seats of every type
+// taken: each lands on the type item, the event item and all eight shards at once, keeps
+// the type invariant per shard and in total, and a refused one changes nothing.
+func TestTypeEditsOnAShardedEvent(t *testing.T) {
+	s := newSeats(t)
+	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
+	e := s.typedOnSaleSharded(200, 8, typeInput("Floor", 5000, 120), typeInput("Seated", 3000, 80))
+	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
+	for i := range 6 {
+		order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 1}}}
+		if _, err := s.booking.ReserveOrder(s.ctx, fmt.Sprintf("buyer-%d", i), e.ID, order, fmt.Sprintf("k-%d", i), s.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.shardTypeInvariant(e.ID, 8, 200)
+	unchanged := func(before []shard, err error, code fault.Code) {
+		t.Helper()
+		wantCode(t, err, code)
+		if after := readShards(t, s.db, s.table, e.ID, 8); !reflect.DeepEqual(before, after) {
+			t.Fatalf("a refused edit changed the shards:\n%+v\n%+v", before, after)
+		}
+	}
+	revs := func(id string, rev int64) {
+		t.Helper()
+		for k, sh := range readShards(t, s.db, s.table, e.ID, 8) {
+			if sh.TT[id].Rev != rev {
+				t.Errorf("shard %d: type %s at rev %d, want %d", k, id, sh.TT[id].Rev, rev)
+			}
+		}
+	}
+
+	// Add: the quota split over the shards, beside quotas that already sum to the cap.
+	late, err := types.CreateTicketType(s.ctx, "admin-1", "late", e.ID, typeInput("Late", 2000, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inventory.Split(30, 8)
+	for k, sh := range s.shardTypeInvariant(e.ID, 8, 200) {
+		if c := sh.TT[late.ID]; c.Capacity != want[k] || c.Available != want[k] || c.Rev != late.Version {
+			t.Errorf("shard %d: Late %+v", k, c)
+		}
+	}
+	if c := s.typeNow(e.ID, "Late").Counters; c.Capacity != 30 || c.Available != 30 {
+		t.Fatalf("Late summed %+v", c)
+	}
+	late = s.typeNow(e.ID, "Late")
+	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: late.ID, Quantity: 1}}}
+	if _, err := s.booking.ReserveOrder(s.ctx, "late-buyer", e.ID, order, "k-late", s.now); err != nil {
+		t.Fatalf("reserve the added type: %v", err)
+	}
+
+	// Resize: growth spread, a cut below what is taken refused naming it, a cut above
+	// it taken from free seats.
+	up, err := types.UpdateTicketType(s.ctx, e.ID, floor.ID, floor.Version, catalog.TicketTypePatch{Capacity: ptr(int64(130))})
+	if err != nil || up.Counters.Capacity != 130 || up.Counters.Available != 118 || up.Counters.Held != 12 {
+		t.Fatalf("grow Floor: %+v, %v", up.Counters, err)
+	}
+	s.shardTypeInvariant(e.ID, 8, 200)
+	revs(floor.ID, up.Version)
+	floor = up
+	before := readShards(t, s.db, s.table, e.ID, 8)
+	_, err = types.UpdateTicketType(s.ctx, e.ID, floor.ID, floor.Version, catalog.TicketTypePatch{Capacity: ptr(int64(11))})
+	unchanged(before, err, fault.Conflict)
+	if floor, err = types.UpdateTicketType(s.ctx, e.ID, floor.ID, floor.Version, catalog.TicketTypePatch{Capacity: ptr(int64(100))}); err != nil {
+		t.Fatal(err)
+	}
+	if c := s.typeNow(e.ID, "Floor").Counters; c.Capacity != 100 || c.Available != 88 || c.Held != 12 {
+		t.Fatalf("Floor after the cut: %+v", c)
+	}
+	s.shardTypeInvariant(e.ID, 8, 200)
+
+	// Reprice and pause: every shard's rev moves with the definition.
+	if seated, err = types.UpdateTicketType(s.ctx, e.ID, seated.ID, seated.Version, catalog.TicketTypePatch{Price: &catalog.Money{Amount: 3500, Currency: "USD"}}); err != nil {
+		t.Fatal(err)
+	}
+	revs(seated.ID, seated.Version)
+	if p := s.typeNow(e.ID, "Seated").Price.Amount; p != 3500 {
+		t.Fatalf("Seated priced %d", p)
+	}
+	if late, err = types.UpdateTicketType(s.ctx, e.ID, late.ID, late.Version, catalog.TicketTypePatch{Status: ptr("paused"), Name: ptr("Last call")}); err != nil {
+		t.Fatal(err)
+	}
+	revs(late.ID, late.Version)
+	_, err = s.booking.ReserveOrder(s.ctx, "paused-buyer", e.ID, order, "k-paused", s.now)
+	wantCode(t, err, fault.NotOnSale)
+	s.shardTypeInvariant(e.ID, 8, 200)
+
+	// A stale If-Match is 412 and writes nothing.
+	before = readShards(t, s.db, s.table, e.ID, 8)
+	_, err = types.UpdateTicketType(s.ctx, e.ID, floor.ID, floor.Version-1, catalog.TicketTypePatch{Capacity: ptr(int64(150))})
+	unchanged(before, err, fault.VersionConflict)
+
+	// Delete: refused while a seat of the type is held on any shard; an unused type
+	// leaves every shard.
+	unchanged(before, types.DeleteTicketType(s.ctx, e.ID, late.ID, late.Version), fault.Conflict)
+	spare, err := types.CreateTicketType(s.ctx, "admin-1", "spare", e.ID, typeInput("Spare", 1000, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = readShards(t, s.db, s.table, e.ID, 8)
+	unchanged(before, types.DeleteTicketType(s.ctx, e.ID, spare.ID, spare.Version+1), fault.VersionConflict)
+	if err := types.DeleteTicketType(s.ctx, e.ID, spare.ID, spare.Version); err != nil {
+		t.Fatal(err)
+	}
+	for k, sh := range s.shardTypeInvariant(e.ID, 8, 200) {
+		if _, ok := sh.TT[spare.ID]; ok || len(sh.TT) != 3 {
+			t.Errorf("shard %d after the delete: %+v", k, sh.TT)
+		}
+	}
+	if got, err := s.cat.GetEvent(s.ctx, e.ID); err != nil || len(got.Types) != 3 {
+		t.Fatalf("types after the delete: %+v, %v", got.Types, err)
+	}
+}
+
+// An admin cuts and grows a type's capacity on an 8-shard event while 250 buyers storm
+// it: every change lands over all shards in one transaction, a cut only from seats still
+// free, so the type never goes below what is taken, nothing is oversold, and the type
+// invariant holds on every shard and in total.
+func TestTypeCapacityCutDuringAShardedStorm(t *testing.T) {
+	s := newSeats(t)
+	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
+	e := s.typedOnSaleSharded(300, 8, typeInput("General", 3000, 200))
+	wants := make([]int, 250)
+	for i := range wants {
+		wants[i] = 1
+	}
+	var (
+		won     int
+		codes   map[fault.Code]int
+		stormed = make(chan struct{})
+	)
+	go func() {
+		defer close(stormed)
+		won, codes = s.storm(e.ID, wants)
+	}()
+	// Every type write moves the type's rev, which sends a reservation in flight back
+	// to re-read the event (booking.maxReserveRounds times at most): the edits wait for
+	// sales between them, as an organiser's would, rather than land three within one
+	// reservation on a slow emulator.
+	edits, held := 0, int64(0)
+	for _, delta := range []int64{-40, -25, 15} {
+		for {
+			select {
+			case <-stormed:
+			default:
+				if g := s.typeNow(e.ID, "General"); g.Counters.Held < held+20 {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+			}
+			break
+		}
+		for range 5 {
+			g := s.typeNow(e.ID, "General")
+			held = g.Counters.Held
+			_, err := types.UpdateTicketType(s.ctx, e.ID, g.ID, g.Version, catalog.TicketTypePatch{Capacity: ptr(g.Counters.Capacity + delta)})
+			if err == nil {
+				edits++
+				break
+			}
+			if fe, ok := fault.As(err); !ok || (fe.Code != fault.Conflict && fe.Code != fault.VersionConflict) {
+				t.Fatalf("capacity %+d: %v", delta, err)
+			}
+		}
+	}
+	<-stormed
+	s.shardTypeInvariant(e.ID, 8, 300)
+	g := s.typeNow(e.ID, "General")
+	c := g.Counters
+	if int64(won) != c.Held || c.Available+c.Held != c.Capacity || c.Capacity >= 200 || len(codes) > 1 || (len(codes) == 1 && codes[fault.SoldOut] == 0) {
+		t.Fatalf("won %d, General %+v, refusals %v", won, c, codes)
+	}
+	t.Logf("%d edits landed; General capacity %d, %d sold during the storm, %d left, %d refused", edits, c.Capacity, won, c.Available, codes[fault.SoldOut])
+}
+
+// A buyer whose event cache still has the old price of a type repriced on a sharded
+// event is refused by the shard (its rev moved), re-read, and held and charged at the
+// new price.
+func TestRepriceReachesCachedBuyersOnShards(t *testing.T) {
+	s := newSeats(t)
+	store := dynamo.NewBookings(s.db, s.table)
+	signer, err := tickets.NewSigner("test-signing-key-0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(s.db, s.table)),
+		Signer: signer, Events: booking.NewEventCache(store, time.Hour)}, booking.Config{})
+	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
+	e := s.typedOnSaleSharded(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
+	floor := typeNamed(t, e, "Floor")
+	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}}}
+	first, err := svc.ReserveOrder(s.ctx, "early", e.ID, order, "k-early", s.now)
+	if err != nil || first.Booking.Lines[0].UnitPrice.Amount != 5000 {
+		t.Fatalf("first hold: %+v, %v", first.Booking, err)
+	}
+	floor, err = types.UpdateTicketType(s.ctx, e.ID, floor.ID, floor.Version, catalog.TicketTypePatch{Price: &catalog.Money{Amount: 6500, Currency: "USD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.ReserveOrder(s.ctx, "late", e.ID, order, "k-late", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := second.Booking.Lines[0]; l.UnitPrice.Amount != 6500 || second.Booking.Total.Amount != 13000 {
+		t.Fatalf("held after the reprice at %+v, total %+v", l.UnitPrice, second.Booking.Total)
+	}
+	paid, err := svc.Confirm(s.ctx, "late", second.Booking.ID, "pm_card_visa", "c-late", s.now)
+	if err != nil || paid.Booking.Total.Amount != 13000 || paid.Booking.Status != booking.Confirmed {
+		t.Fatalf("confirm: %+v, %v", paid.Booking, err)
+	}
+	s.shardTypeInvariant(e.ID, 4, 40)
+}
+
+// An event sharded and published without types sells one type from the shards' own
+// counters: adding a type stays refused, naming why.
+func TestUntypedShardedEventKeepsOneType(t *testing.T) {
+	s := newSeats(t)
+	ev := s.onSaleSharded(40, 4, 4)
+	_, err := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now).CreateTicketType(s.ctx, "admin-1", "", ev, typeInput("Late", 1000, 1))
+	wantCode(t, err, fault.InvalidTransition)
+}
