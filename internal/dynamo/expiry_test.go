@@ -156,18 +156,7 @@ func (s *seats) invariant(eventID string) booking.Counters {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	var all []booking.Booking
-	cursor := ""
-	for {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.eventBookings(eventID)
 	c := booking.Counters{Capacity: ev.Capacity, Available: ev.Available, Held: ev.Held, Sold: ev.Sold, Offering: ev.Offering}
 	if bad := booking.CheckInvariant(c, all); bad != nil {
 		s.t.Fatalf("invariant broken: %v", bad)

@@ -218,18 +218,7 @@ func (s *seats) shardInvariant(eventID string, n int, capacity int64) ([]shard, 
 	s.t.Helper()
 	ss := readShards(s.t, s.db, s.table, eventID, n)
 	checkShards(s.t, ss, capacity)
-	var all []booking.Booking
-	cursor := ""
-	for {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.eventBookings(eventID)
 	for k, sh := range ss {
 		c := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
 		if bad := booking.CheckInvariant(c, booking.OnShard(all, k)); bad != nil {
@@ -288,6 +277,57 @@ func (s *seats) storm(eventID string, wants []int) (won int, codes map[fault.Cod
 }
 
 const stormWorkers = 32
+
+// stormInBackground storms the event with n buyers of one seat each; done closes when
+// the storm ends, and outcome is then its result.
+func (s *seats) stormInBackground(eventID string, n int) (done <-chan struct{}, outcome func() (int, map[fault.Code]int)) {
+	wants := make([]int, n)
+	for i := range wants {
+		wants[i] = 1
+	}
+	var (
+		won     int
+		codes   map[fault.Code]int
+		stormed = make(chan struct{})
+	)
+	go func() {
+		defer close(stormed)
+		won, codes = s.storm(eventID, wants)
+	}()
+	return stormed, func() (int, map[fault.Code]int) { <-stormed; return won, codes }
+}
+
+// retryEdit runs an admin's edit during a storm up to 5 times while it answers conflict
+// or version_conflict (the sales moved the event under it), and counts 1 if it landed.
+func (s *seats) retryEdit(edit func() error) int {
+	s.t.Helper()
+	for range 5 {
+		err := edit()
+		if err == nil {
+			return 1
+		}
+		if fe, ok := fault.As(err); !ok || (fe.Code != fault.Conflict && fe.Code != fault.VersionConflict) {
+			s.t.Fatalf("edit during the storm: %v", err)
+		}
+	}
+	return 0
+}
+
+// eventBookings lists every booking of the event.
+func (s *seats) eventBookings(eventID string) []booking.Booking {
+	s.t.Helper()
+	var all []booking.Booking
+	for cursor := ""; ; {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			return all
+		}
+	}
+}
 
 // TestStrandedSeats: 300 buyers for 299 seats over 8 shards sell exactly 299; the last
 // buyer is told sold_out, and no shard keeps a seat.
@@ -405,37 +445,20 @@ func TestRemaindersAreGathered(t *testing.T) {
 func TestCapacityChangeDuringAShardedStorm(t *testing.T) {
 	s := newSeats(t)
 	ev := s.onSaleSharded(200, 8, 1)
-	wants := make([]int, 250)
-	for i := range wants {
-		wants[i] = 1
-	}
-	var (
-		won     int
-		codes   map[fault.Code]int
-		stormed = make(chan struct{})
-	)
-	go func() {
-		defer close(stormed)
-		won, codes = s.storm(ev, wants)
-	}()
+	stormed, outcome := s.stormInBackground(ev, 250)
 	edits := 0
 	for _, delta := range []int64{40, -20, 15} {
-		for range 5 {
+		edits += s.retryEdit(func() error {
 			e, err := s.cat.GetEvent(s.ctx, ev)
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, err = s.cat.UpdateEvent(s.ctx, ev, e.Version, catalog.EventPatch{Capacity: ptr(e.Capacity + delta)})
-			if err == nil {
-				edits++
-				break
-			}
-			if fe, ok := fault.As(err); !ok || (fe.Code != fault.Conflict && fe.Code != fault.VersionConflict) {
-				t.Fatalf("capacity %+d: %v", delta, err)
-			}
-		}
+			return err
+		})
 	}
 	<-stormed
+	won, codes := outcome()
 	e, err := s.cat.GetEvent(s.ctx, ev)
 	if err != nil {
 		t.Fatal(err)

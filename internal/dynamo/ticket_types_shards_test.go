@@ -41,17 +41,7 @@ func (s *seats) typedOnSaleSharded(capacity int64, n int, ts ...catalog.TicketTy
 func (s *seats) shardTypeInvariant(eventID string, n int, capacity int64) []shard {
 	s.t.Helper()
 	ss, st := s.shardInvariant(eventID, n, capacity)
-	var all []booking.Booking
-	for cursor := ""; ; {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.eventBookings(eventID)
 	seatsOf := func(bs []booking.Booking) []booking.OrderSeats {
 		var out []booking.OrderSeats
 		for _, b := range bs {
@@ -212,19 +202,7 @@ func TestTypeCapacityCutDuringAShardedStorm(t *testing.T) {
 	s := newSeats(t)
 	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
 	e := s.typedOnSaleSharded(300, 8, typeInput("General", 3000, 200))
-	wants := make([]int, 250)
-	for i := range wants {
-		wants[i] = 1
-	}
-	var (
-		won     int
-		codes   map[fault.Code]int
-		stormed = make(chan struct{})
-	)
-	go func() {
-		defer close(stormed)
-		won, codes = s.storm(e.ID, wants)
-	}()
+	stormed, outcome := s.stormInBackground(e.ID, 250)
 	// Every type write moves the type's rev, which sends a reservation in flight back
 	// to re-read the event (booking.maxReserveRounds times at most): the edits wait for
 	// sales between them, as an organiser's would, rather than land three within one
@@ -242,20 +220,14 @@ func TestTypeCapacityCutDuringAShardedStorm(t *testing.T) {
 			}
 			break
 		}
-		for range 5 {
+		edits += s.retryEdit(func() error {
 			g := s.typeNow(e.ID, "General")
 			held = g.Counters.Held
 			_, err := types.UpdateTicketType(s.ctx, e.ID, g.ID, g.Version, catalog.TicketTypePatch{Capacity: ptr(g.Counters.Capacity + delta)})
-			if err == nil {
-				edits++
-				break
-			}
-			if fe, ok := fault.As(err); !ok || (fe.Code != fault.Conflict && fe.Code != fault.VersionConflict) {
-				t.Fatalf("capacity %+d: %v", delta, err)
-			}
-		}
+			return err
+		})
 	}
-	<-stormed
+	won, codes := outcome()
 	s.shardTypeInvariant(e.ID, 8, 300)
 	g := s.typeNow(e.ID, "General")
 	c := g.Counters
