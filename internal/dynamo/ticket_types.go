@@ -20,7 +20,9 @@ import (
 // Ticket types (docs/ticket-types.md): a type's definition is an item TYPE#<id> in its
 // event's partition, written by admins only; its counters are the entry tt.<id> of the
 // event item, which every sale writes. Every admin write of a type writes both, in one
-// transaction, and copies the type's version into the entry's rev.
+// transaction, and copies the type's version into the entry's rev; on a published
+// sharded event, where each shard has its slice of the entry, every shard's too
+// (transactTypes).
 
 const typePrefix = "TYPE#"
 
@@ -301,8 +303,9 @@ func (w typeWrite) update(table, eventID, cond, update string) *types.Update {
 // CreateTicketType adds t to e (as read, with its types). An event without stored types
 // is materialised in the same transaction: its default type becomes an item too, and the
 // tt map is written with the default's entry copied from the event's counters, on the
-// condition that no sale moved them since the read (version). When t's id exists the
-// stored type and its request hash come back instead.
+// condition that no sale moved them since the read (version). On a sharded event t's
+// quota is split over the shards. When t's id exists the stored type and its request
+// hash come back instead.
 func (s *Catalog) CreateTicketType(ctx context.Context, e catalog.Event, t catalog.TicketType, requestHash string) (*catalog.Existing[catalog.TicketType], error) {
 	it, err := marshalType(t, requestHash, "")
 	if err != nil {
@@ -410,6 +413,7 @@ func (s *Catalog) Materialize(ctx context.Context, e catalog.Event) error {
 // UpdateTicketType writes after over before (the type as read from e): the type item on
 // its version, the event's entry on its rev, capacity and available moved by delta, and
 // a shrink guarded by available >= -delta so it never cuts into seats taken meanwhile.
+// On a sharded event the guard is per shard, the delta spread by inventory.Resize.
 func (s *Catalog) UpdateTicketType(ctx context.Context, e catalog.Event, before, after catalog.TicketType, delta int64) (catalog.TicketType, error) {
 	writeID := newToken()
 	it, err := marshalType(after, "", writeID)
@@ -543,7 +547,7 @@ func (s *Catalog) typeDefinitionUpdate(after item, before catalog.TicketType) *t
 
 // DeleteTicketType deletes t (as read from e) on its version and removes its entry from
 // the tt map, on the condition that none of its seats is held, sold or offered, nobody
-// waits for it, and another type remains.
+// waits for it, and another type remains; on a sharded event, on every shard.
 func (s *Catalog) DeleteTicketType(ctx context.Context, e catalog.Event, t catalog.TicketType) error {
 	var rest []catalog.TicketType
 	for _, o := range e.Types {

@@ -283,3 +283,28 @@ func TestUntypedShardedEventKeepsOneType(t *testing.T) {
 	_, err := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now).CreateTicketType(s.ctx, "admin-1", "", ev, typeInput("Late", 1000, 1))
 	wantCode(t, err, fault.InvalidTransition)
 }
+
+// At the most shards an event may have, a type write is 2 + inventory.MaxShards = 66
+// actions: under DynamoDB's 100, accepted as one transaction.
+func TestTypeWritesAtMaxShards(t *testing.T) {
+	s := newSeats(t)
+	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
+	n := inventory.MaxShards
+	e := s.typedOnSaleSharded(int64(2*n), n, typeInput("Floor", 5000, int64(2*n)))
+	extra, err := types.CreateTicketType(s.ctx, "admin-1", "extra", e.ID, typeInput("Extra", 1000, int64(n+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra, err = types.UpdateTicketType(s.ctx, e.ID, extra.ID, extra.Version, catalog.TicketTypePatch{Capacity: ptr(int64(20))}); err != nil {
+		t.Fatal(err)
+	}
+	s.shardTypeInvariant(e.ID, n, int64(2*n))
+	if err := types.DeleteTicketType(s.ctx, e.ID, extra.ID, extra.Version); err != nil {
+		t.Fatal(err)
+	}
+	for k, sh := range s.shardTypeInvariant(e.ID, n, int64(2*n)) {
+		if len(sh.TT) != 1 {
+			t.Fatalf("shard %d: %+v", k, sh.TT)
+		}
+	}
+}
