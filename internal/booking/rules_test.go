@@ -137,6 +137,27 @@ func TestCheckInvariantPerShard(t *testing.T) {
 	}
 }
 
+// A waitlist offer of a typed event is one line taken from several shards: each shard
+// holds that share of the line's type.
+func TestCheckTypeInvariantPerShard(t *testing.T) {
+	offer := Booking{Status: Held, Quantity: 3, Shards: map[int]int{0: 2, 2: 1},
+		Lines: []Line{{TicketTypeID: "vip", Quantity: 3}}}
+	for k, want := range map[int]int64{0: 2, 1: 0, 2: 1} {
+		var seats []OrderSeats
+		for _, b := range OnShard([]Booking{offer}, k) {
+			seats = append(seats, OrderSeats{Status: b.Status, Lines: b.Lines})
+		}
+		ev := Counters{Capacity: 4, Available: 4 - want, Held: want}
+		types := map[string]Counters{"vip": {Capacity: 4, Available: 4 - want, Held: want}}
+		if bad := CheckTypeInvariant(ev, types, seats); bad != nil {
+			t.Errorf("shard %d: %v", k, bad)
+		}
+	}
+	if offer.Lines[0].Quantity != 3 {
+		t.Fatal("OnShard changed the caller's line")
+	}
+}
+
 func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {

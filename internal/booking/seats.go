@@ -88,14 +88,19 @@ func CheckInvariant(c Counters, bookings []Booking) []string {
 }
 
 // OnShard is the part of bookings whose seats are on inventory shard k
-// (docs/waiting-room.md §5), each with the quantity taken there, so that CheckInvariant
-// can be run on every shard; bookings that name no shard are on the event item and left
-// out.
+// (docs/waiting-room.md §5), each with the quantity taken there (and a one-line booking,
+// a waitlist offer of a typed event, with its line's), so that CheckInvariant and
+// CheckTypeInvariant can be run on every shard; bookings that name no shard are on the
+// event item and left out.
 func OnShard(bookings []Booking, k int) []Booking {
 	var out []Booking
 	for _, b := range bookings {
 		if n, ok := b.Shards[k]; ok {
 			b.Quantity = n
+			if len(b.Lines) == 1 {
+				b.Lines = []Line{b.Lines[0]}
+				b.Lines[0].Quantity = n
+			}
 			out = append(out, b)
 		}
 	}

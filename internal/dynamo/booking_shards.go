@@ -80,7 +80,7 @@ func (v *shardView) room(r booking.ReserveRequest) []int64 {
 		out[k] = s.Available
 		if r.Order != nil && r.Event.Typed() {
 			out[k] = 0
-			if booking.SoldOut(*r.Order, s.Available, s.Waiting, shardTypeCounters(s)) == nil {
+			if booking.SoldOut(*r.Order, s.Available, s.WaitingAny, shardTypeCounters(s)) == nil {
 				out[k] = int64(r.Booking.Quantity)
 			}
 		}
@@ -122,7 +122,7 @@ func shortOn(old item, r booking.ReserveRequest, q int64) bool {
 		for id, c := range tt {
 			counters[id] = c.counters()
 		}
-		return booking.SoldOut(*r.Order, ev.Available, ev.Waiting, counters) != nil
+		return booking.SoldOut(*r.Order, ev.Available, ev.WaitingAny, counters) != nil
 	}
 	return ev.Available < q
 }
@@ -207,7 +207,7 @@ func soldOutOfShards(v *shardView, r booking.ReserveRequest) error {
 		for id, c := range t.TT {
 			counters[id] = c.counters()
 		}
-		if err := booking.SoldOut(*r.Order, t.Available, t.Waiting, counters); err != nil {
+		if err := booking.SoldOut(*r.Order, t.Available, t.WaitingAny, counters); err != nil {
 			return err
 		}
 		// Each type's sum is enough, but on no one shard: typed orders do not span.
@@ -275,8 +275,9 @@ type inventoryPart struct {
 }
 
 // inventoryParts are the moves of b's seats to status to, per item they are in: the
-// event item, its one shard, or (a spanning order, sold as one type) each of its two
-// shards with its share; the first part carries the type moves.
+// event item, its one shard, or (a spanning order, sold as one type, or a waitlist offer)
+// each of its shards with its share; the first part carries the type moves, and each
+// part of a one-line offer its share of the line's type.
 func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, error) {
 	move, typeMoves, err := lineMoves(b, to)
 	if err != nil {
@@ -301,17 +302,31 @@ func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, err
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, inventoryPart{key: shardKey(b.EventID, k), move: m})
+		p := inventoryPart{key: shardKey(b.EventID, k), move: m}
+		if len(b.Lines) == 1 {
+			// A waitlist offer of a typed event: one line, taken from as many shards as
+			// held its type's offering, so each share is of that type.
+			p.types = map[string]booking.Move{b.Lines[0].TicketTypeID: m}
+		}
+		parts = append(parts, p)
 	}
 	return parts, nil
 }
 
+// partUpdate is the update applying p's moves, the event's and its types', to its item.
+func (s *Bookings) partUpdate(p inventoryPart) *types.Update {
+	u := s.seatUpdate(p.key, p.move)
+	addTypeMoves(u, p.types, false)
+	return u
+}
+
 // withShardCounters gives a booking-side event its shards' summed counters; waiting
-// stays the event item's count of the line.
+// (and each type's) stays the event item's count of the line, where a shard has a flag.
 func withShardCounters(e *booking.Event, t shardTotals) {
 	e.Capacity, e.Available, e.Held, e.Sold, e.Offering = t.Capacity, t.Available, t.Held, t.Sold, t.Offering
 	for i, ty := range e.Types {
 		if c, ok := t.TT[ty.ID]; ok {
+			c.Waiting = ty.Counters.Waiting
 			e.Types[i].Counters = c.counters()
 		}
 	}

@@ -367,8 +367,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 	if err != nil {
 		return err
 	}
-	seats := s.seatUpdate(parts[0].key, parts[0].move)
-	addTypeMoves(seats, parts[0].types, false)
+	seats := s.partUpdate(parts[0])
 	ts := fmtBookingTime(now)
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.table, Key: bookingKey(b.ID),
@@ -396,7 +395,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 	items = append(items, s.offerSettled(b, booking.Confirmed, now)...)
 	spans := len(items)
 	for _, p := range parts[1:] {
-		items = append(items, types.TransactWriteItem{Update: s.seatUpdate(p.key, p.move)})
+		items = append(items, types.TransactWriteItem{Update: s.partUpdate(p)})
 	}
 	err = s.transact(ctx, items, requestToken("confirm", b.ID, key, itoa64(b.Version)))
 	reasons, cancelled := cancellation(err)

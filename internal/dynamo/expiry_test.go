@@ -156,12 +156,28 @@ func (s *seats) invariant(eventID string) booking.Counters {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	all := s.eventBookings(eventID)
+	all := s.allBookings(eventID)
 	c := booking.Counters{Capacity: ev.Capacity, Available: ev.Available, Held: ev.Held, Sold: ev.Sold, Offering: ev.Offering}
 	if bad := booking.CheckInvariant(c, all); bad != nil {
 		s.t.Fatalf("invariant broken: %v", bad)
 	}
 	return c
+}
+
+// allBookings lists every booking of the event.
+func (s *seats) allBookings(eventID string) []booking.Booking {
+	s.t.Helper()
+	var all []booking.Booking
+	for cursor := ""; ; {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			return all
+		}
+	}
 }
 
 func (s *seats) status(id string) booking.Status {

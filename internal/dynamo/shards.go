@@ -52,6 +52,7 @@ type shardRecord struct {
 	Sold          int64                       `dynamodbav:"sold"`
 	Offering      int64                       `dynamodbav:"offering"`
 	Waiting       int64                       `dynamodbav:"waiting"`
+	WaitingAny    int64                       `dynamodbav:"waiting_any"` // on a typed event: a flag, set while anyone waits for any type
 	Status        string                      `dynamodbav:"status"`
 	StartsAt      string                      `dynamodbav:"starts_at"`
 	PriceAmount   int64                       `dynamodbav:"price_amount"`
@@ -152,8 +153,8 @@ func (c *tableClient) readShards(ctx context.Context, eventID string, n int, con
 
 // shardTotals are the shards' counters summed: the event's inventory.
 type shardTotals struct {
-	Capacity, Available, Held, Sold, Offering, Waiting int64
-	TT                                                 map[string]typeCountsRecord
+	Capacity, Available, Held, Sold, Offering, Waiting, WaitingAny int64
+	TT                                                             map[string]typeCountsRecord
 }
 
 func sumShards(shards []shardRecord) shardTotals {
@@ -165,6 +166,7 @@ func sumShards(shards []shardRecord) shardTotals {
 		t.Sold += s.Sold
 		t.Offering += s.Offering
 		t.Waiting = max(t.Waiting, s.Waiting) // a flag: set on every shard while anyone waits
+		t.WaitingAny = max(t.WaitingAny, s.WaitingAny)
 		for id, c := range s.TT {
 			if t.TT == nil {
 				t.TT = map[string]typeCountsRecord{}

@@ -218,7 +218,7 @@ func (s *seats) shardInvariant(eventID string, n int, capacity int64) ([]shard, 
 	s.t.Helper()
 	ss := readShards(s.t, s.db, s.table, eventID, n)
 	checkShards(s.t, ss, capacity)
-	all := s.eventBookings(eventID)
+	all := s.allBookings(eventID)
 	for k, sh := range ss {
 		c := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
 		if bad := booking.CheckInvariant(c, booking.OnShard(all, k)); bad != nil {
@@ -311,22 +311,6 @@ func (s *seats) retryEdit(edit func() error) int {
 		}
 	}
 	return 0
-}
-
-// eventBookings lists every booking of the event.
-func (s *seats) eventBookings(eventID string) []booking.Booking {
-	s.t.Helper()
-	var all []booking.Booking
-	for cursor := ""; ; {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			return all
-		}
-	}
 }
 
 // TestStrandedSeats: 300 buyers for 299 seats over 8 shards sell exactly 299; the last
@@ -475,8 +459,9 @@ func TestCapacityChangeDuringAShardedStorm(t *testing.T) {
 // total.
 func TestTypedOrderOnAShard(t *testing.T) {
 	s := newSeats(t)
-	e := s.typedOnSaleSharded(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
+	e := s.typedShardedOnSale(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
 	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
+	check := func() { t.Helper(); s.typedShardInvariant(e.ID, 4, 40) }
 	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 3}}}
 	r, err := s.booking.ReserveOrder(s.ctx, "typed", e.ID, order, "typed-1", s.now)
 	if err != nil {
@@ -485,11 +470,11 @@ func TestTypedOrderOnAShard(t *testing.T) {
 	if len(r.Booking.Shards) != 1 {
 		t.Fatalf("typed order on shards %v", r.Booking.Shards)
 	}
-	s.shardTypeInvariant(e.ID, 4, 40)
+	check()
 	if _, err := s.booking.Confirm(s.ctx, "typed", r.Booking.ID, "pm_card_visa", "c-1", s.now); err != nil {
 		t.Fatal(err)
 	}
-	s.shardTypeInvariant(e.ID, 4, 40)
+	check()
 	st, err := s.store.Stats(s.ctx, e.ID)
 	if err != nil || st.Sold != 5 {
 		t.Fatalf("stats %+v, %v", st, err)
@@ -502,7 +487,7 @@ func TestTypedOrderOnAShard(t *testing.T) {
 	if _, err := s.booking.Cancel(s.ctx, "typed", r.Booking.ID, s.now); err != nil {
 		t.Fatal(err)
 	}
-	s.shardTypeInvariant(e.ID, 4, 40)
+	check()
 }
 
 // The waitlist of a sharded event: the first join flags every shard (no queue jumping on

@@ -178,7 +178,7 @@ func (w *Waitlist) Join(ctx context.Context, e waitlist.Entry, prev *waitlist.En
 		return err
 	} else if n > 1 {
 		if e.Typed {
-			return typedShardsWaitlist()
+			return w.joinTypedSharded(ctx, e, n, c, ptr, rec, now)
 		}
 		return w.joinSharded(ctx, e, n, c.Available, ptr, rec, now)
 	}
@@ -388,9 +388,6 @@ func (w *Waitlist) Offer(ctx context.Context, e waitlist.Entry, hold *booking.Bo
 	if n, err := w.shardsOf(ctx, e.EventID); err != nil {
 		return err
 	} else if n > 1 {
-		if e.Typed {
-			return typedShardsWaitlist()
-		}
 		return w.offerSharded(ctx, e, hold, n, items)
 	}
 	err = w.b.transact(ctx, items, requestToken("offer", e.ID, itoa64(e.Version)))
@@ -413,7 +410,7 @@ func (w *Waitlist) Claim(ctx context.Context, eventID string, c waitlist.Claim) 
 		return err
 	} else if n > 1 {
 		if len(c.Types) > 0 {
-			return typedShardsWaitlist()
+			return w.claimTypedSharded(ctx, eventID, n, c)
 		}
 		return w.claimSharded(ctx, eventID, n, c.Available)
 	}
@@ -505,15 +502,23 @@ func (w *Waitlist) joinTyped(ctx context.Context, e waitlist.Entry, ptr *types.P
 	if e.TicketTypeID != "" {
 		cond = append(cond, "attribute_exists(tt.#w)")
 	}
-	items := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
-			ConditionExpression: aws.String(strings.Join(cond, " AND ")), UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
-			ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
+	return w.commitTypedJoin(ctx, e, &types.Update{TableName: &w.b.table, Key: eventKey(e.EventID),
+		ConditionExpression: aws.String(strings.Join(cond, " AND ")), UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals}, ptr, rec, now, nil)
+}
+
+// commitTypedJoin runs a typed join's transaction: the event update ev, the user's
+// pointer, the entry, its block's count and then shards (a sharded event's flags and
+// moves). not_on_sale when the event refuses, else ErrChanged when anything moved since
+// the read the join was planned from.
+func (w *Waitlist) commitTypedJoin(ctx context.Context, e waitlist.Entry, ev *types.Update, ptr *types.Put, rec item, now time.Time, shards []types.TransactWriteItem) error {
+	ev.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	items := append([]types.TransactWriteItem{
+		{Update: ev},
 		{Put: ptr},
 		{Put: &types.Put{TableName: &w.b.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		w.countWaiting(e.EventID, e.Seq, 1),
-	}
+	}, shards...)
 	err := w.b.transact(ctx, items, requestToken("join", e.ID))
 	reasons, cancelled := cancellation(err)
 	switch {
@@ -548,6 +553,8 @@ func (w *Waitlist) Settle(ctx context.Context, eventID string, back *waitlist.Re
 		return 0, err
 	} else if n > 1 && back == nil {
 		return w.settleSharded(ctx, eventID, n)
+	} else if n > 1 {
+		return w.settleTypedSharded(ctx, eventID, n, *back)
 	}
 	if back != nil {
 		return w.settleTyped(ctx, eventID, *back)

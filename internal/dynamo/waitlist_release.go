@@ -54,17 +54,14 @@ func (s *Bookings) releaseUpdate(inv item, m booking.Move, toWaitlist bool) *typ
 func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWriteItem, at int, parts []inventoryPart, token ...string) (toWaitlist bool, err error) {
 	m, tm := parts[0].move, parts[0].types
 	if m.Available <= 0 {
-		u := s.seatUpdate(parts[0].key, m)
-		addTypeMoves(u, tm, false)
-		items[at] = types.TransactWriteItem{Update: u}
+		items[at] = types.TransactWriteItem{Update: s.partUpdate(parts[0])}
 		for _, p := range parts[1:] {
-			items = append(items, types.TransactWriteItem{Update: s.seatUpdate(p.key, p.move)})
+			items = append(items, types.TransactWriteItem{Update: s.partUpdate(p)})
 		}
 		return false, s.transact(ctx, items, requestToken(token...))
 	}
 	if len(tm) > 0 {
-		// A typed booking is on one item (typed orders do not span shards).
-		return s.transactTypedRelease(ctx, items, at, parts[0].key, m, tm, token...)
+		return s.transactTypedRelease(ctx, items, at, parts, token...)
 	}
 	base := len(items)
 	for range 3 {
@@ -98,16 +95,24 @@ func failedFrom(r reasons, from, to int) bool {
 // transactTypedRelease is transactRelease of a booking with lines: each type's freed
 // seats go to offering when someone waits for the type or for any type, else back to
 // available. The first try assumes nobody waits for any of the booking's types (the
-// common case); a failed event condition shows the item as it was (ALL_OLD), and the next
-// try conditions each type on what it saw.
-func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.TransactWriteItem, at int, inv item, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
+// common case); a failed inventory condition shows the item as it was (ALL_OLD), and the
+// next try conditions each type on what it saw. The parts after the first (a waitlist
+// offer taken from several shards) follow the same choice: a join flags, and the worker's
+// settle clears, every shard in one transaction, so the shards agree on who waits.
+func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.TransactWriteItem, at int, parts []inventoryPart, token ...string) (toWaitlist bool, err error) {
 	line := map[string]bool{} // type -> its freed seats go to the line
-	for id := range tm {
-		line[id] = false
+	for _, p := range parts {
+		for id := range p.types {
+			line[id] = false
+		}
 	}
+	base := len(items)
 	for range 3 {
-		u := s.typedReleaseUpdate(inv, m, tm, line)
-		items[at] = types.TransactWriteItem{Update: u}
+		items[at] = types.TransactWriteItem{Update: s.typedReleaseUpdate(parts[0].key, parts[0].move, parts[0].types, line)}
+		items = items[:base]
+		for _, p := range parts[1:] {
+			items = append(items, types.TransactWriteItem{Update: s.typedReleaseUpdate(p.key, p.move, p.types, line)})
+		}
 		tried := make([]string, 0, len(line))
 		for id, v := range line {
 			if v {
@@ -117,10 +122,14 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 		sort.Strings(tried)
 		err = s.transact(ctx, items, requestToken(append(token, strings.Join(tried, ","))...))
 		reasons, cancelled := cancellation(err)
-		if !cancelled || !reasons.failed(at) || reasons.failed(0) {
+		failed := at
+		for i := base; i < len(items) && !reasons.failed(failed); i++ {
+			failed = i
+		}
+		if !cancelled || !reasons.failed(failed) || reasons.failed(0) {
 			return err == nil && len(tried) > 0, err
 		}
-		old := reasons.item(at)
+		old := reasons.item(failed)
 		if old == nil {
 			return false, err
 		}
@@ -129,7 +138,7 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 			return false, err
 		}
 		next := map[string]bool{}
-		for id := range tm {
+		for id := range line {
 			next[id] = tt[id].Waiting > 0 || ev.WaitingAny > 0
 		}
 		if maps.Equal(next, line) {
@@ -140,10 +149,11 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 	return false, err
 }
 
-// typedReleaseUpdate is the event update of a typed release: the event's move with the
-// freed seats of the types in line (true) in offering, and each type's move, the event
-// listed under OFFERING in gsi3 when any seat goes to the line. Each type is conditioned
-// on the waiting counts that decided where its seats go.
+// typedReleaseUpdate is the inventory update of a typed release: the event's (or
+// shard's) move with the freed seats of the types in line (true) in offering, and each
+// type's move, the event listed under OFFERING in gsi3 when any seat goes to the line (a
+// sharded event is listed by the join, on its event item). Each type is conditioned on
+// the waiting counts (a shard's flags) that decided where its seats go.
 func (s *Bookings) typedReleaseUpdate(inv item, m booking.Move, tm map[string]booking.Move, line map[string]bool) *types.Update {
 	var freed int64
 	ids := make([]string, 0, len(tm))
@@ -165,10 +175,13 @@ func (s *Bookings) typedReleaseUpdate(inv item, m booking.Move, tm map[string]bo
 		cond = append(cond, *u.ConditionExpression)
 	}
 	if freed > 0 {
-		*u.UpdateExpression += ", offering = if_not_exists(offering, :zero) + :freed, gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+		*u.UpdateExpression += ", offering = if_not_exists(offering, :zero) + :freed"
 		u.ExpressionAttributeValues[":freed"] = num(freed)
-		u.ExpressionAttributeValues[":offeringpk"] = str(offeringGSI3PK)
-		u.ExpressionAttributeValues[":since"] = str(fmtBookingTime(time.Now()))
+		if !isShardKey(inv) {
+			*u.UpdateExpression += ", gsi3pk = :offeringpk, gsi3sk = if_not_exists(gsi3sk, :since)"
+			u.ExpressionAttributeValues[":offeringpk"] = str(offeringGSI3PK)
+			u.ExpressionAttributeValues[":since"] = str(fmtBookingTime(time.Now()))
+		}
 	}
 	toLine, toPublic := map[string]booking.Move{}, map[string]booking.Move{}
 	u.ExpressionAttributeNames = map[string]string{}

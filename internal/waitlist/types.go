@@ -51,6 +51,24 @@ func Leftover(ev *booking.Event) Claim {
 	return c
 }
 
+// OnShard is c's part on one inventory shard of a typed event (docs/waiting-room.md
+// §5): the same types, each as it stands on the shard, taking min(its available there,
+// what the shard's available still allows) in c's order, as Leftover does for the whole
+// event. The shards' parts together may claim fewer than c when a shard's cap is the
+// tighter bound; they never claim more.
+func (c Claim) OnShard(available int64, typeAvailable map[string]int64) Claim {
+	out := Claim{Available: available}
+	left := max(available, 0)
+	for _, tc := range c.Types {
+		a := typeAvailable[tc.ID]
+		m := max(0, min(a, left))
+		left -= m
+		out.Seats += m
+		out.Types = append(out.Types, TypeClaim{ID: tc.ID, Available: a, Seats: m})
+	}
+	return out
+}
+
 // WaitedFor reports whether someone waits for seats of t: an entry for t, or an entry for
 // any type while t is public (a hidden type is sold only with its code, so it is never
 // offered to whoever waits for any type).

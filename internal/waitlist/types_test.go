@@ -47,6 +47,32 @@ func TestLeftover(t *testing.T) {
 	}
 }
 
+func TestClaimOnShard(t *testing.T) {
+	c := Claim{Available: 9, Seats: 5, Types: []TypeClaim{{ID: "A", Available: 3, Seats: 3}, {ID: "B", Available: 6, Seats: 2}}}
+	cases := []struct {
+		name      string
+		available int64
+		types     map[string]int64
+		want      Claim
+	}{
+		{"every type fits", 4, map[string]int64{"A": 1, "B": 2, "H": 1},
+			Claim{Available: 4, Seats: 3, Types: []TypeClaim{{ID: "A", Available: 1, Seats: 1}, {ID: "B", Available: 2, Seats: 2}}}},
+		{"the shard's cap bounds the later type", 2, map[string]int64{"A": 1, "B": 2},
+			Claim{Available: 2, Seats: 2, Types: []TypeClaim{{ID: "A", Available: 1, Seats: 1}, {ID: "B", Available: 2, Seats: 1}}}},
+		{"nothing free on the shard", 0, map[string]int64{"A": 0, "B": 0},
+			Claim{Available: 0, Types: []TypeClaim{{ID: "A"}, {ID: "B"}}}},
+		{"a type missing from the shard reads as none", 3, map[string]int64{"B": 1},
+			Claim{Available: 3, Seats: 1, Types: []TypeClaim{{ID: "A"}, {ID: "B", Available: 1, Seats: 1}}}},
+		{"types nobody waits for are not claimed", 5, map[string]int64{"A": 0, "B": 0, "H": 5},
+			Claim{Available: 5, Types: []TypeClaim{{ID: "A"}, {ID: "B"}}}},
+	}
+	for _, tc := range cases {
+		if got := c.OnShard(tc.available, tc.types); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: OnShard = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestReservableAndCheckType(t *testing.T) {
 	ev := typedEvent(2, 0, tc(0, 0, 0), tc(2, 0, 0), tc(3, 0, 0))
 	cases := []struct {
