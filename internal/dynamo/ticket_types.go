@@ -622,10 +622,7 @@ func (w typeWrite) eventCond(e catalog.Event) string {
 // typeOnShard is shard k's part of an admin write of type typeID (named #t in update
 // and cond): the shard's version grows with it.
 func (s *Catalog) typeOnShard(eventID string, k int, typeID, update, cond string, values item) types.TransactWriteItem {
-	update = strings.Replace(update, "SET ", "SET version = version + :one, ", 1)
-	if !strings.Contains(update, "SET ") {
-		update += " SET version = version + :one"
-	}
+	update += " ADD version :one"
 	values[":one"] = num(1)
 	names := aliases(update, cond)
 	names["#t"] = typeID
