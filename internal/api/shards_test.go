@@ -3,6 +3,12 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/api"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/localtest"
 )
 
 // inventory_shards through the admin routes: set on create, shown in the admin view,
@@ -37,4 +43,41 @@ func TestShardedEventRoutes(t *testing.T) {
 	if avail.status != 200 || avail.body["available"] != 103.0 || avail.body["capacity"] != 103.0 {
 		t.Fatalf("availability = %s", avail.raw)
 	}
+}
+
+// Ticket types of a published sharded event through the admin routes: added, patched
+// (If-Match, 412 when stale) and deleted like any event's, the availability summing
+// the shards.
+func TestShardedEventTypeRoutes(t *testing.T) {
+	db, table := localtest.Table(t)
+	store := dynamo.New(db, table)
+	svc, types := catalog.NewService(store, time.Now), catalog.NewTypeService(store, time.Now)
+	createVenue, createEvent := api.Wrap(api.Admin, api.CreateVenue(svc)), api.Wrap(api.Admin, api.CreateEvent(svc))
+	publish, availability := api.Wrap(api.Admin, api.PublishEvent(svc)), api.Wrap(api.Public, api.GetAvailability(catalog.NewAvailabilityReader(store, 0, time.Now), time.Second))
+	createType, updateType := api.Wrap(api.Admin, api.CreateTicketType(types)), api.Wrap(api.Admin, api.UpdateTicketType(types))
+	deleteType := api.Wrap(api.Admin, api.DeleteTicketType(types))
+
+	venue := call(t, createVenue, req{who: "admin", body: venueBody})
+	body := strings.Replace(eventBody(venue.str("venue_id")), `"capacity":100,"price":{"amount":2500,"currency":"USD"}`,
+		`"capacity":100,"inventory_shards":8,"ticket_types":[{"name":"Floor","price":{"amount":5000,"currency":"USD"},"capacity":100}]`, 1)
+	created := call(t, createEvent, req{who: "admin", body: body})
+	expect(t, created, 201, "")
+	path := map[string]string{"eventId": created.str("event_id")}
+	expect(t, call(t, publish, req{who: "admin", path: path, headers: map[string]string{"If-Match": `"1"`}}), 200, "")
+
+	added := call(t, createType, req{who: "admin", path: path, body: `{"name":"Balcony","price":{"amount":3000,"currency":"USD"},"capacity":20}`})
+	expect(t, added, 201, "")
+	typePath := map[string]string{"eventId": path["eventId"], "typeId": added.str("ticket_type_id")}
+	patched := call(t, updateType, req{who: "admin", path: typePath, body: `{"capacity":12,"price":{"amount":3500,"currency":"USD"}}`,
+		headers: map[string]string{"If-Match": `"1"`}})
+	expect(t, patched, 200, "")
+	if patched.num("capacity") != 12 || patched.num("version") != 2 {
+		t.Fatalf("patched = %s", patched.raw)
+	}
+	expect(t, call(t, updateType, req{who: "admin", path: typePath, body: `{"capacity":13}`, headers: map[string]string{"If-Match": `"1"`}}), 412, "version_conflict")
+	avail := call(t, availability, req{path: path})
+	if avail.status != 200 || !strings.Contains(avail.raw, `"Balcony"`) {
+		t.Fatalf("availability = %s", avail.raw)
+	}
+	expect(t, call(t, deleteType, req{who: "admin", path: typePath, headers: map[string]string{"If-Match": `"2"`}}), 204, "")
 }

@@ -63,9 +63,11 @@ func (s *TypeService) event(ctx context.Context, id string) (Event, error) {
 	if e.Status == Cancelled {
 		return Event{}, fault.New(fault.InvalidTransition, "A cancelled event cannot be changed")
 	}
-	if e.Status == Published && e.Shards() > 1 {
-		// Each shard holds a slice of every type's quota, split at publication.
-		return Event{}, fault.New(fault.InvalidTransition, "The ticket types of an event with inventory_shards > 1 are fixed once it is published")
+	if e.Status == Published && e.Shards() > 1 && !e.Typed() {
+		// Its shards sell one type from their own counters, and an order may span two
+		// of them without lines: there is no per-shard count of a default type to copy
+		// into a tt map.
+		return Event{}, fault.New(fault.InvalidTransition, "An event with inventory_shards > 1 published without ticket types sells one type; its types are set before publication")
 	}
 	return e, nil
 }

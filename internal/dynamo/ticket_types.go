@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,12 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/inventory"
 )
 
 // Ticket types (docs/ticket-types.md): a type's definition is an item TYPE#<id> in its
 // event's partition, written by admins only; its counters are the entry tt.<id> of the
 // event item, which every sale writes. Every admin write of a type writes both, in one
-// transaction, and copies the type's version into the entry's rev.
+// transaction, and copies the type's version into the entry's rev; on a published
+// sharded event, where each shard has its slice of the entry, every shard's too
+// (transactTypes).
 
 const typePrefix = "TYPE#"
 
@@ -299,8 +303,9 @@ func (w typeWrite) update(table, eventID, cond, update string) *types.Update {
 // CreateTicketType adds t to e (as read, with its types). An event without stored types
 // is materialised in the same transaction: its default type becomes an item too, and the
 // tt map is written with the default's entry copied from the event's counters, on the
-// condition that no sale moved them since the read (version). When t's id exists the
-// stored type and its request hash come back instead.
+// condition that no sale moved them since the read (version). On a sharded event t's
+// quota is split over the shards. When t's id exists the stored type and its request
+// hash come back instead.
 func (s *Catalog) CreateTicketType(ctx context.Context, e catalog.Event, t catalog.TicketType, requestHash string) (*catalog.Existing[catalog.TicketType], error) {
 	it, err := marshalType(t, requestHash, "")
 	if err != nil {
@@ -336,11 +341,22 @@ func (s *Catalog) CreateTicketType(ctx context.Context, e catalog.Event, t catal
 		}
 		w.values[":entry"] = entry
 		a := w.alias[t.ID]
-		update = w.update(s.table, e.ID, "attribute_not_exists(tt."+a+") AND "+strings.Join(w.conds, " AND "),
+		update = w.update(s.table, e.ID, "attribute_not_exists(tt."+a+") AND "+w.eventCond(e),
 			"SET tt."+a+" = :entry, "+strings.Join(w.sets, ", ")+" ADD #version :one")
 	}
 	actions = append(actions, types.TransactWriteItem{Update: update})
-	err = s.transact(ctx, actions, aws.String(newToken()))
+	err = s.transactTypes(ctx, e, actions, newToken(), func(shards []shardRecord) ([]types.TransactWriteItem, error) {
+		quota := inventory.Split(t.Counters.Capacity, len(shards))
+		out := make([]types.TransactWriteItem, len(shards))
+		for k := range shards {
+			entry, err := attributevalue.Marshal(typeCountsRecord{Capacity: quota[k], Available: quota[k], Rev: t.Version})
+			if err != nil {
+				return nil, err
+			}
+			out[k] = s.typeOnShard(e.ID, k, t.ID, "SET tt.#t = :entry", "attribute_exists(tt) AND attribute_not_exists(tt.#t)", item{":entry": entry})
+		}
+		return out, nil
+	})
 	codes, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
@@ -397,6 +413,7 @@ func (s *Catalog) Materialize(ctx context.Context, e catalog.Event) error {
 // UpdateTicketType writes after over before (the type as read from e): the type item on
 // its version, the event's entry on its rev, capacity and available moved by delta, and
 // a shrink guarded by available >= -delta so it never cuts into seats taken meanwhile.
+// On a sharded event the guard is per shard, the delta spread by inventory.Resize.
 func (s *Catalog) UpdateTicketType(ctx context.Context, e catalog.Event, before, after catalog.TicketType, delta int64) (catalog.TicketType, error) {
 	writeID := newToken()
 	it, err := marshalType(after, "", writeID)
@@ -413,8 +430,9 @@ func (s *Catalog) UpdateTicketType(ctx context.Context, e catalog.Event, before,
 	w := newTypeWrite(e.Types, all)
 	a := w.alias[after.ID]
 	w.values[":delta"], w.values[":new_rev"] = num(delta), num(after.Version)
-	cond := strings.Join(w.conds, " AND ")
-	if delta < 0 {
+	cond := w.eventCond(e)
+	onShards := sharded(string(e.Status), e.Shards())
+	if delta < 0 && !onShards {
 		cond += " AND tt." + a + ".#available >= :min_available"
 		w.values[":min_available"] = num(-delta)
 	}
@@ -426,14 +444,46 @@ func (s *Catalog) UpdateTicketType(ctx context.Context, e catalog.Event, before,
 	}
 	update := w.update(s.table, e.ID, cond, "SET "+strings.Join(sets, ", ")+
 		" ADD tt."+a+".#capacity :delta, tt."+a+".#available :delta, #version :one")
-	err = s.transact(ctx, []types.TransactWriteItem{
+	var summed typeCountsRecord
+	err = s.transactTypes(ctx, e, []types.TransactWriteItem{
 		{Update: s.typeDefinitionUpdate(it, before)},
 		{Update: update},
-	}, aws.String(writeID))
+	}, writeID, func(shards []shardRecord) ([]types.TransactWriteItem, error) {
+		// Every shard carries the new rev; a capacity change is spread over them as
+		// the shards stand now, a cut only from the type's seats still free there.
+		available := make([]int64, len(shards))
+		for k, sh := range shards {
+			available[k] = sh.TT[after.ID].Available
+		}
+		summed = sumShards(shards).TT[after.ID]
+		per, ok := inventory.Resize(available, delta)
+		if !ok {
+			_, err := catalog.TypeCapacityDelta(summed.counters(), summed.Capacity+delta)
+			return nil, err
+		}
+		out := make([]types.TransactWriteItem, len(shards))
+		for k := range shards {
+			update, cond, values := "SET tt.#t.rev = :rev", "attribute_exists(tt.#t)", item{":rev": num(after.Version)}
+			if per[k] != 0 {
+				update += ", tt.#t.#capacity = tt.#t.#capacity + :d, tt.#t.available = tt.#t.available + :d"
+				values[":d"] = num(per[k])
+			}
+			if per[k] < 0 {
+				cond += " AND tt.#t.available >= :cut"
+				values[":cut"] = num(-per[k])
+			}
+			out[k] = s.typeOnShard(e.ID, k, after.ID, update, cond, values)
+		}
+		return out, nil
+	})
 	codes, cancelled := cancellation(err)
 	switch {
 	case !cancelled && err != nil:
 		return catalog.TicketType{}, err
+	case !cancelled && onShards:
+		after.Counters.Capacity, after.Counters.Available = summed.Capacity+delta, summed.Available+delta
+		after.Counters.Held, after.Counters.Sold, after.Counters.Offering = summed.Held, summed.Sold, summed.Offering
+		return after, nil
 	case !cancelled:
 		after.Counters.Capacity, after.Counters.Available = before.Counters.Capacity+delta, before.Counters.Available+delta
 		return after, nil
@@ -497,7 +547,7 @@ func (s *Catalog) typeDefinitionUpdate(after item, before catalog.TicketType) *t
 
 // DeleteTicketType deletes t (as read from e) on its version and removes its entry from
 // the tt map, on the condition that none of its seats is held, sold or offered, nobody
-// waits for it, and another type remains.
+// waits for it, and another type remains; on a sharded event, on every shard.
 func (s *Catalog) DeleteTicketType(ctx context.Context, e catalog.Event, t catalog.TicketType) error {
 	var rest []catalog.TicketType
 	for _, o := range e.Types {
@@ -508,13 +558,25 @@ func (s *Catalog) DeleteTicketType(ctx context.Context, e catalog.Event, t catal
 	w := newTypeWrite(e.Types, rest)
 	a := w.alias[t.ID]
 	w.values[":zero"] = num(0)
-	cond := strings.Join(w.conds, " AND ") + fmt.Sprintf(" AND size(tt) > :one AND tt.%[1]s.#held = :zero AND tt.%[1]s.#sold = :zero AND tt.%[1]s.#offering = :zero AND tt.%[1]s.#waiting = :zero", a)
+	cond := w.eventCond(e) + fmt.Sprintf(" AND size(tt) > :one AND tt.%[1]s.#held = :zero AND tt.%[1]s.#sold = :zero AND tt.%[1]s.#offering = :zero AND tt.%[1]s.#waiting = :zero", a)
 	update := w.update(s.table, e.ID, cond, "SET "+strings.Join(w.sets, ", ")+" REMOVE tt."+a+" ADD #version :one")
-	err := s.transact(ctx, []types.TransactWriteItem{
+	err := s.transactTypes(ctx, e, []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.table, Key: typeKey(e.ID, t.ID), ConditionExpression: aws.String("#version = :v"),
 			ExpressionAttributeNames: aliases("#version"), ExpressionAttributeValues: item{":v": num(t.Version)}}},
 		{Update: update},
-	}, aws.String(newToken()))
+	}, newToken(), func(shards []shardRecord) ([]types.TransactWriteItem, error) {
+		summed := sumShards(shards).TT[t.ID]
+		t.Counters = summed.counters()
+		if err := catalog.CheckTypeDelete(t, len(e.Types)); err != nil {
+			return nil, err
+		}
+		out := make([]types.TransactWriteItem, len(shards))
+		for k := range shards {
+			out[k] = s.typeOnShard(e.ID, k, t.ID, "REMOVE tt.#t",
+				"tt.#t.held = :zero AND tt.#t.sold = :zero AND tt.#t.offering = :zero AND tt.#t.waiting = :zero", item{":zero": num(0)})
+		}
+		return out, nil
+	})
 	codes, cancelled := cancellation(err)
 	switch {
 	case !cancelled:
@@ -541,6 +603,65 @@ func (s *Catalog) DeleteTicketType(ctx context.Context, e catalog.Event, t catal
 		}
 	}
 	return catalog.ErrTypesChanged
+}
+
+// eventCond is the event item's side of the condition of an admin write of types: on an
+// event selling from its own counters, that no other type's definition changed since the
+// read (sales write the item all the time, so not its version); on a sharded event,
+// whose sales write the shards, also its version, so an event edit (a capacity change
+// the types' quotas are checked against) cannot slip in between.
+func (w typeWrite) eventCond(e catalog.Event) string {
+	cond := strings.Join(w.conds, " AND ")
+	if sharded(string(e.Status), e.Shards()) {
+		w.values[":v"] = num(e.Version)
+		cond += " AND #version = :v"
+	}
+	return cond
+}
+
+// typeOnShard is shard k's part of an admin write of type typeID (named #t in update
+// and cond): the shard's version grows with it.
+func (s *Catalog) typeOnShard(eventID string, k int, typeID, update, cond string, values item) types.TransactWriteItem {
+	update += " ADD version :one"
+	values[":one"] = num(1)
+	names := aliases(update, cond)
+	names["#t"] = typeID
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.table, Key: shardKey(eventID, k),
+		UpdateExpression: &update, ConditionExpression: &cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
+}
+
+// transactTypes runs an admin write of types: the type item and the event item (base),
+// and, on a sharded event, one action per shard that onShards plans from a consistent
+// read of the shards, all in one transaction (at most 2 + inventory.MaxShards = 66
+// actions, under DynamoDB's 100). A shard that sold meanwhile fails its condition and
+// the plan is made again from a new read, a few times; a failure of base is the
+// caller's to name. onShards may refuse the write with an error of its own.
+func (s *Catalog) transactTypes(ctx context.Context, e catalog.Event, base []types.TransactWriteItem, token string,
+	onShards func([]shardRecord) ([]types.TransactWriteItem, error)) error {
+	if !sharded(string(e.Status), e.Shards()) {
+		return s.transact(ctx, base, &token)
+	}
+	for attempt := 0; ; attempt++ {
+		shards, err := s.readShards(ctx, e.ID, e.Shards(), true)
+		if err != nil {
+			return err
+		}
+		parts, err := onShards(shards)
+		if err != nil {
+			return err
+		}
+		// Each attempt writes other shard values: DynamoDB refuses a token reused with
+		// other parameters.
+		tok := token + "-" + strconv.Itoa(attempt)
+		err = s.transact(ctx, append(append([]types.TransactWriteItem(nil), base...), parts...), &tok)
+		reasons, cancelled := cancellation(err)
+		if !cancelled || reasons.failed(0) || reasons.failed(1) {
+			return err
+		}
+		if attempt >= 4 {
+			return busy()
+		}
+	}
 }
 
 // GetTicketType reads one type's definition (without counters) and the request hash it

@@ -32,7 +32,7 @@ func (f *fixture) typedEvent(v catalog.Venue, capacity int64, types ...catalog.T
 	return e
 }
 
-func typeNamed(t *testing.T, e catalog.Event, name string) catalog.TicketType {
+func typeNamed(t testing.TB, e catalog.Event, name string) catalog.TicketType {
 	t.Helper()
 	for _, ty := range e.Types {
 		if ty.Name == name {
