@@ -58,13 +58,14 @@ func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWr
 		addTypeMoves(u, tm, false)
 		items[at] = types.TransactWriteItem{Update: u}
 		for _, p := range parts[1:] {
-			items = append(items, types.TransactWriteItem{Update: s.seatUpdate(p.key, p.move)})
+			u := s.seatUpdate(p.key, p.move)
+			addTypeMoves(u, p.types, false)
+			items = append(items, types.TransactWriteItem{Update: u})
 		}
 		return false, s.transact(ctx, items, requestToken(token...))
 	}
 	if len(tm) > 0 {
-		// A typed booking is on one item (typed orders do not span shards).
-		return s.transactTypedRelease(ctx, items, at, parts[0].key, m, tm, token...)
+		return s.transactTypedRelease(ctx, items, at, parts, token...)
 	}
 	base := len(items)
 	for range 3 {
@@ -98,16 +99,23 @@ func failedFrom(r reasons, from, to int) bool {
 // transactTypedRelease is transactRelease of a booking with lines: each type's freed
 // seats go to offering when someone waits for the type or for any type, else back to
 // available. The first try assumes nobody waits for any of the booking's types (the
-// common case); a failed event condition shows the item as it was (ALL_OLD), and the next
-// try conditions each type on what it saw.
-func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.TransactWriteItem, at int, inv item, m booking.Move, tm map[string]booking.Move, token ...string) (toWaitlist bool, err error) {
+// common case); a failed inventory condition shows the item as it was (ALL_OLD), and the
+// next try conditions each type on what it saw. A typed order spanning two shards has a
+// part per shard, each with its types' shares, under the same choice per type.
+func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.TransactWriteItem, at int, parts []inventoryPart, token ...string) (toWaitlist bool, err error) {
 	line := map[string]bool{} // type -> its freed seats go to the line
-	for id := range tm {
-		line[id] = false
+	for _, p := range parts {
+		for id := range p.types {
+			line[id] = false
+		}
 	}
+	base := len(items)
 	for range 3 {
-		u := s.typedReleaseUpdate(inv, m, tm, line)
-		items[at] = types.TransactWriteItem{Update: u}
+		items[at] = types.TransactWriteItem{Update: s.typedReleaseUpdate(parts[0].key, parts[0].move, parts[0].types, line)}
+		items = items[:base]
+		for _, p := range parts[1:] {
+			items = append(items, types.TransactWriteItem{Update: s.typedReleaseUpdate(p.key, p.move, p.types, line)})
+		}
 		tried := make([]string, 0, len(line))
 		for id, v := range line {
 			if v {
@@ -117,10 +125,22 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 		sort.Strings(tried)
 		err = s.transact(ctx, items, requestToken(append(token, strings.Join(tried, ","))...))
 		reasons, cancelled := cancellation(err)
-		if !cancelled || !reasons.failed(at) || reasons.failed(0) {
+		if !cancelled || reasons.failed(0) {
 			return err == nil && len(tried) > 0, err
 		}
-		old := reasons.item(at)
+		failed := -1
+		for i := len(items) - 1; i >= base; i-- {
+			if reasons.failed(i) {
+				failed = i
+			}
+		}
+		if reasons.failed(at) {
+			failed = at
+		}
+		if failed < 0 {
+			return false, err
+		}
+		old := reasons.item(failed)
 		if old == nil {
 			return false, err
 		}
@@ -129,7 +149,7 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 			return false, err
 		}
 		next := map[string]bool{}
-		for id := range tm {
+		for id := range line {
 			next[id] = tt[id].Waiting > 0 || ev.WaitingAny > 0
 		}
 		if maps.Equal(next, line) {

@@ -1,0 +1,272 @@
+package dynamo_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bookmyevent/bookmyevent/internal/booking"
+	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/fault"
+)
+
+// onSaleTypedSharded publishes an event of capacity seats over n shards, sold as the
+// given types (each type's quota split over the shards as the capacity is).
+func (s *seats) onSaleTypedSharded(capacity int64, n int, types ...catalog.TicketTypeInput) catalog.Event {
+	s.t.Helper()
+	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 100000})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	starts := s.now.Add(30 * 24 * time.Hour)
+	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
+		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: capacity,
+		InventoryShards: &n, TicketTypes: types})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
+		s.t.Fatal(err)
+	}
+	return e
+}
+
+// typedShardInvariant is shardInvariant for a typed event, and per type: on every shard
+// each type's capacity = available + held + sold + offering and the bookings' lines (their
+// shares there) add up to its held and sold (CheckTypeInvariant), and so in total.
+func (s *seats) typedShardInvariant(eventID string, n int, capacity int64) ([]shard, booking.Stats) {
+	s.t.Helper()
+	ss, st := s.shardInvariant(eventID, n, capacity)
+	var all []booking.Booking
+	cursor := ""
+	for {
+		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	seatsOf := func(bs []booking.Booking) []booking.OrderSeats {
+		out := make([]booking.OrderSeats, 0, len(bs))
+		for _, b := range bs {
+			out = append(out, booking.OrderSeats{Status: b.Status, Lines: b.Lines})
+		}
+		return out
+	}
+	for k, sh := range ss {
+		types := map[string]booking.Counters{}
+		for id, c := range sh.TT {
+			types[id] = booking.Counters{Capacity: c.Capacity, Available: c.Available, Held: c.Held, Sold: c.Sold, Offering: c.Offering}
+		}
+		ev := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
+		if bad := booking.CheckTypeInvariant(ev, types, seatsOf(booking.OnShard(all, k))); bad != nil {
+			s.t.Errorf("shard %d: %v", k, bad)
+		}
+	}
+	types := map[string]booking.Counters{}
+	for _, ts := range st.TicketTypes {
+		types[ts.TicketTypeID] = booking.Counters{Capacity: ts.Capacity, Available: ts.Available, Held: ts.Held, Sold: ts.Sold, Offering: ts.Offering}
+	}
+	total := booking.Counters{Capacity: st.Capacity, Available: st.Available, Held: st.Held, Sold: st.Sold, Offering: st.Offering}
+	if bad := booking.CheckTypeInvariant(total, types, seatsOf(all)); bad != nil {
+		s.t.Errorf("in total: %v", bad)
+	}
+	return ss, st
+}
+
+func order(lines map[string]int) booking.OrderRequest {
+	var r booking.OrderRequest
+	for id, q := range lines {
+		if q > 0 {
+			r.Items = append(r.Items, booking.OrderItem{TicketTypeID: id, Quantity: q})
+		}
+	}
+	return r
+}
+
+// A typed order that no one shard can serve takes each line's seats from two shards in
+// one transaction; the booking records each type's share per shard, and confirming,
+// cancelling and (the sweeper) expiring it move each type's seats on the right shard.
+func TestTypedSpanningOrder(t *testing.T) {
+	s := newSeats(t)
+	e := s.onSaleTypedSharded(12, 3, typeInput("VIP", 9000, 6), typeInput("General", 3000, 6)) // 2 + 2 per shard
+	vip, gen := typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
+	r, err := s.booking.ReserveOrder(s.ctx, "span", e.ID, order(map[string]int{vip: 3, gen: 2}), "span-1", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.store.GetBooking(s.ctx, r.Booking.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Shards) != 2 || len(b.ShardTypes) != 2 {
+		t.Fatalf("shards of the booking: %v, per type %v", b.Shards, b.ShardTypes)
+	}
+	got := map[string]int{}
+	for k, share := range b.ShardTypes {
+		n := 0
+		for id, q := range share {
+			got[id] += q
+			n += q
+		}
+		if n != b.Shards[k] {
+			t.Errorf("shard %d: %d seats, types %v", k, b.Shards[k], share)
+		}
+	}
+	if got[vip] != 3 || got[gen] != 2 {
+		t.Fatalf("types over the shards: %v", got)
+	}
+	if _, st := s.typedShardInvariant(e.ID, 3, 12); st.Held != 5 {
+		t.Fatalf("after the hold: %+v", st)
+	}
+	if _, err := s.booking.Confirm(s.ctx, "span", b.ID, "pm_card_visa", "confirm-1", s.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := s.typedShardInvariant(e.ID, 3, 12); st.Sold != 5 || st.Available != 7 {
+		t.Fatalf("after confirm: %+v", st)
+	}
+	if _, err := s.booking.Cancel(s.ctx, "span", b.ID, s.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := s.typedShardInvariant(e.ID, 3, 12); st.Sold != 0 || st.Available != 12 {
+		t.Fatalf("after cancel: %+v", st)
+	}
+
+	// A spanning typed hold left to expire: the sweeper gives each shard its types back.
+	past := s.now.Add(-20 * time.Minute)
+	if _, err := s.booking.ReserveOrder(s.ctx, "late", e.ID, order(map[string]int{vip: 4}), "late-1", past); err != nil {
+		t.Fatal(err)
+	}
+	s.typedShardInvariant(e.ID, 3, 12)
+	if r, err := s.sweeper.Sweep(s.ctx, s.now); err != nil || r.Expired != 1 || r.Seats != 4 {
+		t.Fatalf("sweep = %+v, %v", r, err)
+	}
+	if _, st := s.typedShardInvariant(e.ID, 3, 12); st.Held != 0 || st.Available != 12 {
+		t.Fatalf("after expiry: %+v", st)
+	}
+}
+
+// When a type's last seats are one per shard, an order the sums cover gathers them (with
+// their event-level quota) into one shard and sells; the other type stays where it was.
+func TestTypedRemaindersAreGathered(t *testing.T) {
+	s := newSeats(t)
+	e := s.onSaleTypedSharded(16, 4, typeInput("VIP", 9000, 4), typeInput("General", 3000, 12)) // 1 VIP + 3 General per shard
+	vip, gen := typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
+	r, err := s.booking.ReserveOrder(s.ctx, "four", e.ID, order(map[string]int{vip: 4}), "four-1", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Booking.Shards) != 1 {
+		t.Fatalf("gathered order on shards %v", r.Booking.Shards)
+	}
+	ss, st := s.typedShardInvariant(e.ID, 4, 16)
+	for k, sh := range ss {
+		want := int64(0)
+		if _, ok := r.Booking.Shards[k]; ok {
+			want = 4
+		}
+		if sh.TT[vip].Capacity != want || sh.TT[gen].Capacity != 3 {
+			t.Errorf("shard %d: %+v", k, sh.TT)
+		}
+	}
+	if st.Held != 4 || st.Available != 12 {
+		t.Fatalf("stats %+v", st)
+	}
+	// Every General seat still sells, 3 at a time and then one spanning 6.
+	for i := range 2 {
+		if _, err := s.booking.ReserveOrder(s.ctx, fmt.Sprintf("gen-%d", i), e.ID, order(map[string]int{gen: 3}), fmt.Sprintf("gen-%d", i), s.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.booking.ReserveOrder(s.ctx, "gen-six", e.ID, order(map[string]int{gen: 6}), "gen-six", s.now); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.booking.ReserveOrder(s.ctx, "one-more", e.ID, order(map[string]int{gen: 1}), "one-more", s.now)
+	wantCode(t, err, fault.SoldOut)
+	if _, st := s.typedShardInvariant(e.ID, 4, 16); st.Available != 0 || st.Held != 16 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// The typed stampede: 2 types over 8 shards, buyers of mixed orders (one or both types,
+// 1 to 4 seats) racing: nothing oversold, the invariant on every shard per type and in
+// total, and when the storm ends every type either sold out or has fewer seats left than
+// the smallest order of it that was refused: nothing stranded on any shard.
+func TestTypedStampede(t *testing.T) {
+	s := newSeats(t)
+	e := s.onSaleTypedSharded(160, 8, typeInput("VIP", 9000, 61), typeInput("General", 3000, 99))
+	vip, gen := typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
+	var wants []map[string]int
+	for i := range 110 { // about 250 seats wanted
+		switch i % 3 {
+		case 0:
+			wants = append(wants, map[string]int{vip: 1 + i%4})
+		case 1:
+			wants = append(wants, map[string]int{gen: 1 + i%4})
+		default:
+			wants = append(wants, map[string]int{vip: 1 + i%2, gen: 1 + i%3})
+		}
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		next    = make(chan int)
+		won     = map[string]int{}
+		refused = map[fault.Code]int{}
+		short   = map[string]int{} // type -> smallest refused single-type order of it
+	)
+	for range stormWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				_, err := s.booking.ReserveOrder(s.ctx, fmt.Sprintf("buyer-%d", i), e.ID, order(wants[i]), fmt.Sprintf("key-%d", i), time.Now())
+				mu.Lock()
+				if fe, ok := fault.As(err); ok {
+					refused[fe.Code]++
+					if len(wants[i]) == 1 {
+						for id, q := range wants[i] {
+							if short[id] == 0 || q < short[id] {
+								short[id] = q
+							}
+						}
+					}
+				} else if err != nil {
+					t.Errorf("buyer %d: %v", i, err)
+				} else {
+					for id, q := range wants[i] {
+						won[id] += q
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range wants {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	ss, st := s.typedShardInvariant(e.ID, 8, 160)
+	if len(refused) != 1 || refused[fault.SoldOut] == 0 {
+		t.Fatalf("refusals %v", refused)
+	}
+	left := map[string]int64{}
+	for _, ts := range st.TicketTypes {
+		left[ts.TicketTypeID] = ts.Available
+		if want := int64(won[ts.TicketTypeID]); ts.Held != want {
+			t.Errorf("type %s: held %d, buyers won %d", ts.Name, ts.Held, want)
+		}
+	}
+	for _, id := range []string{vip, gen} {
+		if short[id] > 0 && left[id] >= int64(short[id]) {
+			t.Errorf("type %s: %d left after an order of %d was refused (shards %+v)", id, left[id], short[id], ss)
+		}
+	}
+	t.Logf("160 seats (61 VIP, 99 General) over 8 shards, %d orders: won %v, left VIP %d General %d, refused %v",
+		len(wants), won, left[vip], left[gen], refused)
+}
