@@ -288,24 +288,24 @@ func (s *Bookings) gather(ctx context.Context, v *shardView, r booking.ReserveRe
 // moveSeats moves seats from shards into target: each source's event-level seats and
 // each of its types' (Types), capacity with them, so capacity = available + held + sold +
 // offering holds per shard and per type; each source is guarded on still having them.
-func (s *Bookings) moveSeats(ctx context.Context, eventID string, target int, from []inventory.TypedTake) error {
+func (c *tableClient) moveSeats(ctx context.Context, eventID string, target int, from []inventory.TypedTake) error {
 	into := inventory.TypedTake{Take: inventory.Take{Shard: target}, Types: map[string]int64{}}
 	items := make([]types.TransactWriteItem, 0, len(from)+1)
 	for _, f := range from {
-		items = append(items, types.TransactWriteItem{Update: s.seatsMove(eventID, f, "-")})
+		items = append(items, types.TransactWriteItem{Update: c.seatsMove(eventID, f, "-")})
 		into.Seats += f.Seats
 		for id, n := range f.Types {
 			into.Types[id] += n
 		}
 	}
-	items = append(items, types.TransactWriteItem{Update: s.seatsMove(eventID, into, "+")})
+	items = append(items, types.TransactWriteItem{Update: c.seatsMove(eventID, into, "+")})
 	// A fresh token: the same plan may be right again later, and must then be applied.
-	return s.transact(ctx, items, aws.String(newToken()))
+	return c.transact(ctx, items, aws.String(newToken()))
 }
 
 // seatsMove gives (op "-") or receives (op "+") t's seats on its shard: available and
 // capacity, the event-level ones and each type's; a giver is guarded on having them.
-func (s *Bookings) seatsMove(eventID string, t inventory.TypedTake, op string) *types.Update {
+func (c *tableClient) seatsMove(eventID string, t inventory.TypedTake, op string) *types.Update {
 	names := map[string]string{"#capacity": "capacity"}
 	vals := item{":a": num(t.Seats), ":one": num(1)}
 	cond := []string{"attribute_exists(pk)"}
@@ -322,7 +322,7 @@ func (s *Bookings) seatsMove(eventID string, t inventory.TypedTake, op string) *
 			cond = append(cond, "tt."+tn+".available >= "+a)
 		}
 	}
-	return &types.Update{TableName: &s.table, Key: shardKey(eventID, t.Shard),
+	return &types.Update{TableName: &c.table, Key: shardKey(eventID, t.Shard),
 		ConditionExpression:       aws.String(strings.Join(cond, " AND ")),
 		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
 		ExpressionAttributeNames:  names,

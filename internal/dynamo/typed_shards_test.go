@@ -6,9 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo"
+	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
+	"github.com/bookmyevent/bookmyevent/internal/tickets"
 )
 
 // onSaleTypedSharded publishes an event of capacity seats over n shards, sold as the
@@ -269,4 +275,113 @@ func TestTypedStampede(t *testing.T) {
 	}
 	t.Logf("160 seats (61 VIP, 99 General) over 8 shards, %d orders: won %v, left VIP %d General %d, refused %v",
 		len(wants), won, left[vip], left[gen], refused)
+}
+
+// The admitter's rebalancing (Queue.Rebalance): seats left in fragments smaller than one
+// booking on several shards move, with their capacity (and each type's quota), into one
+// shard; the invariant holds on every shard, per type and in total; once consolidated,
+// nothing more moves.
+func TestRebalanceConsolidatesFragments(t *testing.T) {
+	s := newSeats(t)
+	q := dynamo.NewQueue(dynamo.New(s.db, s.table), 0)
+
+	ev := s.onSaleSharded(16, 8, 4) // 2 seats per shard: every shard a fragment
+	for i := range 3 {
+		s.hold(ev, fmt.Sprintf("early-%d", i), 1, s.now)
+	}
+	moved, err := q.Rebalance(s.ctx, ev)
+	if err != nil || !moved {
+		t.Fatalf("rebalance = %v, %v", moved, err)
+	}
+	ss, st := s.shardInvariant(ev, 8, 16)
+	with := 0
+	for _, sh := range ss {
+		if sh.Available > 0 {
+			with++
+			if sh.Available != 13 {
+				t.Errorf("the gathering shard has %d of 13 seats left", sh.Available)
+			}
+		}
+	}
+	if with != 1 || st.Held != 3 {
+		t.Fatalf("seats left on %d shards, stats %+v", with, st)
+	}
+	if moved, err := q.Rebalance(s.ctx, ev); err != nil || moved {
+		t.Fatalf("second rebalance = %v, %v", moved, err)
+	}
+	s.hold(ev, "four", 4, s.now)
+	s.shardInvariant(ev, 8, 16)
+
+	e := s.onSaleTypedSharded(16, 4, typeInput("VIP", 9000, 4), typeInput("General", 3000, 12)) // 1 + 3 per shard, up to 10 per booking
+	vip, gen := typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
+	if _, err := s.booking.ReserveOrder(s.ctx, "typed", e.ID, order(map[string]int{vip: 1, gen: 1}), "typed-1", s.now); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := q.Rebalance(s.ctx, e.ID); err != nil || !moved {
+		t.Fatalf("typed rebalance = %v, %v", moved, err)
+	}
+	ss, _ = s.typedShardInvariant(e.ID, 4, 16)
+	with = 0
+	for _, sh := range ss {
+		if sh.Available > 0 || sh.TT[vip].Available > 0 || sh.TT[gen].Available > 0 {
+			with++
+			if sh.Available != 14 || sh.TT[vip].Available != 3 || sh.TT[gen].Available != 11 {
+				t.Errorf("the gathering shard: %+v", sh)
+			}
+		}
+	}
+	if with != 1 {
+		t.Fatalf("typed seats left on %d shards: %+v", with, ss)
+	}
+	if _, err := s.booking.ReserveOrder(s.ctx, "rest", e.ID, order(map[string]int{vip: 3, gen: 7}), "rest-1", s.now); err != nil {
+		t.Fatal(err)
+	}
+	s.typedShardInvariant(e.ID, 4, 16)
+}
+
+// metered is a booking service whose store's client is metered, with a warm event cache.
+func (s *seats) metered() (*booking.Service, *dynamotest.Meter) {
+	s.t.Helper()
+	meter := &dynamotest.Meter{}
+	store := dynamo.NewBookings(dynamodb.New(s.db.Options(), dynamotest.WithMeter(meter)), s.table)
+	signer, err := tickets.NewSigner("test-signing-key-0123")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(s.db, s.table)),
+		Signer: signer, Events: booking.NewEventCache(store, time.Minute)}, booking.Config{}), meter
+}
+
+// What a typed reservation costs on one shard against one spanning two (each line split):
+// the spanning transaction has one more item, the second shard's update. Metered on the
+// store's client with a warm event cache; 16 shards of 2 VIP seats each, so an order of
+// 3 VIP always spans and one of 2 never does.
+func TestTypedSpanningReservationCost(t *testing.T) {
+	s := newSeats(t)
+	svc, meter := s.metered()
+	for _, q := range []int{2, 3} {
+		e := s.onSaleTypedSharded(64, 16, typeInput("VIP", 9000, 32), typeInput("General", 3000, 32))
+		vip := typeNamed(t, e, "VIP").ID
+		if _, err := svc.ReserveOrder(s.ctx, "warm", e.ID, order(map[string]int{vip: 1}), fmt.Sprintf("warm-%d", q), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		meter.Reset()
+		const n = 8
+		spans := 0
+		for i := range n {
+			r, err := svc.ReserveOrder(s.ctx, fmt.Sprintf("u-%d", i), e.ID, order(map[string]int{vip: q}), fmt.Sprintf("k-%d-%d", q, i), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Booking.Shards) > 1 {
+				spans++
+			}
+		}
+		r := meter.Read()
+		if want := map[int]int{2: 0, 3: n}[q]; spans != want || r.ByOp["TransactWriteItems"] != n {
+			t.Fatalf("%d VIP: %d of %d spanned, %d transactions (%v)", q, spans, n, r.ByOp["TransactWriteItems"], r.ByOp)
+		}
+		t.Logf("%d VIP per order (%d spanning of %d): %.1f capacity units estimated (%.1f per reservation), calls %v",
+			q, spans, n, r.Estimated, r.Estimated/n, r.ByOp)
+	}
 }
