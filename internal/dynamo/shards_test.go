@@ -216,18 +216,7 @@ func (s *seats) shardInvariant(eventID string, n int, capacity int64) ([]shard, 
 	s.t.Helper()
 	ss := readShards(s.t, s.db, s.table, eventID, n)
 	checkShards(s.t, ss, capacity)
-	var all []booking.Booking
-	cursor := ""
-	for {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.allBookings(eventID)
 	for k, sh := range ss {
 		c := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
 		if bad := booking.CheckInvariant(c, booking.OnShard(all, k)); bad != nil {
@@ -467,25 +456,7 @@ func TestTypedOrderOnAShard(t *testing.T) {
 	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
 	check := func() {
 		t.Helper()
-		ss, _ := s.shardInvariant(e.ID, 4, 40)
-		all, err := s.store.ListEventBookings(s.ctx, e.ID, booking.ListFilter{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, sh := range ss {
-			types := map[string]booking.Counters{}
-			for id, c := range sh.TT {
-				types[id] = booking.Counters{Capacity: c.Capacity, Available: c.Available, Held: c.Held, Sold: c.Sold, Offering: c.Offering}
-			}
-			var seats []booking.OrderSeats
-			for _, b := range booking.OnShard(all.Items, k) {
-				seats = append(seats, booking.OrderSeats{Status: b.Status, Lines: b.Lines})
-			}
-			ev := booking.Counters{Capacity: sh.Capacity, Available: sh.Available, Held: sh.Held, Sold: sh.Sold, Offering: sh.Offering}
-			if bad := booking.CheckTypeInvariant(ev, types, seats); bad != nil {
-				t.Errorf("shard %d: %v", k, bad)
-			}
-		}
+		s.typedShardInvariant(e.ID, 4, 40)
 	}
 	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 3}}}
 	r, err := s.booking.ReserveOrder(s.ctx, "typed", e.ID, order, "typed-1", s.now)

@@ -44,18 +44,7 @@ func (s *seats) onSaleTypedSharded(capacity int64, n int, types ...catalog.Ticke
 func (s *seats) typedShardInvariant(eventID string, n int, capacity int64) ([]shard, booking.Stats) {
 	s.t.Helper()
 	ss, st := s.shardInvariant(eventID, n, capacity)
-	var all []booking.Booking
-	cursor := ""
-	for {
-		p, err := s.store.ListEventBookings(s.ctx, eventID, booking.ListFilter{Limit: 100, Cursor: cursor})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
+	all := s.allBookings(eventID)
 	seatsOf := func(bs []booking.Booking) []booking.OrderSeats {
 		out := make([]booking.OrderSeats, 0, len(bs))
 		for _, b := range bs {
