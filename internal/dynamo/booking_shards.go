@@ -137,7 +137,7 @@ func shortOn(old item, r booking.ReserveRequest, t inventory.TypedTake) bool {
 		return false
 	}
 	if r.Order != nil && r.Event.Typed() {
-		if ev.Available < t.Seats || ev.WaitingAny > 0 {
+		if ev.Available < t.Seats || ev.Waiting > 0 || ev.WaitingAny > 0 {
 			return true
 		}
 		for id, n := range t.Types {
