@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -125,9 +126,12 @@ func split(a, b Stock, order map[string]int64) map[string]int64 {
 }
 
 // GatherTyped plans the move of every other shard's seats of the order's types into the
-// shard with most event-level seats, each source giving its types' seats and as much
-// event-level quota as they need (capacity moving with both), so that the order fits one
-// shard: the typed counterpart of Gather. nil when no move makes it fit or one shard
+// shard with most event-level seats, so that the order fits one shard: the typed
+// counterpart of Gather. Event-level quota moves with the types (moveInto), and when the
+// target is still short of it, more comes from the sources' spare event-level seats:
+// a shard's event-level seats and its types' are separate quotas (a split's remainders
+// need not fall on the same shards), so a type's last seats and the event-level seats
+// they need can sit on different shards. nil when no move makes it fit or one shard
 // already fits it.
 func GatherTyped(stock []Stock, order map[string]int64) (target int, from []TypedTake) {
 	target = mostAvailable(stock)
@@ -135,6 +139,23 @@ func GatherTyped(stock []Stock, order map[string]int64) (target int, from []Type
 		return -1, nil
 	}
 	from = moveInto(stock, target, func(id string, n int64) bool { _, ok := order[id]; return ok && n > 0 })
+	short := orderSeats(order) - after(stock, target, from).Available
+	for k, s := range stock {
+		if short <= 0 {
+			break
+		}
+		i := slices.IndexFunc(from, func(t TypedTake) bool { return t.Shard == k })
+		if k == target || (i >= 0 && from[i].Seats == s.Available) || s.Available <= 0 {
+			continue
+		}
+		if i < 0 {
+			from = append(from, TypedTake{Take: Take{Shard: k}, Types: map[string]int64{}})
+			i = len(from) - 1
+		}
+		more := min(short, s.Available-from[i].Seats)
+		from[i].Seats, short = from[i].Seats+more, short-more
+	}
+	slices.SortFunc(from, func(a, b TypedTake) int { return a.Shard - b.Shard })
 	if !after(stock, target, from).fits(order) {
 		return -1, nil
 	}
@@ -143,8 +164,9 @@ func GatherTyped(stock []Stock, order map[string]int64) (target int, from []Type
 
 // RebalanceTyped plans the admitter's periodic move for a typed event: every type's
 // fragments (fewer than maxPer seats of a type on a shard, not none) move into the shard
-// with most event-level seats, with their event-level quota. nil while no type is
-// fragmented over two shards or more.
+// with most event-level seats, with their event-level quota, once the type is fragmented
+// over two shards or more; and event-level seats stranded on a shard with no type's
+// seats left move there too. nil while there is nothing of either.
 func RebalanceTyped(stock []Stock, maxPer int64) (target int, from []TypedTake) {
 	frags := map[string]int{}
 	for _, s := range stock {
@@ -193,7 +215,8 @@ func Rebalance(available []int64, maxPer int64) (target int, from []Take) {
 }
 
 // moveInto is what each shard other than target gives it: the types' seats move picks,
-// and as much event-level quota as they add up to (as much as the shard has).
+// and as much event-level quota as they add up to (as much as the shard has); a shard
+// left with no type's seats gives all its event-level seats, which nothing there can use.
 func moveInto(stock []Stock, target int, move func(id string, n int64) bool) []TypedTake {
 	var from []TypedTake
 	for k, s := range stock {
@@ -201,17 +224,21 @@ func moveInto(stock []Stock, target int, move func(id string, n int64) bool) []T
 			continue
 		}
 		t := TypedTake{Take: Take{Shard: k}, Types: map[string]int64{}}
-		var sum int64
+		var sum, kept int64
 		for id, n := range s.Types {
 			if move(id, n) {
 				t.Types[id], sum = n, sum+n
+			} else {
+				kept += max(n, 0)
 			}
 		}
-		if len(t.Types) == 0 {
-			continue
-		}
 		t.Seats = min(sum, s.Available)
-		from = append(from, t)
+		if kept == 0 {
+			t.Seats = max(s.Available, 0)
+		}
+		if len(t.Types) > 0 || t.Seats > 0 {
+			from = append(from, t)
+		}
 	}
 	return from
 }

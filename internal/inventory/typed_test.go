@@ -122,6 +122,11 @@ func TestGatherTyped(t *testing.T) {
 		{"already fits", []Stock{st(5, 5, 0), st(1, 1, 0)}, map[string]int64{"v": 2}, -1, "none"},
 		{"a type short in the sum", []Stock{st(1, 1, 0), st(1, 1, 0)}, map[string]int64{"v": 3}, -1, "none"},
 		{"event-level seats short", []Stock{st(1, 1, 0), st(0, 1, 0), st(0, 1, 0)}, map[string]int64{"v": 3}, -1, "none"},
+		// A split's remainders leave a type's last seat on a shard without event-level seats.
+		{"a type's seat and the event-level seats apart", []Stock{st(0, 1, 1), st(1, 0, 0), st(1, 0, 0)}, map[string]int64{"g": 1},
+			1, "[0: 0 v0 g1][2: 1 v0 g0]"},
+		{"event-level seats topped up", []Stock{st(2, 0, 0), st(2, 5, 0), st(0, 0, 3)}, map[string]int64{"g": 3},
+			0, "[1: 1 v0 g0][2: 0 v0 g3]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			target, from := GatherTyped(tt.stock, tt.order)
@@ -164,7 +169,8 @@ func TestRebalanceTyped(t *testing.T) {
 	}{
 		{"a type fragmented over shards", []Stock{st(9, 5, 4), st(3, 1, 2), st(2, 2, 0)}, 0, "[1: 1 v1 g0][2: 2 v2 g0]"},
 		{"both types fragmented", []Stock{st(9, 5, 4), st(3, 1, 2), st(3, 2, 1)}, 0, "[1: 3 v1 g2][2: 3 v2 g1]"},
-		{"one fragment per type", []Stock{st(9, 5, 4), st(1, 1, 0), st(1, 0, 1)}, -1, "none"},
+		{"one fragment per type", []Stock{st(9, 5, 4), st(2, 1, 0), st(1, 0, 1)}, -1, "none"},
+		{"event-level seats with no type's", []Stock{st(9, 5, 4), st(1, 0, 0), st(0, 1, 0)}, 0, "[1: 1 v0 g0]"},
 		{"nothing fragmented", []Stock{st(9, 5, 4), st(8, 4, 4)}, -1, "none"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
