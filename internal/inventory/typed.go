@@ -46,8 +46,8 @@ func (s Stock) fits(order map[string]int64) bool {
 // stock as last seen: a random shard on which every type and the event-level count fit
 // (spreading writes), else the pair of shards that together fit it (the pair with most
 // event-level seats between them; each line split over the two, the smaller shard
-// filled as far as it goes, so the larger keeps what is left in one piece), else nil. skip names shards already
-// tried in this request.
+// filled as far as it goes, so the larger keeps what is left in one piece), else nil.
+// skip names shards already tried in this request.
 func PickTyped(stock []Stock, order map[string]int64, skip map[int]bool, rnd *rand.Rand) []TypedTake {
 	var fit []int
 	for k, s := range stock {
