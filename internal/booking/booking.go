@@ -96,6 +96,9 @@ type Booking struct {
 	// Shards are the inventory shards the seats were taken from, with how many from
 	// each (a spanning order has two); nil when the event item is the inventory.
 	Shards map[int]int
+	// ShardTypes are a typed spanning order's seats per type on each of its shards; nil
+	// when the lines are all on one item (every booking made before typed orders spanned).
+	ShardTypes map[int]map[string]int
 
 	// Confirm bookkeeping, kept on the booking so a confirmation costs no extra item:
 	// the Idempotency-Key whose confirm is running and until when it may run, and

@@ -139,7 +139,7 @@ func TestCheckInvariantPerShard(t *testing.T) {
 
 // A waitlist offer of a typed event is one line taken from several shards: each shard
 // holds that share of the line's type.
-func TestCheckTypeInvariantPerShard(t *testing.T) {
+func TestCheckTypeInvariantPerShardOfAnOffer(t *testing.T) {
 	offer := Booking{Status: Held, Quantity: 3, Shards: map[int]int{0: 2, 2: 1},
 		Lines: []Line{{TicketTypeID: "vip", Quantity: 3}}}
 	for k, want := range map[int]int64{0: 2, 1: 0, 2: 1} {
@@ -258,5 +258,37 @@ func TestOrganiserPercent(t *testing.T) {
 	var fe *fault.Error
 	if _, err := ParseRefundChoice("half"); !errors.As(err, &fe) || fe.Code != fault.Validation || fe.Fields["refund"] == "" {
 		t.Fatalf("ParseRefundChoice(half) = %v, want validation_failed naming refund", err)
+	}
+}
+
+// A typed order spanning two shards counts each type's share on each shard; a booking
+// made before typed orders spanned (no ShardTypes) has all its lines on its one shard.
+func TestCheckTypeInvariantPerShard(t *testing.T) {
+	books := []Booking{
+		{Status: Held, Quantity: 5, Shards: map[int]int{0: 2, 1: 3},
+			Lines:      []Line{{TicketTypeID: "vip", Quantity: 3}, {TicketTypeID: "gen", Quantity: 2}},
+			ShardTypes: map[int]map[string]int{0: {"vip": 2}, 1: {"vip": 1, "gen": 2}}},
+		{Status: Confirmed, Quantity: 1, Shards: map[int]int{1: 1}, Lines: []Line{{TicketTypeID: "gen", Quantity: 1}}},
+	}
+	for _, c := range []struct {
+		shard int
+		event Counters
+		types map[string]Counters
+		bad   int
+	}{
+		{0, Counters{Capacity: 4, Available: 2, Held: 2},
+			map[string]Counters{"vip": {Capacity: 2, Held: 2}, "gen": {Capacity: 2, Available: 2}}, 0},
+		{1, Counters{Capacity: 6, Available: 2, Held: 3, Sold: 1},
+			map[string]Counters{"vip": {Capacity: 2, Available: 1, Held: 1}, "gen": {Capacity: 4, Available: 1, Held: 2, Sold: 1}}, 0},
+		{1, Counters{Capacity: 6, Available: 2, Held: 3, Sold: 1},
+			map[string]Counters{"vip": {Capacity: 2, Held: 2}, "gen": {Capacity: 4, Available: 2, Held: 1, Sold: 1}}, 2},
+	} {
+		var seats []OrderSeats
+		for _, b := range OnShard(books, c.shard) {
+			seats = append(seats, OrderSeats{Status: b.Status, Lines: b.Lines})
+		}
+		if got := CheckTypeInvariant(c.event, c.types, seats); len(got) != c.bad {
+			t.Errorf("shard %d: violations = %q, want %d", c.shard, got, c.bad)
+		}
 	}
 }

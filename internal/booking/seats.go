@@ -2,6 +2,7 @@ package booking
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 )
@@ -88,21 +89,42 @@ func CheckInvariant(c Counters, bookings []Booking) []string {
 }
 
 // OnShard is the part of bookings whose seats are on inventory shard k
-// (docs/waiting-room.md §5), each with the quantity taken there (and a one-line booking,
-// a waitlist offer of a typed event, with its line's), so that CheckInvariant and
-// CheckTypeInvariant can be run on every shard; bookings that name no shard are on the
-// event item and left out.
+// (docs/waiting-room.md §5), each with the quantity and lines taken there, so that
+// CheckInvariant and CheckTypeInvariant can be run on every shard; bookings that name no
+// shard are on the event item and left out.
 func OnShard(bookings []Booking, k int) []Booking {
 	var out []Booking
 	for _, b := range bookings {
 		if n, ok := b.Shards[k]; ok {
-			b.Quantity = n
-			if len(b.Lines) == 1 {
-				b.Lines = []Line{b.Lines[0]}
-				b.Lines[0].Quantity = n
-			}
+			b.Quantity, b.Lines = n, b.ShardLines(k)
 			out = append(out, b)
 		}
+	}
+	return out
+}
+
+// ShardLines are the booking's lines as far as they are on shard k: each type's share
+// there when the order spans shards with types (ShardTypes); a one-line booking spread
+// over shards (a typed waitlist offer) has its line's share; else all of them. Only the
+// type and quantity are set on a share: the seats are what the shards count.
+func (b Booking) ShardLines(k int) []Line {
+	if b.ShardTypes == nil {
+		if n, ok := b.Shards[k]; ok && len(b.Lines) == 1 && len(b.Shards) > 1 {
+			l := b.Lines[0]
+			l.Quantity = n
+			return []Line{l}
+		}
+		return b.Lines
+	}
+	share := b.ShardTypes[k]
+	ids := make([]string, 0, len(share))
+	for id := range share {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]Line, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, Line{TicketTypeID: id, Quantity: share[id]})
 	}
 	return out
 }

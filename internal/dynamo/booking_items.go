@@ -124,6 +124,8 @@ type bookingRecord struct {
 	ConfirmAnswers    map[string]answerRecord `dynamodbav:"confirm_answers"`
 	RequestHash       string                  `dynamodbav:"request_hash,omitempty"`
 	Shards            map[string]int          `dynamodbav:"shards,omitempty"` // shard number -> seats taken there
+	// shard number -> type -> seats taken there, for a typed order spanning shards
+	ShardTypes map[string]map[string]int `dynamodbav:"shard_types,omitempty"`
 }
 
 // lineRecord is one line of a booking; the currency is the booking total's.
@@ -209,6 +211,12 @@ func toBookingRecord(b *booking.Booking) bookingRecord {
 			r.Shards[strconv.Itoa(k)] = n
 		}
 	}
+	if len(b.ShardTypes) > 0 {
+		r.ShardTypes = make(map[string]map[string]int, len(b.ShardTypes))
+		for k, share := range b.ShardTypes {
+			r.ShardTypes[strconv.Itoa(k)] = share
+		}
+	}
 	if b.Status == booking.Held {
 		r.GSI3PK, r.GSI3SK = expiryKeys(b.ID, b.ExpiresAt)
 	}
@@ -244,6 +252,16 @@ func fromBookingItem(it item) (*booking.Booking, error) {
 			b.Shards = map[int]int{}
 		}
 		b.Shards[i] = n
+	}
+	for k, share := range r.ShardTypes {
+		i, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("booking item: shard %q", k)
+		}
+		if b.ShardTypes == nil {
+			b.ShardTypes = map[int]map[string]int{}
+		}
+		b.ShardTypes[i] = share
 	}
 	if p := r.Payment; p != nil {
 		b.Payment = &booking.Payment{Provider: p.Provider, ChargeID: p.ChargeID, Method: p.Method, Status: p.Status,

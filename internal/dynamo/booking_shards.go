@@ -3,9 +3,11 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"maps"
 	mrand "math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,30 +70,47 @@ func (v *shardView) copy() *shardView {
 	return &shardView{at: v.at, shards: append([]shardRecord(nil), v.shards...)}
 }
 
-// room is what each shard can give the order: its available seats for an event sold as
-// one type; for a typed order q where every ordered type fits, else 0 (a typed order
-// takes all its lines from one shard).
-func (v *shardView) room(r booking.ReserveRequest) []int64 {
+// room is what each shard can give an order of an event sold as one type: its available
+// seats, none while the shard's seats are the waitlist's.
+func (v *shardView) room() []int64 {
 	out := make([]int64, len(v.shards))
 	for k, s := range v.shards {
-		if s.Waiting > 0 {
-			continue
-		}
-		out[k] = s.Available
-		if r.Order != nil && r.Event.Typed() {
-			out[k] = 0
-			if booking.SoldOut(*r.Order, s.Available, s.WaitingAny, shardTypeCounters(s)) == nil {
-				out[k] = int64(r.Booking.Quantity)
-			}
+		if s.Waiting == 0 {
+			out[k] = s.Available
 		}
 	}
 	return out
 }
 
-func shardTypeCounters(s shardRecord) map[string]catalog.TypeCounters {
-	out := make(map[string]catalog.TypeCounters, len(s.TT))
+// stock is what each shard can give a typed order: its event-level seats and each
+// type's, none of a type someone waits for (nor any while anyone waits for any type).
+func (v *shardView) stock() []inventory.Stock {
+	out := make([]inventory.Stock, len(v.shards))
+	for k, s := range v.shards {
+		out[k] = shardStock(s)
+	}
+	return out
+}
+
+func shardStock(s shardRecord) inventory.Stock {
+	st := inventory.Stock{Types: make(map[string]int64, len(s.TT))}
+	if s.Waiting > 0 || s.WaitingAny > 0 {
+		return st
+	}
+	st.Available = s.Available
 	for id, c := range s.TT {
-		out[id] = c.counters()
+		if c.Waiting == 0 {
+			st.Types[id] = c.Available
+		}
+	}
+	return st
+}
+
+// orderSeats is a typed order's seats per type.
+func orderSeats(r booking.ReserveRequest) map[string]int64 {
+	out := map[string]int64{}
+	for id, n := range r.Order.Seats() {
+		out[id] = int64(n)
 	}
 	return out
 }
@@ -107,9 +126,9 @@ func (e *shardShort) Error() string {
 	return "dynamo: shard " + strconv.Itoa(e.shard) + " is short of seats"
 }
 
-// shortOn reports whether a shard refused only for seats: on sale, but fewer than q
-// available (or, for a typed order, one of its types short).
-func shortOn(old item, r booking.ReserveRequest, q int64) bool {
+// shortOn reports whether a shard refused only for seats: on sale, but fewer available
+// than the take (or, for a typed order, one of the types' shares short).
+func shortOn(old item, r booking.ReserveRequest, t inventory.TypedTake) bool {
 	if old == nil {
 		return false
 	}
@@ -118,13 +137,17 @@ func shortOn(old item, r booking.ReserveRequest, q int64) bool {
 		return false
 	}
 	if r.Order != nil && r.Event.Typed() {
-		counters := make(map[string]catalog.TypeCounters, len(tt))
-		for id, c := range tt {
-			counters[id] = c.counters()
+		if ev.Available < t.Seats || ev.Waiting > 0 || ev.WaitingAny > 0 {
+			return true
 		}
-		return booking.SoldOut(*r.Order, ev.Available, ev.WaitingAny, counters) != nil
+		for id, n := range t.Types {
+			if c := tt[id]; c.Available < n || c.Waiting > 0 {
+				return true
+			}
+		}
+		return false
 	}
-	return ev.Available < q
+	return ev.Available < t.Seats
 }
 
 // reserveSharded reserves on an event whose seats are in shards (docs/waiting-room.md
@@ -136,6 +159,7 @@ func shortOn(old item, r booking.ReserveRequest, q int64) bool {
 // only when the shards' sum is short.
 func (s *Bookings) reserveSharded(ctx context.Context, r booking.ReserveRequest) (*idempotency.Record, error) {
 	id, n, q := r.Event.ID, r.Event.Shards, int64(r.Booking.Quantity)
+	typed := r.Order != nil && r.Event.Typed()
 	view, fresh := s.shardCache.get(id, time.Now()), false
 	tried := map[int]bool{}
 	gathered := false
@@ -148,7 +172,13 @@ func (s *Bookings) reserveSharded(ctx context.Context, r booking.ReserveRequest)
 			view = &shardView{at: time.Now(), shards: shards}
 			s.shardCache.put(id, view)
 		}
-		takes := inventory.Pick(view.room(r), q, tried, mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64())))
+		rnd := mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64()))
+		var takes []inventory.TypedTake
+		if typed {
+			takes = inventory.PickTyped(view.stock(), orderSeats(r), tried, rnd)
+		} else if t := inventory.Pick(view.room(), q, tried, rnd); t != nil {
+			takes = inventory.Untyped(t)
+		}
 		if takes == nil {
 			switch {
 			case !fresh:
@@ -185,6 +215,14 @@ func (s *Bookings) reserveSharded(ctx context.Context, r booking.ReserveRequest)
 			for _, t := range takes {
 				sh := view.shards[t.Shard]
 				sh.Available, sh.Held = sh.Available-t.Seats, sh.Held+t.Seats
+				if len(t.Types) > 0 {
+					sh.TT = maps.Clone(sh.TT)
+					for tid, n := range t.Types {
+						c := sh.TT[tid]
+						c.Available, c.Held = c.Available-n, c.Held+n
+						sh.TT[tid] = c
+					}
+				}
 				s.shardCache.set(id, sh)
 			}
 		}
@@ -210,7 +248,8 @@ func soldOutOfShards(v *shardView, r booking.ReserveRequest) error {
 		if err := booking.SoldOut(*r.Order, t.Available, t.WaitingAny, counters); err != nil {
 			return err
 		}
-		// Each type's sum is enough, but on no one shard: typed orders do not span.
+		// Each type's sum is enough, yet no pair of shards had it even after gathering:
+		// the seats moved under this request's feet (others took or gathered them).
 		return fault.New(fault.SoldOut, "Not enough seats of these ticket types together; try fewer").With("available", t.Available)
 	}
 	if t.Waiting > 0 {
@@ -219,52 +258,75 @@ func soldOutOfShards(v *shardView, r booking.ReserveRequest) error {
 	return fault.New(fault.SoldOut, "Not enough seats available").With("available", t.Available)
 }
 
-// gather moves every other shard's available seats into the one with most
-// (inventory.Gather), capacity with them, in one transaction whose conditions say each
-// source still has what it gives: the rebalancing that keeps the last seats sellable.
-// Events sold as one type only (a typed shard would have to move each type's quota
-// too). It reports whether anything moved.
+// gather moves the seats of other shards into the one with most, capacity with them,
+// in one transaction whose conditions say each source still has what it gives: the
+// rebalancing that keeps the last seats sellable. An untyped order gathers every shard's
+// remainder (inventory.Gather); a typed one its types' seats with their event-level quota
+// (inventory.GatherTyped). It reports whether anything moved.
 func (s *Bookings) gather(ctx context.Context, v *shardView, r booking.ReserveRequest) bool {
-	if r.Order != nil && r.Event.Typed() {
-		return false
-	}
-	available := make([]int64, len(v.shards))
-	for k, sh := range v.shards {
+	for _, sh := range v.shards {
 		if sh.Waiting > 0 {
 			return false // the seats are the line's
 		}
-		available[k] = sh.Available
 	}
-	target, from := inventory.Gather(available, int64(r.Booking.Quantity))
+	var (
+		target int
+		from   []inventory.TypedTake
+	)
+	if r.Order != nil && r.Event.Typed() {
+		target, from = inventory.GatherTyped(v.stock(), orderSeats(r))
+	} else {
+		t, f := inventory.Gather(v.room(), int64(r.Booking.Quantity))
+		target, from = t, inventory.Untyped(f)
+	}
 	if len(from) == 0 {
 		return false
 	}
-	err := s.moveSeats(ctx, r.Event.ID, target, from)
-	return err == nil
+	return s.moveSeats(ctx, r.Event.ID, target, from) == nil
 }
 
-// moveSeats moves seats (with their capacity) from shards into target.
-func (s *Bookings) moveSeats(ctx context.Context, eventID string, target int, from []inventory.Take) error {
-	names := map[string]string{"#capacity": "capacity"}
+// moveSeats moves seats from shards into target: each source's event-level seats and
+// each of its types' (Types), capacity with them, so capacity = available + held + sold +
+// offering holds per shard and per type; each source is guarded on still having them.
+func (c *tableClient) moveSeats(ctx context.Context, eventID string, target int, from []inventory.TypedTake) error {
+	into := inventory.TypedTake{Take: inventory.Take{Shard: target}, Types: map[string]int64{}}
 	items := make([]types.TransactWriteItem, 0, len(from)+1)
 	for _, f := range from {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table, Key: shardKey(eventID, f.Shard),
-			ConditionExpression:       aws.String("available >= :a"),
-			UpdateExpression:          aws.String("SET available = available - :a, #capacity = #capacity - :a, version = version + :one"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: item{":a": num(f.Seats), ":one": num(1)}}})
+		items = append(items, types.TransactWriteItem{Update: c.seatsMove(eventID, f, "-")})
+		into.Seats += f.Seats
+		for id, n := range f.Types {
+			into.Types[id] += n
+		}
 	}
-	sum := int64(0)
-	for _, f := range from {
-		sum += f.Seats
-	}
-	items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.table, Key: shardKey(eventID, target),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		UpdateExpression:          aws.String("SET available = available + :sum, #capacity = #capacity + :sum, version = version + :one"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: item{":sum": num(sum), ":one": num(1)}}})
+	items = append(items, types.TransactWriteItem{Update: c.seatsMove(eventID, into, "+")})
 	// A fresh token: the same plan may be right again later, and must then be applied.
-	return s.transact(ctx, items, aws.String(newToken()))
+	return c.transact(ctx, items, aws.String(newToken()))
+}
+
+// seatsMove gives (op "-") or receives (op "+") t's seats on its shard: available and
+// capacity, the event-level ones and each type's; a giver is guarded on having them.
+func (c *tableClient) seatsMove(eventID string, t inventory.TypedTake, op string) *types.Update {
+	names := map[string]string{"#capacity": "capacity"}
+	vals := item{":a": num(t.Seats), ":one": num(1)}
+	cond := []string{"attribute_exists(pk)"}
+	set := []string{"available = available " + op + " :a", "#capacity = #capacity " + op + " :a", "version = version + :one"}
+	if op == "-" {
+		cond = append(cond, "available >= :a")
+	}
+	ids := slices.Sorted(maps.Keys(t.Types))
+	for i, id := range ids {
+		tn, a := "#t"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		names[tn], vals[a] = id, num(t.Types[id])
+		set = append(set, "tt."+tn+".available = tt."+tn+".available "+op+" "+a, "tt."+tn+".#capacity = tt."+tn+".#capacity "+op+" "+a)
+		if op == "-" {
+			cond = append(cond, "tt."+tn+".available >= "+a)
+		}
+	}
+	return &types.Update{TableName: &c.table, Key: shardKey(eventID, t.Shard),
+		ConditionExpression:       aws.String(strings.Join(cond, " AND ")),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals}
 }
 
 // inventoryPart is the seat move of a booking on one inventory item.
@@ -275,9 +337,9 @@ type inventoryPart struct {
 }
 
 // inventoryParts are the moves of b's seats to status to, per item they are in: the
-// event item, its one shard, or (a spanning order, sold as one type, or a waitlist offer)
-// each of its shards with its share; the first part carries the type moves, and each
-// part of a one-line offer its share of the line's type.
+// event item, its one shard, or (a spanning order, or a waitlist offer taken from the
+// shards' offering) each of its shards with its share, a typed one with each type's
+// share there (ShardLines).
 func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, error) {
 	move, typeMoves, err := lineMoves(b, to)
 	if err != nil {
@@ -298,17 +360,13 @@ func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, err
 	slices.Sort(ks)
 	parts := make([]inventoryPart, 0, len(ks))
 	for _, k := range ks {
-		m, err := booking.Transition(b.Status, to, b.Shards[k])
+		share := *b
+		share.Quantity, share.Lines = b.Shards[k], b.ShardLines(k)
+		m, tm, err := lineMoves(&share, to)
 		if err != nil {
 			return nil, err
 		}
-		p := inventoryPart{key: shardKey(b.EventID, k), move: m}
-		if len(b.Lines) == 1 {
-			// A waitlist offer of a typed event: one line, taken from as many shards as
-			// held its type's offering, so each share is of that type.
-			p.types = map[string]booking.Move{b.Lines[0].TicketTypeID: m}
-		}
-		parts = append(parts, p)
+		parts = append(parts, inventoryPart{key: shardKey(b.EventID, k), move: m, types: tm})
 	}
 	return parts, nil
 }

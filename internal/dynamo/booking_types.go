@@ -134,36 +134,47 @@ func orderTypes(r booking.ReserveRequest) []orderType {
 	return out
 }
 
-// typedReserve turns the legacy event update and user seats update of a reservation into
-// the ones of an order on an event with stored types: every ordered type's seats and
-// cached rev join the event's condition (all held or none), and the user's seats are
-// counted per type too.
-func typedReserve(ev, user *types.Update, r booking.ReserveRequest) {
+// typedTake turns the legacy inventory update of a reservation (on the event item or a
+// shard) into the one of an order on an event with stored types: every ordered type's
+// seats and cached rev join the item's condition (all held or none). share is each
+// type's seats on this item when the order spans two shards (a type it takes none of
+// here is still checked for its rev), nil when the item gives the whole order.
+func typedTake(ev *types.Update, r booking.ReserveRequest, share map[string]int64) {
 	cond := []string{"#status = :published AND starts_at > :now AND available >= :q" +
 		" AND price_currency = :currency AND max_tickets_per_booking = :max" +
 		" AND (attribute_not_exists(waiting_any) OR waiting_any = :zero)"}
 	set := []string{*ev.UpdateExpression}
 	delete(ev.ExpressionAttributeValues, ":price")
-	userCond := []string{"(attribute_not_exists(tickets) OR tickets <= :room)"}
-	userAdd := []string{"tickets :q", "version :one"}
 	for _, t := range orderTypes(r) {
 		tn, q, rev := "#t"+t.alias, ":q"+t.alias, ":rev"+t.alias
+		qty := t.qty
+		if share != nil {
+			qty = share[t.id]
+		}
 		ev.ExpressionAttributeNames[tn] = t.id
-		ev.ExpressionAttributeValues[q], ev.ExpressionAttributeValues[rev] = num(t.qty), num(t.rev)
+		ev.ExpressionAttributeValues[q], ev.ExpressionAttributeValues[rev] = num(qty), num(t.rev)
 		cond = append(cond, "tt."+tn+".available >= "+q, "tt."+tn+".waiting = :zero", "tt."+tn+".rev = "+rev)
 		set = append(set, "tt."+tn+".available = tt."+tn+".available - "+q, "tt."+tn+".held = tt."+tn+".held + "+q)
+	}
+	ev.ConditionExpression = aws.String(strings.Join(cond, " AND "))
+	ev.UpdateExpression = aws.String(strings.Join(set, ", "))
+}
 
-		un, room := "#u"+t.alias, ":room"+t.alias
-		if user.ExpressionAttributeNames == nil {
-			user.ExpressionAttributeNames = map[string]string{}
-		}
+// typedUser counts a typed order's seats per type on the reservation's user seats
+// update too, each type within its max_per_order.
+func typedUser(user *types.Update, r booking.ReserveRequest) {
+	userCond := []string{"(attribute_not_exists(tickets) OR tickets <= :room)"}
+	userAdd := []string{"tickets :q", "version :one"}
+	if user.ExpressionAttributeNames == nil {
+		user.ExpressionAttributeNames = map[string]string{}
+	}
+	for _, t := range orderTypes(r) {
+		un, q, room := "#u"+t.alias, ":q"+t.alias, ":room"+t.alias
 		user.ExpressionAttributeNames[un] = "tickets#" + t.id
 		user.ExpressionAttributeValues[q], user.ExpressionAttributeValues[room] = num(t.qty), num(t.limit-t.qty)
 		userCond = append(userCond, "(attribute_not_exists("+un+") OR "+un+" <= "+room+")")
 		userAdd = append(userAdd, un+" "+q)
 	}
-	ev.ConditionExpression = aws.String(strings.Join(cond, " AND "))
-	ev.UpdateExpression = aws.String(strings.Join(set, ", "))
 	user.ConditionExpression = aws.String(strings.Join(userCond, " AND "))
 	user.UpdateExpression = aws.String("SET event_id = :event, user_id = :user ADD " + strings.Join(userAdd, ", "))
 }

@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,18 +135,39 @@ func (s *Bookings) reserve(ctx context.Context, r booking.ReserveRequest) (*idem
 	return s.reserveOn(ctx, r, nil)
 }
 
+// shareOf is take i's seats per type when the order spans shards, nil when one item
+// gives it all.
+func shareOf(takes []inventory.TypedTake, i int) map[string]int64 {
+	if len(takes) < 2 {
+		return nil
+	}
+	return takes[i].Types
+}
+
 // reserveOn runs the reservation transaction, taking the seats from the event item
-// (takes nil) or from the shards in takes (two for a spanning order). A seat condition
-// failed on a shard is a *shardShort for the caller to try another.
-func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, takes []inventory.Take) (*idempotency.Record, error) {
+// (takes nil) or from the shards in takes (two for a spanning order, a typed one with
+// each type's share per shard). A seat condition failed on a shard is a *shardShort for
+// the caller to try another.
+func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, takes []inventory.TypedTake) (*idempotency.Record, error) {
 	b := r.Booking
 	inv, q := eventKey(b.EventID), int64(b.Quantity)
-	b.Shards = nil
+	typed := r.Order != nil && r.Event.Typed()
+	b.Shards, b.ShardTypes = nil, nil
 	if len(takes) > 0 {
 		inv, q = shardKey(b.EventID, takes[0].Shard), takes[0].Seats
 		b.Shards = map[int]int{}
 		for _, t := range takes {
 			b.Shards[t.Shard] = int(t.Seats)
+		}
+	}
+	if typed && len(takes) > 1 {
+		b.ShardTypes = map[int]map[string]int{}
+		for _, t := range takes {
+			share := map[string]int{}
+			for id, n := range t.Types {
+				share[id] = int(n)
+			}
+			b.ShardTypes[t.Shard] = share
 		}
 	}
 	bi, err := attributevalue.MarshalMap(toBookingRecord(b))
@@ -167,21 +190,31 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 	}
-	if r.Order != nil && r.Event.Typed() {
-		typedReserve(items[resEvent].Update, items[resUserSeats].Update, r)
+	if typed {
+		typedTake(items[resEvent].Update, r, shareOf(takes, 0))
+		typedUser(items[resUserSeats].Update, r)
 	}
 	rateGuard(items[resUserSeats].Update, r)
 	if r.Code != nil {
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, r.Code, r.Code.Code, 1, r.Now)})
 	}
-	span := -1 // the second shard's update of a spanning order (untyped events only)
+	span := -1 // the second shard's update of a spanning order
 	if len(takes) > 1 {
 		span = len(items)
-		items = append(items, types.TransactWriteItem{Update: s.inventoryTake(shardKey(b.EventID, takes[1].Shard), takes[1].Seats, r)})
+		u := s.inventoryTake(shardKey(b.EventID, takes[1].Shard), takes[1].Seats, r)
+		if typed {
+			typedTake(u, r, shareOf(takes, 1))
+		}
+		items = append(items, types.TransactWriteItem{Update: u})
 	}
 	token := []string{"reserve", b.UserID, r.Key, b.ID, b.Reference}
 	for _, t := range takes {
 		token = append(token, strconv.Itoa(t.Shard), itoa64(t.Seats))
+		if typed && len(takes) > 1 {
+			for _, id := range slices.Sorted(maps.Keys(t.Types)) {
+				token = append(token, id, itoa64(t.Types[id]))
+			}
+		}
 	}
 	err = s.transact(ctx, items, requestToken(token...))
 	reasons, cancelled := cancellation(err)
@@ -200,9 +233,9 @@ func (s *Bookings) reserveOn(ctx context.Context, r booking.ReserveRequest, take
 		return nil, busy()
 	case reasons.failed(resUserSeats) && numAttr(reasons.item(resUserSeats), rateName(r.Window)) >= int64(r.RateLimit):
 		return nil, fault.New(fault.RateLimited, "Too many booking attempts")
-	case len(takes) > 0 && reasons.failed(resEvent) && shortOn(reasons.item(resEvent), r, q):
+	case len(takes) > 0 && reasons.failed(resEvent) && shortOn(reasons.item(resEvent), r, takes[0]):
 		return nil, &shardShort{shard: takes[0].Shard, old: reasons.item(resEvent)}
-	case span > 0 && reasons.failed(span) && shortOn(reasons.item(span), r, takes[1].Seats):
+	case span > 0 && reasons.failed(span) && shortOn(reasons.item(span), r, takes[1]):
 		return nil, &shardShort{shard: takes[1].Shard, old: reasons.item(span)}
 	case reasons.failed(resEvent):
 		return nil, s.whyNotReserved(ctx, reasons.item(resEvent), r)

@@ -149,21 +149,6 @@ func (s *seats) hold(eventID, user string, q int, now time.Time) string {
 	return a.Booking.ID
 }
 
-// invariant checks capacity = available + held + sold + offering against the bookings.
-func (s *seats) invariant(eventID string) booking.Counters {
-	s.t.Helper()
-	ev, err := s.wl.Seats(s.ctx, eventID)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	all := s.allBookings(eventID)
-	c := booking.Counters{Capacity: ev.Capacity, Available: ev.Available, Held: ev.Held, Sold: ev.Sold, Offering: ev.Offering}
-	if bad := booking.CheckInvariant(c, all); bad != nil {
-		s.t.Fatalf("invariant broken: %v", bad)
-	}
-	return c
-}
-
 // allBookings lists every booking of the event.
 func (s *seats) allBookings(eventID string) []booking.Booking {
 	s.t.Helper()
@@ -178,6 +163,21 @@ func (s *seats) allBookings(eventID string) []booking.Booking {
 			return all
 		}
 	}
+}
+
+// invariant checks capacity = available + held + sold + offering against the bookings.
+func (s *seats) invariant(eventID string) booking.Counters {
+	s.t.Helper()
+	ev, err := s.wl.Seats(s.ctx, eventID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	all := s.allBookings(eventID)
+	c := booking.Counters{Capacity: ev.Capacity, Available: ev.Available, Held: ev.Held, Sold: ev.Sold, Offering: ev.Offering}
+	if bad := booking.CheckInvariant(c, all); bad != nil {
+		s.t.Fatalf("invariant broken: %v", bad)
+	}
+	return c
 }
 
 func (s *seats) status(id string) booking.Status {

@@ -15,12 +15,8 @@ import (
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
-	"github.com/bookmyevent/bookmyevent/internal/dynamo"
-	"github.com/bookmyevent/bookmyevent/internal/dynamo/dynamotest"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
-	"github.com/bookmyevent/bookmyevent/internal/payments"
-	"github.com/bookmyevent/bookmyevent/internal/tickets"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
 )
 
@@ -561,14 +557,7 @@ func TestWaitlistAcrossShards(t *testing.T) {
 // shards' view adds one BatchGetItem of N keys when it is older than a second.
 func TestShardedReservationCost(t *testing.T) {
 	s := newSeats(t)
-	meter := &dynamotest.Meter{}
-	store := dynamo.NewBookings(dynamodb.New(s.db.Options(), dynamotest.WithMeter(meter)), s.table)
-	signer, err := tickets.NewSigner("test-signing-key-0123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(s.db, s.table)),
-		Signer: signer, Events: booking.NewEventCache(store, time.Minute)}, booking.Config{})
+	svc, meter := s.metered()
 	for _, shards := range []int{1, 8} {
 		ev := s.onSaleSharded(100, shards, 4)
 		if _, err := svc.Reserve(s.ctx, "warm", ev, 1, fmt.Sprintf("warm-%d", shards), time.Now()); err != nil {

@@ -96,9 +96,10 @@ func failedFrom(r reasons, from, to int) bool {
 // seats go to offering when someone waits for the type or for any type, else back to
 // available. The first try assumes nobody waits for any of the booking's types (the
 // common case); a failed inventory condition shows the item as it was (ALL_OLD), and the
-// next try conditions each type on what it saw. The parts after the first (a waitlist
-// offer taken from several shards) follow the same choice: a join flags, and the worker's
-// settle clears, every shard in one transaction, so the shards agree on who waits.
+// next try conditions each type on what it saw. The parts after the first (a typed order
+// spanning two shards, or a waitlist offer taken from several) follow the same choice per
+// type: a join flags, and the worker's settle clears, every shard in one transaction, so
+// the shards agree on who waits.
 func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.TransactWriteItem, at int, parts []inventoryPart, token ...string) (toWaitlist bool, err error) {
 	line := map[string]bool{} // type -> its freed seats go to the line
 	for _, p := range parts {
@@ -122,12 +123,20 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 		sort.Strings(tried)
 		err = s.transact(ctx, items, requestToken(append(token, strings.Join(tried, ","))...))
 		reasons, cancelled := cancellation(err)
-		failed := at
-		for i := base; i < len(items) && !reasons.failed(failed); i++ {
-			failed = i
-		}
-		if !cancelled || !reasons.failed(failed) || reasons.failed(0) {
+		if !cancelled || reasons.failed(0) {
 			return err == nil && len(tried) > 0, err
+		}
+		failed := -1
+		for i := len(items) - 1; i >= base; i-- {
+			if reasons.failed(i) {
+				failed = i
+			}
+		}
+		if reasons.failed(at) {
+			failed = at
+		}
+		if failed < 0 {
+			return false, err
 		}
 		old := reasons.item(failed)
 		if old == nil {

@@ -15,6 +15,9 @@ const (
 	LogKeepExtra = time.Minute // the log keeps the longest TTL plus this
 	RelistEvery  = 15 * time.Second
 	SealEvery    = 5 * time.Second
+	// RebalanceEvery spaces a room's rebalancing moves: each is a transaction over the
+	// shards that reservations contend with.
+	RebalanceEvery = 5 * time.Second
 )
 
 // Serving is a room's SERVING item: where admission stands.
@@ -70,6 +73,9 @@ type AdmitStore interface {
 	// new version. A lost lease or a version moved by another writer is ErrLeaseLost.
 	Save(ctx context.Context, s Serving, owner string, now time.Time) (int64, error)
 	Release(ctx context.Context, eventID, owner string, now time.Time) error
+	// Rebalance gathers the event's shard seats stranded in fragments smaller than one
+	// booking into one shard; moved says it did (docs/waiting-room.md §5).
+	Rebalance(ctx context.Context, eventID string) (moved bool, err error)
 }
 
 // ErrLeaseLost is a SERVING write refused because another admitter holds the room now.
@@ -127,6 +133,8 @@ type roomRun struct {
 	marks      []sealMark // seals committed under this lease, not yet recounted
 	recounted  time.Time  // last recount started
 	recounting chan recountResult
+	// rebalanced is the last rebalancing of the room's shards.
+	rebalanced time.Time
 }
 
 type sealResult struct {
@@ -274,6 +282,7 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	a.rebalance(ctx, r, now, inv)
 	throttled := a.Throttled != nil && a.Throttled(ctx, r.room.EventID)
 	in := StepInput{
 		Now: now, Last: st.LastStep, Serving: st.Serving, Numbered: st.Numbered, Rate: cfg.AdmissionPerSecond,
@@ -302,4 +311,17 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 	st.Version = v
 	r.st = st
 	return nil
+}
+
+// rebalance gathers the room's stranded shard seats at most every RebalanceEvery while the
+// sale is on and seats are left, so the last orders of a sale find them on one shard
+// instead of gathering inline. It is an optimisation: a failure waits for the next turn.
+func (a *Admitter) rebalance(ctx context.Context, r *roomRun, now time.Time, inv Inventory) {
+	if now.Before(r.room.OnSaleAt) || inv.Remaining == 0 || now.Sub(r.rebalanced) < RebalanceEvery {
+		return
+	}
+	r.rebalanced = now
+	if _, err := a.Store.Rebalance(ctx, r.room.EventID); err != nil {
+		slog.WarnContext(ctx, "rebalancing shards failed", "event", r.room.EventID, "error", err)
+	}
 }
