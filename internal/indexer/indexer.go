@@ -1,6 +1,7 @@
 // Package indexer is the worker behind the index queue: it reads the DynamoDB stream
-// records the pipe put on the queue, turns each into the write the search index needs,
-// collapses a batch to the newest version per event, and reports the messages it could
+// records the pipe put on the queue, turns each into the write the search index needs
+// (a sharded event's from a fresh read of its shards, since no one record holds its
+// seats), collapses a batch to one write per event, and reports the messages it could
 // not handle so SQS redelivers only those (and dead-letters them after maxReceiveCount).
 package indexer
 
