@@ -9,4 +9,8 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/indexer"
 )
 
-func main() { lambda.Start(indexer.New(dynamo.EventFromImage, app.Search()).Handle) }
+func main() {
+	// The table: sharded events' documents are made from a fresh read of their shards.
+	index, table := app.Reindex()
+	lambda.Start(indexer.New(dynamo.EventFromImage, dynamo.ShardEventID, table, index).Handle)
+}

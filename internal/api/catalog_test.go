@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/bookmyevent/bookmyevent/internal/api"
+	"github.com/bookmyevent/bookmyevent/internal/booking"
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/dynamo"
 	"github.com/bookmyevent/bookmyevent/internal/localtest"
+	"github.com/bookmyevent/bookmyevent/internal/payments"
 )
 
 // routes are the catalogue's wrapped handlers, as the functions' main.go build them, on
@@ -26,6 +28,8 @@ type routes struct {
 	createVenue, listVenues, getVenue, updateVenue, deleteVenue  api.LambdaHandler
 	createEvent, adminList, adminGet, updateEvent, publish, stop api.LambdaHandler
 	listEvents, getEvent, availability                           api.LambdaHandler
+	// bookings reserves on the same table (simulated payments).
+	bookings *booking.Service
 }
 
 func newRoutes(t *testing.T) routes {
@@ -50,6 +54,8 @@ func newRoutes(t *testing.T) routes {
 		listEvents:   api.Wrap(api.Public, api.ListEvents(svc)),
 		getEvent:     api.Wrap(api.Public, api.GetEvent(svc)),
 		availability: api.Wrap(api.Public, api.GetAvailability(reader, time.Second)),
+		bookings: booking.NewService(booking.Deps{Store: dynamo.NewBookings(db, table),
+			Payments: payments.NewSimulated(dynamo.NewPaymentLedger(db, table))}, booking.Config{}),
 	}
 }
 

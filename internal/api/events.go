@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,17 +150,24 @@ func GetEvent(svc *catalog.Service) Handler {
 		if err != nil {
 			return Response{}, err
 		}
-		return Response{Status: http.StatusOK, Body: e, Headers: map[string]string{"ETag": codeETag(e.Version, rev)}}, nil
+		return Response{Status: http.StatusOK, Body: e, Headers: map[string]string{"ETag": publicETag(e.Version, e.InventoryVersion, rev)}}, nil
 	}
 }
 
-// codeETag is the ETag of a public read: the event's version, and the rev of the promo
-// code that unlocked types, so the tag differs per code and moves when the code is edited.
-func codeETag(version, codeRev int64) string {
-	if codeRev == 0 {
-		return ETag(version)
+// publicETag is the ETag of a public read: the event's version; a sharded event's
+// inventory version after a dot (its seats move on the shards, not on the event item,
+// and the two are kept apart so reads of different replicas cannot add up to one tag);
+// and the rev of the promo code that unlocked types after a dash (the web app reads the
+// dash), so the tag differs per code and moves when the code is edited.
+func publicETag(version, inventory, codeRev int64) string {
+	tag := strconv.FormatInt(version, 10)
+	if inventory > 0 {
+		tag += "." + strconv.FormatInt(inventory, 10)
 	}
-	return fmt.Sprintf(`"%d-%d"`, version, codeRev)
+	if codeRev > 0 {
+		tag += "-" + strconv.FormatInt(codeRev, 10)
+	}
+	return `"` + tag + `"`
 }
 
 // ifNoneMatch reports whether If-None-Match names the tag (or is *).
@@ -175,7 +183,7 @@ func ifNoneMatch(r *Request, tag string) bool {
 }
 
 // GetAvailability serves GET /events/{eventId}/availability from the per-instance cache.
-// The ETag is the event's version, so a client polling with If-None-Match gets a bodiless
+// The ETag is the event's version (and its shards'), so a client polling with If-None-Match gets a bodiless
 // 304 until a seat moves; Cache-Control lets browsers and CDNs hold it as long as the
 // instance itself may.
 func GetAvailability(reader *catalog.AvailabilityReader, maxAge time.Duration) Handler {
@@ -185,7 +193,7 @@ func GetAvailability(reader *catalog.AvailabilityReader, maxAge time.Duration) H
 		if err != nil {
 			return Response{}, err
 		}
-		tag := codeETag(a.Version, a.CodeRev)
+		tag := publicETag(a.Version, a.InventoryVersion, a.CodeRev)
 		headers := map[string]string{"ETag": tag, "Cache-Control": cacheControl}
 		if ifNoneMatch(r, tag) {
 			return Response{Status: http.StatusNotModified, Headers: headers}, nil

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,29 @@ func TestShardedEventRoutes(t *testing.T) {
 	avail := call(t, r.availability, req{path: path})
 	if avail.status != 200 || avail.body["available"] != 103.0 || avail.body["capacity"] != 103.0 {
 		t.Fatalf("availability = %s", avail.raw)
+	}
+
+	// A reservation writes one shard and not the event item: the polling pages' ETags
+	// must still move, and stay put while nothing does.
+	page := call(t, r.getEvent, req{path: path})
+	if _, err := r.bookings.Reserve(context.Background(), "buyer", path["eventId"], 2, "key-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, poll := range []struct {
+		name string
+		h    api.LambdaHandler
+		was  answer
+	}{{"availability", r.availability, avail}, {"event page", r.getEvent, page}} {
+		now := call(t, poll.h, req{path: path})
+		if now.status != 200 || now.body["available"] != 101.0 || now.headers["ETag"] == poll.was.headers["ETag"] {
+			t.Errorf("%s after a reservation: %d %v, ETag %s (was %s)", poll.name, now.status, now.body["available"], now.headers["ETag"], poll.was.headers["ETag"])
+		}
+		if stale := call(t, poll.h, req{path: path, headers: map[string]string{"If-None-Match": poll.was.headers["ETag"]}}); stale.status != 200 {
+			t.Errorf("%s polled with the tag from before the reservation: %d", poll.name, stale.status)
+		}
+	}
+	if same := call(t, r.availability, req{path: path, headers: map[string]string{"If-None-Match": call(t, r.availability, req{path: path}).headers["ETag"]}}); same.status != 304 {
+		t.Errorf("availability polled with its current tag: %d", same.status)
 	}
 }
 

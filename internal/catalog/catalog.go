@@ -101,10 +101,22 @@ type Event struct {
 	// published (docs/waiting-room.md §5); 0 or 1: the event item itself. The admin
 	// view shows it.
 	InventoryShards int `json:"-"`
+	// InventoryVersion is the sum of the shards' versions when they were read (0 for an
+	// unsharded event): seats move on the shards without writing the event item, so
+	// Version alone does not change when they do.
+	InventoryVersion int64 `json:"-"`
 }
 
 // Shards is the number of inventory items: InventoryShards, at least 1.
 func (e Event) Shards() int { return max(e.InventoryShards, 1) }
+
+// Sharded reports whether the seats are in shard items: they are made at publication.
+func (e Event) Sharded() bool { return e.Shards() > 1 && e.Status != Draft }
+
+// StateVersion grows with every write to the event item or any of its shards, so it
+// orders the reads of one event (made one after another, each consistent): what search
+// documents are versioned by.
+func (e Event) StateVersion() int64 { return e.Version + e.InventoryVersion }
 
 // Typed reports whether the event has stored ticket types (a tt map).
 func (e Event) Typed() bool { return e.TypeCounts != nil }
@@ -240,6 +252,8 @@ type Availability struct {
 	// CodeRev is the rev of the promo code that unlocked types (0: none): it is part of
 	// the ETag, so an edit of the code changes the answer's tag.
 	CodeRev int64 `json:"-"`
+	// InventoryVersion is Event.InventoryVersion: part of the ETag of a sharded event.
+	InventoryVersion int64 `json:"-"`
 }
 
 // event is the part of an Event availability knows, for the type rules.
@@ -253,7 +267,7 @@ func (a Availability) event() Event {
 func AvailabilityOf(e Event) Availability {
 	return Availability{EventID: e.ID, Capacity: e.Capacity, Available: e.Available, Waiting: e.Waiting,
 		Status: e.Status, Version: e.Version, Price: e.Price, MaxTicketsPerBooking: e.MaxTicketsPerBooking,
-		TypeCounts: e.TypeCounts, Types: e.Types, WaitingAny: e.WaitingAny}
+		TypeCounts: e.TypeCounts, Types: e.Types, WaitingAny: e.WaitingAny, InventoryVersion: e.InventoryVersion}
 }
 
 // SoldOut is Event.SoldOut for the counters availability reads.

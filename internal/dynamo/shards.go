@@ -36,7 +36,7 @@ func shardKey(eventID string, k int) item {
 // sharded reports whether an event of this status and shard count keeps its seats in
 // shard items: they are made at publication.
 func sharded(status string, shards int) bool {
-	return shards > 1 && status != string(catalog.Draft)
+	return catalog.Event{Status: catalog.Status(status), InventoryShards: shards}.Sharded()
 }
 
 // shardRecord is a shard item; the counters and guards are named as on the event item,
@@ -155,6 +155,7 @@ func (c *tableClient) readShards(ctx context.Context, eventID string, n int, con
 type shardTotals struct {
 	Capacity, Available, Held, Sold, Offering, Waiting, WaitingAny int64
 	TT                                                             map[string]typeCountsRecord
+	Version                                                        int64 // the shards' versions summed
 }
 
 func sumShards(shards []shardRecord) shardTotals {
@@ -165,6 +166,7 @@ func sumShards(shards []shardRecord) shardTotals {
 		t.Held += s.Held
 		t.Sold += s.Sold
 		t.Offering += s.Offering
+		t.Version += s.Version
 		t.Waiting = max(t.Waiting, s.Waiting) // a flag: set on every shard while anyone waits
 		t.WaitingAny = max(t.WaitingAny, s.WaitingAny)
 		for id, c := range s.TT {
@@ -197,6 +199,7 @@ func (c *tableClient) withShardTotals(ctx context.Context, e catalog.Event, cons
 	t := sumShards(shards)
 	// waiting stays the event item's: the count of the line, where a shard has a flag.
 	e.Capacity, e.Available, e.Held, e.Sold, e.Offering = t.Capacity, t.Available, t.Held, t.Sold, t.Offering
+	e.InventoryVersion = t.Version
 	for id, c := range t.TT {
 		e.TypeCounts[id] = c.counters()
 	}

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -22,6 +23,21 @@ func EventFromImage(image map[string]events.DynamoDBAttributeValue) (catalog.Eve
 	}
 	e, _, err := fromEventItem(it)
 	return e, err
+}
+
+// ShardEventID is the event whose inventory shard a stream record's keys name (ok
+// false: the keys are another item's).
+func ShardEventID(keys map[string]events.DynamoDBAttributeValue) (id string, ok bool) {
+	pk, sk := keys["pk"], keys["sk"]
+	if pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString || sk.String() != shardSK {
+		return "", false
+	}
+	rest, isEvent := strings.CutPrefix(pk.String(), eventPrefix)
+	id, _, ok = strings.Cut(rest, shardInfix)
+	if !isEvent || !ok || id == "" {
+		return "", false
+	}
+	return id, true
 }
 
 // fromStream converts the Lambda events' attribute value to the SDK's.

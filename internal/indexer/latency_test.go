@@ -43,26 +43,7 @@ func measurePublishToSearchable(b *testing.B, n int) {
 	for i := 0; i < n; i++ {
 		ids = append(ids, p.draft(ctx, v.ID, fmt.Sprintf("Latency %d", i)))
 	}
-	desc, err := p.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &p.table})
-	if err != nil {
-		b.Fatal(err)
-	}
-	def, err := p.stack(b).Pipe("IndexPipe")
-	if err != nil {
-		b.Fatal(err)
-	}
-	filter, err := sources.ParsePattern(def.Filters()[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The local stack's emulation of the template's pipe, read from the stream's start.
-	pipe := &sources.Pipe{Name: "IndexPipe", Filters: []sources.Pattern{filter}, SQS: p.sqs, QueueURL: p.queue, Log: io.Discard,
-		Reader: &sources.StreamReader{Client: dynamodbstreams.NewFromConfig(localtest.AWSConfig(b)), StreamArn: *desc.Table.LatestStreamArn,
-			StartingPosition: "TRIM_HORIZON", BatchSize: 10, Log: io.Discard}}
-	go pipe.Run(ctx)
-	// Two pollers, as the local stack and (at first) Lambda run for a queue.
-	go p.poll(ctx)
-	go p.poll(ctx)
+	p.run(ctx, p.pipe(ctx))
 	// The drafts' records come first; a last event published and found means that
 	// backlog is gone, so what is measured below is publishing alone.
 	sentinel := p.event(ctx, v.ID, "Sentinel")
@@ -147,6 +128,39 @@ func (p *pipeline) event(ctx context.Context, venueID, name string) string {
 		p.t.Fatal(err)
 	}
 	return id
+}
+
+// pipe is the local stack's emulation of the template's IndexPipe, with every filter
+// the template gives it, reading the table's stream from its start.
+func (p *pipeline) pipe(ctx context.Context) *sources.Pipe {
+	p.t.Helper()
+	desc, err := p.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &p.table})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	def, err := p.stack(p.t).Pipe("IndexPipe")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var filters []sources.Pattern
+	for _, f := range def.Filters() {
+		pat, err := sources.ParsePattern(f)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		filters = append(filters, pat)
+	}
+	return &sources.Pipe{Name: "IndexPipe", Filters: filters, SQS: p.sqs, QueueURL: p.queue, Log: io.Discard,
+		Reader: &sources.StreamReader{Client: dynamodbstreams.NewFromConfig(localtest.AWSConfig(p.t)), StreamArn: *desc.Table.LatestStreamArn,
+			StartingPosition: "TRIM_HORIZON", BatchSize: 10, Log: io.Discard}}
+}
+
+// run moves records through pipe and the queue into the index until ctx ends: two
+// pollers, as the local stack and (at first) Lambda run for a queue.
+func (p *pipeline) run(ctx context.Context, pipe *sources.Pipe) {
+	go pipe.Run(ctx)
+	go p.poll(ctx)
+	go p.poll(ctx)
 }
 
 // stack binds the template to the test's table and queue, so its pipe resolves.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,8 @@ type pipeline struct {
 	dlq     string
 	index   *search.Index
 	indexer *indexer.Indexer
+	// received counts the messages the indexer was handed (redeliveries too).
+	received atomic.Int64
 }
 
 func newPipeline(t testing.TB) *pipeline {
@@ -45,9 +48,10 @@ func newPipeline(t testing.TB) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := dynamo.New(db, table)
 	return &pipeline{t: t, ctx: context.Background(), db: db, table: table,
-		svc: catalog.NewService(dynamo.New(db, table), time.Now), sqs: c, queue: queue, dlq: dlq,
-		index: ix, indexer: indexer.New(dynamo.EventFromImage, ix)}
+		svc: catalog.NewService(store, time.Now), sqs: c, queue: queue, dlq: dlq,
+		index: ix, indexer: indexer.New(dynamo.EventFromImage, dynamo.ShardEventID, store, ix)}
 }
 
 // send puts the event's current item on the queue as the pipe would: one stream record.
@@ -108,6 +112,7 @@ func (p *pipeline) receive(ctx context.Context) (int, error) {
 	if err != nil || len(out.Messages) == 0 {
 		return 0, err
 	}
+	p.received.Add(int64(len(out.Messages)))
 	var ev events.SQSEvent
 	handles := map[string]string{}
 	for _, m := range out.Messages {

@@ -50,13 +50,15 @@ type Change struct {
 }
 
 // ChangeFor returns the write an event's current state calls for: published events are
-// indexed, cancelled ones become tombstones, and drafts need nothing (ok is false).
+// indexed, cancelled ones become tombstones, and drafts need nothing (ok is false). The
+// write's version is the event's StateVersion: a sharded event's seats move on its
+// shards, whose versions it adds.
 func ChangeFor(e catalog.Event) (c Change, ok bool) {
 	switch e.Status {
 	case catalog.Published:
-		return Change{EventID: e.ID, Version: e.Version, Doc: documentOf(e)}, true
+		return Change{EventID: e.ID, Version: e.StateVersion(), Doc: documentOf(e)}, true
 	case catalog.Cancelled:
-		return Removal(e.ID, e.Version), true
+		return Removal(e.ID, e.StateVersion()), true
 	}
 	return Change{}, false
 }

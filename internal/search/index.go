@@ -169,10 +169,14 @@ func (ix *Index) swapAlias(ctx context.Context, old []string, name string) error
 	return nil
 }
 
+// ErrSuperseded is a change's outcome when the index already holds its version or a
+// newer one: for a change made from a stream image, nothing is left to do.
+var ErrSuperseded = errors.New("search: the index holds this version or a newer one")
+
 // Apply writes changes with external versioning: each document is stored only if its
 // version is higher than the stored one, so a late, older change is a no-op and a
-// redelivered one too. It returns one error per change (nil when the index is at least
-// as new as the change); a failed request fails them all.
+// redelivered one too. It returns one error per change (ErrSuperseded when the index is
+// at least as new as the change); a failed request fails them all.
 func (ix *Index) Apply(ctx context.Context, changes []Change) []error {
 	errs := make([]error, len(changes))
 	if len(changes) == 0 {
@@ -194,7 +198,7 @@ func (ix *Index) Apply(ctx context.Context, changes []Change) []error {
 	}
 	for i, it := range items {
 		errs[i] = it
-		if it != nil {
+		if it != nil && !errors.Is(it, ErrSuperseded) {
 			ix.forgetEnsured()
 		}
 	}
@@ -238,7 +242,7 @@ func (ix *Index) bulk(ctx context.Context, index string, requireAlias bool, chan
 		switch {
 		case r.Status >= 200 && r.Status < 300:
 		case r.Status == http.StatusConflict:
-			// The stored document has this version or a newer one: nothing to do.
+			out[i] = ErrSuperseded
 		case r.Error != nil:
 			out[i] = fmt.Errorf("search: index %s v%d: %d %s: %s", changes[i].EventID, changes[i].Version, r.Status, r.Error.Type, r.Error.Reason)
 		default:

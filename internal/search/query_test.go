@@ -137,11 +137,24 @@ func TestChangeFor(t *testing.T) {
 			}
 		}},
 		{"draft is not indexed", catalog.Draft, 3, 0, false, nil},
+		{"sharded: versioned by the event's and its shards' versions", catalog.Published, 3, 0, true, func(t *testing.T, c Change) {
+			if c.Version != 4+37 || c.Doc.Version != 4 || c.Doc.Available != 3 {
+				t.Errorf("sharded: version %d, doc %+v", c.Version, c.Doc)
+			}
+		}},
+		{"sharded and cancelled: the tombstone too", catalog.Cancelled, 3, 0, true, func(t *testing.T, c Change) {
+			if c.Version != 4+37 || c.Doc.Status != catalog.Cancelled {
+				t.Errorf("sharded tombstone: version %d, doc %+v", c.Version, c.Doc)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := e
 			ev.Status, ev.Available, ev.Waiting = tt.status, tt.avail, tt.waiting
+			if strings.HasPrefix(tt.name, "sharded") {
+				ev.InventoryShards, ev.InventoryVersion = 4, 37
+			}
 			c, ok := ChangeFor(ev)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v", ok)

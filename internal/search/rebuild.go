@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,7 +81,8 @@ func (ix *Index) load(ctx context.Context, src EventLister, index string, requir
 				return err
 			}
 			for _, err := range errs {
-				if err != nil {
+				// Superseded: the indexer wrote a newer change meanwhile (the second pass).
+				if err != nil && !errors.Is(err, ErrSuperseded) {
 					return err
 				}
 			}

@@ -35,7 +35,7 @@ func (p *Pipe) Run(ctx context.Context) {
 func (p *Pipe) deliver(ctx context.Context, recs []events.DynamoDBEventRecord) error {
 	var entries []sqstypes.SendMessageBatchRequestEntry
 	for i, rec := range recs {
-		if !matchAny(p.Filters, rec) {
+		if !MatchAny(p.Filters, rec) {
 			continue
 		}
 		body, err := json.Marshal(rec)

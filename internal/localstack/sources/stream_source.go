@@ -30,7 +30,7 @@ func (s *StreamSource) Run(ctx context.Context) {
 func (s *StreamSource) deliver(ctx context.Context, recs []events.DynamoDBEventRecord) error {
 	var batch []events.DynamoDBEventRecord
 	for _, r := range recs {
-		if matchAny(s.Filters, r) {
+		if MatchAny(s.Filters, r) {
 			batch = append(batch, r)
 		}
 	}
@@ -73,9 +73,9 @@ func (s *StreamSource) deliver(ctx context.Context, recs []events.DynamoDBEventR
 	return nil
 }
 
-// matchAny reports whether a record's JSON matches one of the filters; no filters match
+// MatchAny reports whether a record's JSON matches one of the filters; no filters match
 // everything.
-func matchAny(filters []Pattern, record any) bool {
+func MatchAny(filters []Pattern, record any) bool {
 	if len(filters) == 0 {
 		return true
 	}
