@@ -455,7 +455,7 @@ func TestCapacityChangeDuringAShardedStorm(t *testing.T) {
 // total.
 func TestTypedOrderOnAShard(t *testing.T) {
 	s := newSeats(t)
-	e := s.typedShardedOnSale(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
+	e := s.onSaleTypedSharded(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
 	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
 	check := func() { t.Helper(); s.typedShardInvariant(e.ID, 4, 40) }
 	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 3}}}

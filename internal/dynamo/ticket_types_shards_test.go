@@ -31,7 +31,7 @@ func (s *seats) typeNow(eventID, name string) catalog.TicketType {
 func TestTypeEditsOnAShardedEvent(t *testing.T) {
 	s := newSeats(t)
 	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
-	e := s.typedShardedOnSale(200, 8, typeInput("Floor", 5000, 120), typeInput("Seated", 3000, 80))
+	e := s.onSaleTypedSharded(200, 8, typeInput("Floor", 5000, 120), typeInput("Seated", 3000, 80))
 	floor, seated := typeNamed(t, e, "Floor"), typeNamed(t, e, "Seated")
 	for i := range 6 {
 		order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}, {TicketTypeID: seated.ID, Quantity: 1}}}
@@ -148,7 +148,7 @@ func TestTypeEditsOnAShardedEvent(t *testing.T) {
 func TestTypeCapacityCutDuringAShardedStorm(t *testing.T) {
 	s := newSeats(t)
 	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
-	e := s.typedShardedOnSale(300, 8, typeInput("General", 3000, 200))
+	e := s.onSaleTypedSharded(300, 8, typeInput("General", 3000, 200))
 	stormed, outcome := s.stormInBackground(e.ID, 250)
 	// Every type write moves the type's rev, which sends a reservation in flight back
 	// to re-read the event (booking.maxReserveRounds times at most): the edits wait for
@@ -197,7 +197,7 @@ func TestRepriceReachesCachedBuyersOnShards(t *testing.T) {
 	svc := booking.NewService(booking.Deps{Store: store, Payments: payments.NewSimulated(dynamo.NewPaymentLedger(s.db, s.table)),
 		Signer: signer, Events: booking.NewEventCache(store, time.Hour)}, booking.Config{})
 	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
-	e := s.typedShardedOnSale(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
+	e := s.onSaleTypedSharded(40, 4, typeInput("Floor", 5000, 20), typeInput("Seated", 3000, 20))
 	floor := typeNamed(t, e, "Floor")
 	order := booking.OrderRequest{Items: []booking.OrderItem{{TicketTypeID: floor.ID, Quantity: 2}}}
 	first, err := svc.ReserveOrder(s.ctx, "early", e.ID, order, "k-early", s.now)
@@ -237,7 +237,7 @@ func TestTypeWritesAtMaxShards(t *testing.T) {
 	s := newSeats(t)
 	types := catalog.NewTypeService(dynamo.New(s.db, s.table), time.Now)
 	n := inventory.MaxShards
-	e := s.typedShardedOnSale(int64(2*n), n, typeInput("Floor", 5000, int64(2*n)))
+	e := s.onSaleTypedSharded(int64(2*n), n, typeInput("Floor", 5000, int64(2*n)))
 	extra, err := types.CreateTicketType(s.ctx, "admin-1", "extra", e.ID, typeInput("Extra", 1000, int64(n+1)))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bookmyevent/bookmyevent/internal/booking"
-	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/onsale"
 	"github.com/bookmyevent/bookmyevent/internal/waitlist"
@@ -102,26 +101,6 @@ func (s *seats) typeTotals(eventID string, n int, capacity int64) map[string]boo
 	return out
 }
 
-// typedShardedOnSale publishes an event of capacity seats over n shards selling ts.
-func (s *seats) typedShardedOnSale(capacity int64, n int, ts ...catalog.TicketTypeInput) catalog.Event {
-	s.t.Helper()
-	v, err := s.cat.CreateVenue(s.ctx, "admin-1", "", catalog.VenueInput{Name: "Hall", Address: "1 Main St", City: "Lisbon", Country: "PT", Capacity: 1000})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	starts := s.now.Add(30 * 24 * time.Hour)
-	e, err := s.cat.CreateEvent(s.ctx, "admin-1", "", catalog.EventInput{Name: "Typed", Category: "music", VenueID: v.ID,
-		StartsAt: starts.Format(time.RFC3339), EndsAt: starts.Add(3 * time.Hour).Format(time.RFC3339), Capacity: capacity,
-		InventoryShards: ptr(n), TicketTypes: ts})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if e, err = s.cat.Publish(s.ctx, e.ID, 0); err != nil {
-		s.t.Fatal(err)
-	}
-	return e
-}
-
 // bought reserves q seats of one type for user and pays for them.
 func (s *seats) bought(eventID, typeID, user string, q int) {
 	s.t.Helper()
@@ -140,7 +119,7 @@ func (s *seats) bought(eventID, typeID, user string, q int) {
 // in total after every step.
 func TestTypedWaitlistAcrossShards(t *testing.T) {
 	s := newSeats(t)
-	e := s.typedShardedOnSale(20, 4, typeInput("VIP", 9000, 8), typeInput("General", 3000, 12))
+	e := s.onSaleTypedSharded(20, 4, typeInput("VIP", 9000, 8), typeInput("General", 3000, 12))
 	ev, vip, ga := e.ID, typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
 	check := func() map[string]booking.Counters { t.Helper(); return s.typeTotals(ev, 4, 20) }
 
@@ -312,7 +291,7 @@ func TestTypedWaitlistAcrossShards(t *testing.T) {
 // are.
 func TestTypedJoinClaimsItsTypesFreeSeats(t *testing.T) {
 	s := newSeats(t)
-	e := s.typedShardedOnSale(8, 2, typeInput("VIP", 9000, 4), typeInput("General", 3000, 4))
+	e := s.onSaleTypedSharded(8, 2, typeInput("VIP", 9000, 4), typeInput("General", 3000, 4))
 	ev, vip, ga := e.ID, typeNamed(t, e, "VIP").ID, typeNamed(t, e, "General").ID
 	var held []string
 	for i := range 3 {
