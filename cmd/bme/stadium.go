@@ -21,7 +21,7 @@ func stadiumFlags(f *flag.FlagSet) *load.Stadium {
 	f.IntVar(&s.AdmissionPerSecond, "rate", 50, "stadium: admission_per_second")
 	f.DurationVar(&s.JoinLead, "join-lead", 90*time.Second, "stadium: the sale starts this long after the joins begin")
 	f.DurationVar(&s.MaxPoll, "max-poll", 5*time.Second, "stadium: longest wait between a client's polls (0: obey retry_after)")
-	f.IntVar(&s.Workers, "workers", 64, "stadium: requests in flight at most")
+	f.IntVar(&s.Workers, "workers", 0, "stadium: requests in flight at most over all buyers (0: no bound, each buyer one at a time)")
 	return s
 }
 

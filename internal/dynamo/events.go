@@ -15,6 +15,7 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/catalog"
 	"github.com/bookmyevent/bookmyevent/internal/fault"
 	"github.com/bookmyevent/bookmyevent/internal/inventory"
+	"github.com/bookmyevent/bookmyevent/internal/waitroom"
 )
 
 const (
@@ -492,13 +493,16 @@ func (s *Catalog) Publish(ctx context.Context, e catalog.Event, version int64) (
 		":draft": str(string(catalog.Draft)), ":published": str(string(catalog.Published)),
 		":starts_at": str(formatTime(e.StartsAt)), ":p": str(publishedPartition),
 		":sk": str(publicSortKey(e.StartsAt, e.ID)), ":updated_at": str(formatTime(e.UpdatedAt)), ":one": num(1),
-		":write_id": str(token),
+		":write_id": str(token), ":queue_buckets": num(int64(waitroom.BucketsFor(e.Capacity))),
 	}
 	if version > 0 {
 		cond += " AND #version = :v"
 		values[":v"] = num(version)
 	}
-	update := "SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id ADD #version :one"
+	// queue_buckets is fixed here for good: a waiting room's joins and its admitter must
+	// agree on it while the line exists (Queue.bucketsOf).
+	update := "SET #status = :published, gsi2pk = :p, gsi2sk = :sk, updated_at = :updated_at, write_id = :write_id, " +
+		"queue_buckets = :queue_buckets ADD #version :one"
 	if e.Shards() > 1 {
 		// The shard items are made with the publication, in one transaction (at most
 		// 65 actions).

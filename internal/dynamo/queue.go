@@ -25,9 +25,9 @@ const (
 	servingSK   = "SERVING"
 	slotSK      = "SLOT"
 	queueRateSK = "QUEUE" // the join's window shares the user's RATE# key, not its item
-	// DefaultQueueBuckets spreads a line over this many partition keys: 100,000 joins in
-	// a second are 391 writes a second per key, under 1,000.
-	DefaultQueueBuckets = 256
+	// DefaultQueueBuckets is the line's buckets for an event published before the
+	// publication fixed queue_buckets (waitroom.BucketsFor).
+	DefaultQueueBuckets = waitroom.MaxBuckets
 	// QueuePageSize is the entries per sealed page: ~45 KB, under the 400 KB item limit.
 	QueuePageSize = 1000
 	// sealParallel bounds the gsi2 queries in flight while sealing.
@@ -74,15 +74,66 @@ type Queue struct {
 	s        *Catalog
 	buckets  int
 	pageSize int
+
+	mu        sync.Mutex
+	bucketsOf map[string]int // event id -> its queue_buckets, which never change
 }
 
-// NewQueue returns the queue store over s; buckets <= 0 takes DefaultQueueBuckets. The
-// join and the admitter must agree on it, so only tests set it.
+// NewQueue returns the queue store over s; buckets <= 0 uses each event's queue_buckets,
+// fixed at its publication. The join and the admitter must agree on it, so only tests
+// set it.
 func NewQueue(s *Catalog, buckets int) *Queue {
-	if buckets <= 0 {
-		buckets = DefaultQueueBuckets
+	return &Queue{s: s, buckets: buckets, pageSize: QueuePageSize, bucketsOf: map[string]int{}}
+}
+
+// eventBuckets is the event's queue_buckets: a strongly consistent read once per event
+// for the life of the instance (the join may come right after the publication that set
+// it, and a bucket count read before it would put the entry where no seal looks).
+func (q *Queue) eventBuckets(ctx context.Context, eventID string) (int, error) {
+	if q.buckets > 0 {
+		return q.buckets, nil
 	}
-	return &Queue{s: s, buckets: buckets, pageSize: QueuePageSize}
+	q.mu.Lock()
+	n, ok := q.bucketsOf[eventID]
+	q.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table, Key: eventKey(eventID),
+		ProjectionExpression: aws.String("queue_buckets, #status"), ExpressionAttributeNames: aliases("#status"),
+		ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, err
+	}
+	if out.Item == nil {
+		return 0, catalog.EventNotFound()
+	}
+	var r struct {
+		QueueBuckets int    `dynamodbav:"queue_buckets"`
+		Status       string `dynamodbav:"status"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
+		return 0, fmt.Errorf("event item: %w", err)
+	}
+	if r.QueueBuckets <= 0 {
+		if r.Status != string(catalog.Published) && r.Status != string(catalog.Cancelled) {
+			return 0, errors.New("queue: the event is not published, so its line has no buckets yet")
+		}
+		r.QueueBuckets = DefaultQueueBuckets
+	}
+	q.mu.Lock()
+	q.bucketsOf[eventID] = r.QueueBuckets
+	q.mu.Unlock()
+	return r.QueueBuckets, nil
+}
+
+// entryPK is the partition key of the user's entry: their bucket of the event's line.
+func (q *Queue) entryPK(ctx context.Context, eventID, userID string) (string, error) {
+	buckets, err := q.eventBuckets(ctx, eventID)
+	if err != nil {
+		return "", err
+	}
+	return bucketPK(eventID, waitroom.Bucket(userID, buckets)), nil
 }
 
 func bucketPK(eventID string, b int) string { return queuePrefix + eventID + "#" + strconv.Itoa(b) }
@@ -136,7 +187,10 @@ func fromQueueEntryItem(it item) (QueueEntry, error) {
 func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, joinedAt, expires time.Time) (waitroom.Entry, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, joinDeadline)
 	defer cancel()
-	pk := bucketPK(eventID, waitroom.Bucket(e.UserID, q.buckets))
+	pk, err := q.entryPK(ctx, eventID, e.UserID)
+	if err != nil {
+		return waitroom.Entry{}, false, err
+	}
 	it, err := attributevalue.MarshalMap(queueEntryRecord{
 		PK: pk, SK: userPrefix + e.UserID, GSI2PK: pk, GSI2SK: slotSortKey(e.Slot, e.Draw, e.UserID),
 		EventID: eventID, UserID: e.UserID, Slot: e.Slot, Draw: strconv.FormatUint(e.Draw, 16),
@@ -169,8 +223,11 @@ func (q *Queue) Join(ctx context.Context, eventID string, e waitroom.Entry, join
 
 // Entry reads the user's entry, eventually consistent (0.5 RRU); nil when not joined.
 func (q *Queue) Entry(ctx context.Context, eventID, userID string) (*waitroom.Entry, error) {
-	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table,
-		Key: key(bucketPK(eventID, waitroom.Bucket(userID, q.buckets)), userPrefix+userID)})
+	pk, err := q.entryPK(ctx, eventID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table, Key: key(pk, userPrefix+userID)})
 	if err != nil || out.Item == nil {
 		return nil, err
 	}
@@ -417,8 +474,12 @@ func (q *Queue) slotRange(ctx context.Context, eventID string, from, through int
 		first   error
 		wg      sync.WaitGroup
 	)
+	buckets, err := q.eventBuckets(ctx, eventID)
+	if err != nil {
+		return nil, 0, err
+	}
 	sem := make(chan struct{}, sealParallel)
-	for b := range q.buckets {
+	for b := range buckets {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

@@ -55,8 +55,12 @@ func (q *Queue) Stragglers(ctx context.Context, eventID string, from, through, n
 			}
 			// The index answers without versions: the entry's own item gives it, and
 			// one moved since the query is left alone.
+			pk, err := q.entryPK(ctx, eventID, e.UserID)
+			if err != nil {
+				return nil, err
+			}
 			out0, err := q.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &q.s.table, ConsistentRead: aws.Bool(true),
-				Key: key(bucketPK(eventID, waitroom.Bucket(e.UserID, q.buckets)), userPrefix+e.UserID)})
+				Key: key(pk, userPrefix+e.UserID)})
 			if err != nil {
 				return nil, err
 			}
@@ -81,10 +85,14 @@ func (q *Queue) Stragglers(ctx context.Context, eventID string, from, through, n
 // meanwhile (by an admitter that lost its lease) fails the condition and is left as it
 // is.
 func (q *Queue) Move(ctx context.Context, eventID string, s waitroom.Straggler, to int64) error {
+	pk, err := q.entryPK(ctx, eventID, s.UserID)
+	if err != nil {
+		return err
+	}
 	update := "SET #slot = :to, gsi2sk = :sk ADD #version :one"
 	cond := "#version = :v AND #slot = :from"
-	_, err := q.s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName: &q.s.table, Key: key(bucketPK(eventID, waitroom.Bucket(s.UserID, q.buckets)), userPrefix+s.UserID),
+	_, err = q.s.update(ctx, &dynamodb.UpdateItemInput{
+		TableName: &q.s.table, Key: key(pk, userPrefix+s.UserID),
 		UpdateExpression: &update, ConditionExpression: &cond, ExpressionAttributeNames: aliases(update, cond),
 		ExpressionAttributeValues: item{":to": num(to), ":sk": str(slotSortKey(to, s.Draw, s.UserID)),
 			":one": num(1), ":v": num(s.Version), ":from": num(s.Slot)},

@@ -73,6 +73,43 @@ func TestQueueJoinIsOneEntryPerUser(t *testing.T) {
 	}
 }
 
+// TestQueueBucketsFixedAtPublication: an event's line spreads over the buckets its
+// capacity called for when it was published (16 for a small room, 256 for 50,000
+// seats), and a later capacity change does not move it: every join is still found by
+// the seal's count.
+func TestQueueBucketsFixedAtPublication(t *testing.T) {
+	f := newFixture(t)
+	q := dynamo.NewQueue(f.store, 0)
+	onSale := f.now.Add(time.Hour).Truncate(time.Second)
+	for _, c := range []struct {
+		capacity int64
+		buckets  int
+	}{{100, 16}, {50_000, 256}} {
+		e := f.roomEvent(onSale, 100, c.capacity)
+		as := dynamo.NewQueue(f.store, c.buckets)
+		join := func(from, to int) {
+			for i := from; i < to; i++ {
+				u := fmt.Sprintf("u%d", i)
+				if _, _, err := q.Join(f.ctx, e.ID, waitroom.Entry{UserID: u, Slot: waitroom.PreQueue, Draw: uint64(i)}, f.now, f.now.Add(48*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := as.Entry(f.ctx, e.ID, u); err != nil || got == nil {
+					t.Fatalf("%d seats: %s's entry is not where %d buckets put it: %v, %v", c.capacity, u, c.buckets, got, err)
+				}
+			}
+		}
+		join(0, 20)
+		patched, err := f.svc.UpdateEvent(f.ctx, e.ID, e.Version, catalog.EventPatch{Capacity: ptr(c.capacity * 2)})
+		if err != nil || patched.Capacity != c.capacity*2 {
+			t.Fatalf("capacity patch = %d, %v", patched.Capacity, err)
+		}
+		join(20, 40)
+		if n, err := dynamo.NewQueue(f.store, 0).CountPreQueue(f.ctx, e.ID); err != nil || n != 40 {
+			t.Fatalf("%d seats: pre-queue counted %d, %v; want 40", c.capacity, n, err)
+		}
+	}
+}
+
 // TestQueueSealIsIdempotent: sealing a pre-queue twice (a crash between the pages and
 // the SERVING commit) gives everyone the same place, pages split the line, and each
 // user's place is found from the SLOT item and one page.

@@ -26,7 +26,9 @@ type Stadium struct {
 	// MaxPoll caps a client's wait between polls, so a local run does not sit out a
 	// 300 s pre-queue retry_after; 0 obeys retry_after.
 	MaxPoll time.Duration `json:"max_poll_ns"`
-	// Workers bounds requests in flight.
+	// Workers bounds requests in flight over all buyers; 0 leaves each buyer its own
+	// client, one request at a time, as real buyers are: a shared bound makes buyers
+	// wait on each other's polls, so admitted buyers reserve late and see the line late.
 	Workers int `json:"workers"`
 	// Timeout ends the polling this long after the sale start.
 	Timeout time.Duration `json:"timeout_ns"`
@@ -79,13 +81,10 @@ type queueAnswer struct {
 // RunStadium plays the queue part of a stadium on-sale.
 func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error) {
 	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
+		o.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: max(512, s.Buyers)}}
 	}
 	if o.TokenWorkers <= 0 {
 		o.TokenWorkers = 16
-	}
-	if s.Workers <= 0 {
-		s.Workers = 64
 	}
 	if s.Timeout <= 0 {
 		s.Timeout = time.Duration(s.Buyers/max(s.AdmissionPerSecond, 1))*time.Second + 3*time.Minute
@@ -122,11 +121,24 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 		confirms  []time.Duration
 	)
 	fail := func(what string) { mu.Lock(); res.Errors[what]++; mu.Unlock() }
-	sem := make(chan struct{}, s.Workers)
+	var sem chan struct{}
+	if s.Workers > 0 {
+		sem = make(chan struct{}, s.Workers)
+	}
+	acquire := func() {
+		if sem != nil {
+			sem <- struct{}{}
+		}
+	}
+	release := func() {
+		if sem != nil {
+			<-sem
+		}
+	}
 	request := func(method, path, token string, headers map[string]string, want ...int) (queueAnswer, time.Duration, bool) {
-		sem <- struct{}{}
+		acquire()
 		r, err := a.do(ctx, method, path, token, headers, nil)
-		<-sem
+		release()
 		if err != nil {
 			fail("transport")
 			return queueAnswer{}, 0, false
@@ -205,9 +217,9 @@ func RunStadium(ctx context.Context, o Options, s Stadium) (StadiumResult, error
 			waits = append(waits, now.Sub(res.OnSaleAt))
 			mu.Unlock()
 			buy := func(method, path string, hdr map[string]string, body any) (reply, bool) {
-				sem <- struct{}{}
+				acquire()
 				r, err := a.do(ctx, method, path, tok, hdr, body)
-				<-sem
+				release()
 				if err != nil {
 					fail("transport")
 				}

@@ -129,6 +129,9 @@ type roomRun struct {
 	count   time.Time // last pre-queue count
 	sealed  time.Time // last seal
 	sealing chan sealResult
+	// dry: the last seal found nobody, so joins are not arriving faster than SealEvery
+	// finds them.
+	dry bool
 
 	marks      []sealMark // seals committed under this lease, not yet recounted
 	recounted  time.Time  // last recount started
@@ -159,10 +162,11 @@ func (r *roomRun) seal(ctx context.Context, store AdmitStore, st Serving, closed
 // is within two seconds' worth of the numbered end of the line (admission never waits
 // for a seal), and at least every SealEvery so later joiners learn their place. Each
 // seal costs a query per bucket however few joined, so an admitter far ahead of the
-// line does not pay it every second.
+// line does not pay it every second, nor does one that has served the whole line while
+// nobody joins: after a seal that found nobody, the next waits SealEvery.
 func (r *roomRun) sealDue(st Serving, cfg Config, now time.Time) bool {
-	due := st.SealedThrough < PreQueue || st.Numbered-st.Serving < 2*int64(max(cfg.AdmissionPerSecond, 1)) ||
-		now.Sub(r.sealed) >= SealEvery
+	near := !r.dry && st.Numbered-st.Serving < 2*int64(max(cfg.AdmissionPerSecond, 1))
+	due := st.SealedThrough < PreQueue || near || now.Sub(r.sealed) >= SealEvery
 	if due {
 		r.sealed = now
 	}
@@ -266,6 +270,7 @@ func (a *Admitter) step(ctx context.Context, r *roomRun, now time.Time) error {
 			case res.err != nil:
 				return res.err
 			case res.from == st.SealedThrough+1 && res.first == st.Numbered+1:
+				r.dry = res.n == 0
 				st.Numbered += res.n
 				st.SealedThrough = res.through
 			}

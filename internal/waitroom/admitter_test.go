@@ -144,3 +144,29 @@ func TestThrottling(t *testing.T) {
 		}
 	}
 }
+
+func TestSealDue(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	cfg := Config{AdmissionPerSecond: 10}
+	for _, c := range []struct {
+		name          string
+		sealedThrough int64
+		numbered      int64
+		dry           bool
+		since         time.Duration // since the last seal
+		want          bool
+	}{
+		{"the pre-queue is sealed at once", -1, 0, false, 0, true},
+		{"admission near the numbered end", 100, 110, false, time.Second, true},
+		{"far ahead of admission", 100, 500, false, time.Second, false},
+		{"far ahead, but SealEvery passed", 100, 500, false, SealEvery, true},
+		{"line served and the last seal found nobody", 100, 100, true, time.Second, false},
+		{"line served, nobody found, SealEvery passed", 100, 100, true, SealEvery, true},
+	} {
+		r := &roomRun{dry: c.dry, sealed: now.Add(-c.since)}
+		st := Serving{SealedThrough: c.sealedThrough, Numbered: c.numbered, Serving: 100}
+		if got := r.sealDue(st, cfg, now); got != c.want {
+			t.Errorf("%s: sealDue = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

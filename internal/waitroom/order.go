@@ -56,6 +56,32 @@ func Bucket(userID string, n int) int {
 	return int(h.Sum32() % uint32(max(n, 1)))
 }
 
+// How many buckets a line spreads over (docs/waiting-room.md §4). A join writes 1 WCU to
+// its bucket's key and 1 to that key's gsi2 partition, each good for 1,000 WCU/s; a
+// bucket is planned at JoinsPerBucket a second, so repeat joins and uneven hashing fit
+// in what is left. A room expects at most JoinsPerSeat joins a second per seat at its
+// busiest (100,000 in the first second for 50,000 seats).
+const (
+	JoinsPerSeat   = 2
+	JoinsPerBucket = 400
+	MinBuckets     = 16 // 6,400 joins a second for the smallest room
+	MaxBuckets     = 256
+)
+
+// BucketsFor is how many buckets the line of an event with capacity seats spreads over:
+// enough for JoinsPerSeat joins a second per seat, a power of two from MinBuckets to
+// MaxBuckets. Every seal queries every bucket, so a small room does not pay a
+// stadium's 256 queries per seal. It is fixed when the event is published: the join
+// and the admitter must agree on it for as long as the line exists.
+func BucketsFor(capacity int64) int {
+	need := int((JoinsPerSeat*max(capacity, 1) + JoinsPerBucket - 1) / JoinsPerBucket)
+	n := MinBuckets
+	for n < need && n < MaxBuckets {
+		n *= 2
+	}
+	return n
+}
+
 // Less is the line's order: slot, then draw, then user id (two equal draws among a
 // million entries have odds of about 1 in 3.7e7; the user id keeps the order total).
 func Less(a, b Entry) bool {

@@ -145,6 +145,24 @@ func TestBucketSpreads(t *testing.T) {
 	}
 }
 
+func TestBucketsFor(t *testing.T) {
+	for _, c := range []struct {
+		capacity int64
+		want     int
+	}{
+		{0, 16}, {1, 16}, {1500, 16}, {3200, 16}, {3201, 32}, {10_000, 64},
+		{50_000, 256}, // 100,000 joins in the first second: 391 a second per bucket
+		{1_000_000, 256},
+	} {
+		if got := BucketsFor(c.capacity); got != c.want {
+			t.Errorf("BucketsFor(%d) = %d, want %d", c.capacity, got, c.want)
+		}
+		if n := BucketsFor(c.capacity); c.capacity <= 50_000 && JoinsPerSeat*c.capacity > int64(n*JoinsPerBucket) {
+			t.Errorf("%d seats: %d buckets plan %d joins a second, under %d", c.capacity, n, n*JoinsPerBucket, JoinsPerSeat*c.capacity)
+		}
+	}
+}
+
 func TestPages(t *testing.T) {
 	es := preQueue(1000)
 	placed := Number(1, es)

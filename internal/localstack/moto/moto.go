@@ -5,7 +5,9 @@ package moto
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +106,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	script, err := workspace.Local("moto-server.py")
+	// Named by its content: worktrees share .local, and one that starts moto must not
+	// run another worktree's version of the script (or rewrite it under a running one).
+	sum := sha256.Sum256(serverScript)
+	script, err := workspace.Local("moto-server-" + hex.EncodeToString(sum[:6]) + ".py")
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@
 # items it names (and the stream's length) and restores them if it is cancelled: the same
 # results and stream records, at a cost that no longer depends on the table's size.
 import copy
+import inspect
 import logging
 import sys
 
@@ -81,9 +82,18 @@ def _transact_write_items(self, transact_items):
 models.DynamoDBBackend.transact_write_items = _transact_write_items
 
 # A second change, for the same reason: moto answers every Query by sorting all of the
-# table's items (Python comparisons of DynamoType keys), then sorts the matches again.
-# During Query the first sort is skipped; the matches are still sorted as before.
+# table's items (Python comparisons of DynamoType keys), then sorts the matches again,
+# and tests every item of the table against the key condition, a base-table Query too.
+# During Query the items moto looks at are narrowed first: a base-table Query to its own
+# partition (the table's dict of partitions), an index Query on a string or binary hash
+# key to the items whose attribute holds exactly that value (plain comparisons, no
+# DynamoType conversion per item). moto still checks every condition on what is left and
+# sorts the matches as before, so results are unchanged; what changes is the cost: an
+# admitter's seal is a query per queue bucket, and each used to walk the whole table in
+# Python (a few thousand items made a seal take ~10 s, with every other request queued
+# behind it).
 _query = Table.query
+_query_params = inspect.signature(_query)
 
 
 def _unsorted_items(table):
@@ -92,15 +102,39 @@ def _unsorted_items(table):
     return list(table.items.values())
 
 
-def _query_unsorted_scan(self, *args, **kwargs):
-    self.all_items = lambda: _unsorted_items(self)
+def _candidates(table, call):
+    index_name = call.arguments.get("index_name")
+    if not index_name:
+        hash_key = call.arguments.get("hash_key")
+        if hash_key is None:
+            return _unsorted_items(table)
+        part = table.items.get(hash_key)
+        if part is None:
+            return []
+        return list(part.values()) if table.range_key_attr else [part]
+    conditions = call.arguments.get("hash_key_conditions") or []
+    if len(conditions) != 1 or conditions[0][1].type not in ("S", "B"):
+        return _unsorted_items(table)
+    name, want = conditions[0]
+    kind, value = want.type, want.value
+    out = []
+    for item in _unsorted_items(table):
+        got = item.attrs.get(name)
+        if got is not None and got.type == kind and got.value == value:
+            out.append(item)
+    return out
+
+
+def _query_narrowed(self, *args, **kwargs):
+    call = _query_params.bind(self, *args, **kwargs)
+    self.all_items = lambda: _candidates(self, call)
     try:
         return _query(self, *args, **kwargs)
     finally:
         del self.all_items
 
 
-Table.query = _query_unsorted_scan
+Table.query = _query_narrowed
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
