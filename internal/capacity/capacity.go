@@ -347,13 +347,13 @@ func OnSale(shards, admitPerSecond int) Config {
 // buyer, so 5,000 reservations a second sell out in 10 s; 100,000 buyers in the
 // pre-queue, placed at the start, and 100,000 more joining over the first 20 s (2 WRU a
 // join, placed 3 s after joining); reservations cost 8 WRU after the merge; each buyer
-// confirms 5 s after reserving (7 WRU, on the same shard); the admitter as built
+// confirms 5 s after reserving (5 WRU, on the same shard, its revenue with the seats); the admitter as built
 // (waitroom.Step); the table's write quota raised to tableWRU.
 func Stadium(shards, admitPerSecond, tableWRU int) Config {
 	c := OnSale(shards, admitPerSecond)
 	c.MaxQuantity, c.PreQueue, c.Buyers = 1, 100_000, 100_000
 	c.TableWRUPerSecond = tableWRU
-	c.WRUPerReservation, c.WRUPerJoin, c.WRUPerConfirmation = 8, 2, 7
+	c.WRUPerReservation, c.WRUPerJoin, c.WRUPerConfirmation = 8, 2, 5
 	c.ConfirmDelay, c.SealDelay, c.Admitter = 5, 3, true
 	return c
 }

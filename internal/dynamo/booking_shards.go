@@ -329,11 +329,13 @@ func (c *tableClient) seatsMove(eventID string, t inventory.TypedTake, op string
 		ExpressionAttributeValues: vals}
 }
 
-// inventoryPart is the seat move of a booking on one inventory item.
+// inventoryPart is the seat move of a booking on one inventory item, and on a shard the
+// revenue moving with it (rev: a sharded event's confirmation or refund, first part only).
 type inventoryPart struct {
 	key   item
 	move  booking.Move
 	types map[string]booking.Move
+	rev   *revenueMove
 }
 
 // inventoryParts are the moves of b's seats to status to, per item they are in: the
@@ -375,6 +377,14 @@ func inventoryParts(b *booking.Booking, to booking.Status) ([]inventoryPart, err
 func (s *Bookings) partUpdate(p inventoryPart) *types.Update {
 	u := s.seatUpdate(p.key, p.move)
 	addTypeMoves(u, p.types, false)
+	return p.withRevenue(u)
+}
+
+// withRevenue adds p's revenue, if any, to u, p's update.
+func (p inventoryPart) withRevenue(u *types.Update) *types.Update {
+	if p.rev != nil {
+		addRevenue(u, *p.rev)
+	}
 	return u
 }
 

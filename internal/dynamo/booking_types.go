@@ -349,38 +349,66 @@ func userTypeSeats(u *types.Update, lines []booking.Line, sign int64) {
 	}
 }
 
-// typedRevenue adds each line's total to its type's revenue (revenue#<type>) on the
-// stats update u.
-func typedRevenue(u *types.Update, lines []booking.Line) *types.Update {
-	u.ExpressionAttributeNames = map[string]string{}
-	for i, l := range lines {
-		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
-		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
-		u.ExpressionAttributeValues[v] = num(l.Total.Amount)
-		*u.UpdateExpression += ", " + n + " " + v
-	}
-	return u
+// revenueMove is what a confirmation adds to an event's revenue (a refund takes off):
+// the total and each type's share (revenue#<type>).
+type revenueMove struct {
+	total int64
+	types map[string]int64
 }
 
-// refundedRevenue takes each line's refund off its type's revenue (revenue#<type>) on
-// the stats update u, as confirm added each line's total.
-func refundedRevenue(u *types.Update, lines []booking.LineRefund) *types.Update {
-	if len(lines) == 0 {
-		return u
+// confirmedRevenue is b's total, each line's total to its type.
+func confirmedRevenue(b *booking.Booking) revenueMove {
+	rv := revenueMove{total: b.Total.Amount, types: map[string]int64{}}
+	for _, l := range b.OrderLines() {
+		rv.types[l.TicketTypeID] += l.Total.Amount
 	}
-	u.ExpressionAttributeNames = map[string]string{}
-	for i, l := range lines {
-		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
-		u.ExpressionAttributeNames[n] = "revenue#" + l.TicketTypeID
-		u.ExpressionAttributeValues[v] = num(-l.Amount.Amount)
-		*u.UpdateExpression += ", " + n + " " + v
+	return rv
+}
+
+// refundedRevenue takes r off the revenue, each line's refund off its type's, as the
+// confirmation added each line's total.
+func refundedRevenue(r *booking.Refund) revenueMove {
+	rv := revenueMove{total: -r.Amount.Amount, types: map[string]int64{}}
+	for _, l := range r.Lines {
+		rv.types[l.TicketTypeID] -= l.Amount.Amount
 	}
-	return u
+	return rv
+}
+
+func (rv revenueMove) typeIDs() []string {
+	ids := make([]string, 0, len(rv.types))
+	for id := range rv.types {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// addRevenue adds rv to the shard update u, in its SET clause: the update already grows
+// the shard's version by one, and the revenue moves within that one write.
+func addRevenue(u *types.Update, rv revenueMove) {
+	set := []string{"revenue = if_not_exists(revenue, :revzero) + :rev"}
+	u.ExpressionAttributeValues[":revzero"], u.ExpressionAttributeValues[":rev"] = num(0), num(rv.total)
+	if u.ExpressionAttributeNames == nil {
+		u.ExpressionAttributeNames = map[string]string{}
+	}
+	for i, id := range rv.typeIDs() {
+		n, v := "#rv"+strconv.Itoa(i), ":rv"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n], u.ExpressionAttributeValues[v] = "revenue#"+id, num(rv.types[id])
+		set = append(set, n+" = if_not_exists("+n+", :revzero) + "+v)
+	}
+	clause := strings.Join(set, ", ")
+	if rest, ok := strings.CutPrefix(*u.UpdateExpression, "SET "); ok {
+		*u.UpdateExpression = "SET " + clause + ", " + rest
+	} else {
+		*u.UpdateExpression = "SET " + clause + " " + *u.UpdateExpression
+	}
 }
 
 // typeStats breaks an event's numbers down by type: the tt map's counters (the event's
-// own for its default type) with revenue#<type> and checked_in#<type> of the stats item.
-func typeStats(e *booking.Event, st item) []booking.TypeStats {
+// own for its default type) with revenue#<type> and checked_in#<type> of the stats item,
+// plus each type's revenue on the shards (shardRevenue).
+func typeStats(e *booking.Event, st item, shardRevenue map[string]int64) []booking.TypeStats {
 	ts := e.Types
 	if !e.Typed() {
 		ts = e.OrderEvent().Types
@@ -392,7 +420,7 @@ func typeStats(e *booking.Event, st item) []booking.TypeStats {
 		c := t.Counters
 		out = append(out, booking.TypeStats{TicketTypeID: t.ID, Name: t.Name, Capacity: c.Capacity, Available: c.Available,
 			Held: c.Held, Sold: c.Sold, Offering: c.Offering, Waiting: c.Waiting,
-			Revenue:   booking.Money{Amount: numAttr(st, "revenue#"+t.ID), Currency: e.Price.Currency},
+			Revenue:   booking.Money{Amount: numAttr(st, "revenue#"+t.ID) + shardRevenue[t.ID], Currency: e.Price.Currency},
 			CheckedIn: numAttr(st, "checked_in#"+t.ID)})
 	}
 	return out

@@ -387,11 +387,19 @@ func (s *Bookings) userSeatsUpdate(b *booking.Booking, delta int64) *types.Updat
 		ExpressionAttributeValues: item{":delta": num(delta), ":one": num(1)}}
 }
 
-// revenueUpdate adds amount (negative for refunds) to the event's revenue.
-func (s *Bookings) revenueUpdate(eventID string, amount booking.Money) *types.Update {
-	return &types.Update{TableName: &s.table, Key: statsKey(eventID),
+// revenueUpdate adds rv (negative for refunds) to the event's revenue and its types' on
+// the stats item: the revenue of an event whose seats are not in shards.
+func (s *Bookings) revenueUpdate(eventID, currency string, rv revenueMove) *types.Update {
+	u := &types.Update{TableName: &s.table, Key: statsKey(eventID),
 		UpdateExpression:          aws.String("SET event_id = :event, currency = :currency ADD revenue :amount, version :one"),
-		ExpressionAttributeValues: item{":event": str(eventID), ":currency": str(amount.Currency), ":amount": num(amount.Amount), ":one": num(1)}}
+		ExpressionAttributeNames:  map[string]string{},
+		ExpressionAttributeValues: item{":event": str(eventID), ":currency": str(currency), ":amount": num(rv.total), ":one": num(1)}}
+	for i, id := range rv.typeIDs() {
+		n, v := "#rt"+strconv.Itoa(i), ":rt"+strconv.Itoa(i)
+		u.ExpressionAttributeNames[n], u.ExpressionAttributeValues[v] = "revenue#"+id, num(rv.types[id])
+		*u.UpdateExpression += ", " + n + " " + v
+	}
+	return u
 }
 
 // Confirm moves a claimed booking to confirmed and its seats to sold in one transaction.
@@ -399,6 +407,13 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 	parts, err := inventoryParts(b, booking.Confirmed)
 	if err != nil {
 		return err
+	}
+	rev := confirmedRevenue(b)
+	onShards := len(b.Shards) > 0
+	if onShards {
+		// A sharded event's revenue rides on the shard update that sells the seats: the
+		// stats item would be one hot key for the whole on-sale.
+		parts[0].rev = &rev
 	}
 	seats := s.partUpdate(parts[0])
 	ts := fmtBookingTime(now)
@@ -413,8 +428,11 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 				":answer": marshalAV(answerRecord(a)), ":one": num(1)},
 		}},
 		{Update: seats},
-		{Update: typedRevenue(s.revenueUpdate(b.EventID, b.Total), b.OrderLines())},
 	}
+	if !onShards {
+		items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, b.Total.Currency, rev)})
+	}
+	promoAt := -1
 	if b.Status == booking.Expired {
 		// Expiry gave the seats back to the user's limit; a late confirm takes them again,
 		// and the promo use expiry gave back.
@@ -422,6 +440,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		userTypeSeats(user, b.Lines, 1)
 		items = append(items, types.TransactWriteItem{Update: user})
 		if b.PromoCode != "" {
+			promoAt = len(items)
 			items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, 1, now)})
 		}
 	}
@@ -437,7 +456,7 @@ func (s *Bookings) Confirm(ctx context.Context, b *booking.Booking, p booking.Pa
 		return err
 	case reasons.failed(0):
 		return booking.ErrChanged
-	case reasons.failed(1), b.Status == booking.Expired && b.PromoCode != "" && reasons.failed(4):
+	case reasons.failed(1), promoAt >= 0 && reasons.failed(promoAt):
 		return booking.ErrSeatsGone
 	}
 	for i := spans; i < len(items); i++ {
@@ -510,8 +529,12 @@ func (s *Bookings) Release(ctx context.Context, b *booking.Booking, to booking.S
 		items = append(items, types.TransactWriteItem{Update: s.promoUse(b.EventID, nil, b.PromoCode, -1, now)})
 	}
 	if refund != nil && refund.Amount.Amount > 0 {
-		rev := s.revenueUpdate(b.EventID, booking.Money{Amount: -refund.Amount.Amount, Currency: refund.Amount.Currency})
-		items = append(items, types.TransactWriteItem{Update: refundedRevenue(rev, refund.Lines)})
+		rev := refundedRevenue(refund)
+		if len(b.Shards) > 0 {
+			parts[0].rev = &rev // on the shard its confirmation added it to, or a sibling: stats sum them
+		} else {
+			items = append(items, types.TransactWriteItem{Update: s.revenueUpdate(b.EventID, refund.Amount.Currency, rev)})
+		}
 	}
 	items = append(items, s.offerSettled(b, to, now)...)
 	toWaitlist, err := s.transactRelease(ctx, items, 1, parts, "release", b.ID, string(to), itoa64(b.Version))
@@ -643,17 +666,21 @@ func (s *Bookings) Stats(ctx context.Context, eventID string) (booking.Stats, er
 	if err != nil {
 		return booking.Stats{}, err
 	}
+	// A sharded event's revenue is on its shards, plus what the stats item took before
+	// it was (check-ins stay there).
+	var t shardTotals
 	if e.Shards > 1 {
 		shards, err := s.readShards(ctx, eventID, e.Shards, true)
 		if err != nil {
 			return booking.Stats{}, err
 		}
-		withShardCounters(e, sumShards(shards))
+		t = sumShards(shards)
+		withShardCounters(e, t)
 	}
 	stats := booking.Stats{EventID: eventID, Capacity: e.Capacity, Available: e.Available, Held: e.Held, Sold: e.Sold,
 		Offering:  e.Offering,
-		Revenue:   booking.Money{Amount: numAttr(st, "revenue"), Currency: e.Price.Currency},
+		Revenue:   booking.Money{Amount: numAttr(st, "revenue") + t.Revenue, Currency: e.Price.Currency},
 		CheckedIn: numAttr(st, "checked_in")}
-	stats.TicketTypes = typeStats(e, st)
+	stats.TicketTypes = typeStats(e, st, t.TypeRevenue)
 	return stats, nil
 }

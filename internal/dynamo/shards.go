@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,6 +61,10 @@ type shardRecord struct {
 	MaxTickets    int64                       `dynamodbav:"max_tickets_per_booking"`
 	TT            map[string]typeCountsRecord `dynamodbav:"tt,omitempty"`
 	Version       int64                       `dynamodbav:"version"`
+	// The revenue of the bookings confirmed on this shard (their first shard) less their
+	// refunds, and each type's (revenue#<type>, read by readShards).
+	Revenue     int64            `dynamodbav:"revenue,omitempty"`
+	TypeRevenue map[string]int64 `dynamodbav:"-"`
 }
 
 // shardPuts are the shard items of e as it is published: capacity and each type's
@@ -138,6 +143,14 @@ func (c *tableClient) readShards(ctx context.Context, eventID string, n int, con
 			if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 				return nil, fmt.Errorf("shard item: %w", err)
 			}
+			for name := range it {
+				if id, ok := strings.CutPrefix(name, "revenue#"); ok {
+					if r.TypeRevenue == nil {
+						r.TypeRevenue = map[string]int64{}
+					}
+					r.TypeRevenue[id] = numAttr(it, name)
+				}
+			}
 			if r.Shard >= 0 && r.Shard < n {
 				out[r.Shard] = r
 				found++
@@ -156,6 +169,8 @@ type shardTotals struct {
 	Capacity, Available, Held, Sold, Offering, Waiting, WaitingAny int64
 	TT                                                             map[string]typeCountsRecord
 	Version                                                        int64 // the shards' versions summed
+	Revenue                                                        int64
+	TypeRevenue                                                    map[string]int64
 }
 
 func sumShards(shards []shardRecord) shardTotals {
@@ -167,6 +182,13 @@ func sumShards(shards []shardRecord) shardTotals {
 		t.Sold += s.Sold
 		t.Offering += s.Offering
 		t.Version += s.Version
+		t.Revenue += s.Revenue
+		for id, r := range s.TypeRevenue {
+			if t.TypeRevenue == nil {
+				t.TypeRevenue = map[string]int64{}
+			}
+			t.TypeRevenue[id] += r
+		}
 		t.Waiting = max(t.Waiting, s.Waiting) // a flag: set on every shard while anyone waits
 		t.WaitingAny = max(t.WaitingAny, s.WaitingAny)
 		for id, c := range s.TT {

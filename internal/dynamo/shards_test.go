@@ -30,6 +30,8 @@ type shard struct {
 	Waiting   int64  `dynamodbav:"waiting"`
 	Status    string `dynamodbav:"status"`
 	Price     int64  `dynamodbav:"price_amount"`
+	Revenue   int64  `dynamodbav:"revenue"`
+	Version   int64  `dynamodbav:"version"`
 	TT        map[string]struct {
 		Capacity  int64 `dynamodbav:"capacity"`
 		Available int64 `dynamodbav:"available"`

@@ -67,7 +67,7 @@ func (s *Bookings) transactRelease(ctx context.Context, items []types.TransactWr
 	for range 3 {
 		u := s.releaseUpdate(parts[0].key, m, toWaitlist)
 		addTypeMoves(u, tm, toWaitlist)
-		items[at] = types.TransactWriteItem{Update: u}
+		items[at] = types.TransactWriteItem{Update: parts[0].withRevenue(u)}
 		items = items[:base]
 		for _, p := range parts[1:] {
 			items = append(items, types.TransactWriteItem{Update: s.releaseUpdate(p.key, p.move, toWaitlist)})
@@ -109,7 +109,7 @@ func (s *Bookings) transactTypedRelease(ctx context.Context, items []types.Trans
 	}
 	base := len(items)
 	for range 3 {
-		items[at] = types.TransactWriteItem{Update: s.typedReleaseUpdate(parts[0].key, parts[0].move, parts[0].types, line)}
+		items[at] = types.TransactWriteItem{Update: parts[0].withRevenue(s.typedReleaseUpdate(parts[0].key, parts[0].move, parts[0].types, line))}
 		items = items[:base]
 		for _, p := range parts[1:] {
 			items = append(items, types.TransactWriteItem{Update: s.typedReleaseUpdate(p.key, p.move, p.types, line)})
