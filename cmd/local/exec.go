@@ -27,12 +27,12 @@ func execCmd(args []string) error {
 		return errors.New("exec: no command given (local exec -- go test ./...)")
 	}
 	ctx := context.Background()
-	ep, stop, err := moto.StartEndpoints(ctx, "", "", os.Stderr)
+	ep, stop, err := moto.StartEndpoints(ctx, endpoints.Endpoints{}, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	fmt.Fprintf(os.Stderr, "local: moto at %s (SQS at %s)\n", ep.Main, ep.SQS)
+	fmt.Fprintf(os.Stderr, "local: moto at %s (SQS at %s, DynamoDB at %s)\n", ep.Main, ep.SQS, ep.DynamoDB)
 	search, err := opensearch.StartLogged(ctx)
 	if err != nil {
 		return err

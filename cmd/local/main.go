@@ -41,7 +41,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  local run    [--addr 127.0.0.1:3000] [--moto-addr 127.0.0.1:4566] [--moto-sqs-addr 127.0.0.1:4567]
+  local run    [--addr 127.0.0.1:3000] [--moto-addr 127.0.0.1:4566] [--moto-sqs-addr 127.0.0.1:4567] [--moto-dynamodb-addr 127.0.0.1:4568]
                [--instances 8] [--param Name=Value ...]
   local exec   -- command [args...]
   local invoke [--param Name=Value ...] <LogicalId> <event.json>`)

@@ -18,8 +18,9 @@ func runCmd(args []string) error {
 	start := time.Now()
 	fs, p := newFlags("run")
 	addr := fs.String("addr", "127.0.0.1:3000", "HTTP API listen address")
-	motoAddr := fs.String("moto-addr", "127.0.0.1:4566", "moto (DynamoDB, Cognito, EventBridge) listen address")
+	motoAddr := fs.String("moto-addr", "127.0.0.1:4566", "moto (Cognito, EventBridge, SSM, SES) listen address")
 	sqsAddr := fs.String("moto-sqs-addr", "127.0.0.1:4567", "moto (SQS) listen address")
+	ddbAddr := fs.String("moto-dynamodb-addr", "127.0.0.1:4568", "moto (DynamoDB, DynamoDB Streams) listen address")
 	instances := fs.Int("instances", 8, "max warm instances per function")
 	_ = fs.Parse(args)
 
@@ -37,7 +38,7 @@ func runCmd(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sys, err := system.Start(ctx, system.Options{Params: p, MotoAddr: *motoAddr, MotoSQSAddr: *sqsAddr, APIAddr: *addr,
+	sys, err := system.Start(ctx, system.Options{Params: p, MotoAddr: *motoAddr, MotoSQSAddr: *sqsAddr, MotoDynamoDBAddr: *ddbAddr, APIAddr: *addr,
 		Sources: true, MaxInstances: *instances, Output: io.MultiWriter(os.Stdout, logFile)})
 	if err != nil {
 		return err
@@ -56,7 +57,8 @@ func runCmd(args []string) error {
 	fmt.Printf("\nBookMyEvent local stack ready in %.1fs\n", time.Since(start).Seconds())
 	fmt.Printf("  web app      %s/  (web/dist; make run rebuilds it when web/ changed)\n", st.APIURL)
 	fmt.Printf("  API          %s\n", st.APIURL)
-	fmt.Printf("  moto         %s  (DynamoDB, DynamoDB Streams, Cognito, EventBridge)\n", st.Endpoints.Main)
+	fmt.Printf("  moto         %s  (Cognito, EventBridge, SSM, SES)\n", st.Endpoints.Main)
+	fmt.Printf("  moto         %s  (DynamoDB, DynamoDB Streams)\n", st.Endpoints.DynamoDB)
 	fmt.Printf("  moto SQS     %s\n", st.Endpoints.SQS)
 	fmt.Printf("  user pool    %s  client %s\n", st.UserPoolID, st.UserPoolClientID)
 	for _, id := range sys.Stack.Template.IDs("") {

@@ -10,7 +10,7 @@
 //	token := st.Token(t, "alice", false)            // "Authorization: Bearer " + token
 //
 // Under `make test` the services are already running (cmd/local exec exports
-// BME_MOTO_URL and BME_MOTO_SQS_URL) and every test binary shares them; under a plain
+// BME_MOTO_URL, BME_MOTO_SQS_URL and BME_MOTO_DYNAMODB_URL) and every test binary shares them; under a plain
 // `go test` the first helper call starts moto once for the test binary and the child dies
 // with it. When moto cannot be installed or started the test fails: it never skips.
 package localtest
@@ -49,7 +49,7 @@ var (
 )
 
 // AWS returns the endpoints of running local services, starting them on first use in
-// this test binary (two moto processes: one for SQS, one for the rest). It fails the test
+// this test binary (three moto processes: SQS, DynamoDB, the rest). It fails the test
 // when they cannot be started.
 func AWS(t testing.TB) Endpoints {
 	t.Helper()
@@ -67,7 +67,7 @@ func startAWS() (Endpoints, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// The servers live as long as the test binary: Pdeathsig ends them with it.
-	ep, _, err := moto.StartEndpoints(ctx, "", "", os.Stderr)
+	ep, _, err := moto.StartEndpoints(ctx, endpoints.Endpoints{}, os.Stderr)
 	return ep, err
 }
 

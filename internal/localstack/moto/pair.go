@@ -7,14 +7,14 @@ import (
 	"github.com/bookmyevent/bookmyevent/internal/localstack/endpoints"
 )
 
-// StartEndpoints installs moto if needed and starts the two servers the local stack uses
-// (one for SQS, one for every other service) in parallel. Empty addresses pick free
-// ports. stop ends both.
-func StartEndpoints(ctx context.Context, mainAddr, sqsAddr string, log io.Writer) (ep endpoints.Endpoints, stop func(), err error) {
+// StartEndpoints installs moto if needed and starts the three servers the local stack
+// uses (SQS, DynamoDB and its streams, every other service) in parallel, on the addresses
+// addrs names; an empty one picks a free port. stop ends them all.
+func StartEndpoints(ctx context.Context, addrs endpoints.Endpoints, log io.Writer) (ep endpoints.Endpoints, stop func(), err error) {
 	if log == nil {
 		log = io.Discard
 	}
-	// Install before starting two servers, so they do not both wait on the install lock.
+	// Install before starting the servers, so they do not all wait on the install lock.
 	if _, err := EnsureVenv(ctx, log); err != nil {
 		return endpoints.Endpoints{}, nil, err
 	}
@@ -30,22 +30,20 @@ func StartEndpoints(ctx context.Context, mainAddr, sqsAddr string, log io.Writer
 		}()
 		return ch
 	}
-	mc, qc := start(mainAddr), start(sqsAddr)
-	m, q := <-mc, <-qc
+	mc, qc, dc := start(addrs.Main), start(addrs.SQS), start(addrs.DynamoDB)
+	started := []result{<-mc, <-qc, <-dc}
 	stop = func() {
-		for _, r := range []result{m, q} {
+		for _, r := range started {
 			if r.s != nil {
 				r.s.Stop()
 			}
 		}
 	}
-	switch {
-	case m.err != nil:
-		stop()
-		return endpoints.Endpoints{}, nil, m.err
-	case q.err != nil:
-		stop()
-		return endpoints.Endpoints{}, nil, q.err
+	for _, r := range started {
+		if r.err != nil {
+			stop()
+			return endpoints.Endpoints{}, nil, r.err
+		}
 	}
-	return endpoints.Endpoints{Main: m.s.URL, SQS: q.s.URL}, stop, nil
+	return endpoints.Endpoints{Main: started[0].s.URL, SQS: started[1].s.URL, DynamoDB: started[2].s.URL}, stop, nil
 }

@@ -42,10 +42,11 @@ type Options struct {
 	StackName string
 	// Params override template parameters (sam --parameter-overrides).
 	Params map[string]string
-	// Endpoints of already running services; nil starts moto on MotoAddr/MotoSQSAddr.
+	// Endpoints of already running services; nil starts moto on the Moto*Addr.
 	Endpoints *endpoints.Endpoints
-	// MotoAddr and MotoSQSAddr are 127.0.0.1:<port>; empty picks free ports.
-	MotoAddr, MotoSQSAddr string
+	// MotoAddr, MotoSQSAddr and MotoDynamoDBAddr are 127.0.0.1:<port>; empty picks free
+	// ports.
+	MotoAddr, MotoSQSAddr, MotoDynamoDBAddr string
 	// APIAddr is where the gateway listens (127.0.0.1:3000, 127.0.0.1:0); empty means
 	// no gateway.
 	APIAddr string
@@ -119,7 +120,7 @@ func Start(ctx context.Context, opts Options) (sys *System, err error) {
 	if opts.Endpoints != nil {
 		sys.Endpoints = *opts.Endpoints
 	} else {
-		ep, stop, err := moto.StartEndpoints(ctx, opts.MotoAddr, opts.MotoSQSAddr, out)
+		ep, stop, err := moto.StartEndpoints(ctx, endpoints.Endpoints{Main: opts.MotoAddr, SQS: opts.MotoSQSAddr, DynamoDB: opts.MotoDynamoDBAddr}, out)
 		if err != nil {
 			return nil, err
 		}
