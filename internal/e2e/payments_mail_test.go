@@ -356,7 +356,7 @@ func TestPaidAfterSeatsSoldElsewhereRefunds(t *testing.T) {
 		t.Fatalf("the lapsed hold is %v, want expired", b["status"])
 	}
 
-	before := counts(t, url)
+	before := counts(t, url, lateID)
 	p := stripe.Payment{BookingID: lateID, IntentID: fmt.Sprintf("pi_late_%d", run), Amount: 9000, Currency: "GBP"}
 	payload, sig := stripe.TestEvent(fmt.Sprintf("evt_late_%d", run), sdk.EventTypePaymentIntentSucceeded, p, stripemock.WebhookSecret, time.Now())
 	for range 2 {
@@ -370,7 +370,7 @@ func TestPaidAfterSeatsSoldElsewhereRefunds(t *testing.T) {
 	if b["status"] != "expired" || refund["status"] != "succeeded" || amount["amount"] != float64(9000) {
 		t.Fatalf("after the late payment the booking is %v", b)
 	}
-	if d := counts(t, url).Refunds - before.Refunds; d != 1 {
+	if d := counts(t, url, lateID).Refunds - before.Refunds; d != 1 {
 		t.Fatalf("%d Stripe refunds for one late payment delivered twice, want 1", d)
 	}
 	if c := invariant(t, st, ev); c.Sold != 2 || c.Held != 0 || c.Available != 0 {

@@ -25,9 +25,11 @@ func payStack(t testing.TB) (*localtest.LocalStack, string) {
 	return localtest.Stack(t, localtest.StackOptions{Addr: addr(), Params: map[string]string{"StripeApiBase": url}}), url
 }
 
-func counts(t testing.TB, url string) stripemock.Counts {
+// counts are what Stripe's front saw created for one booking: test binaries share one
+// stripe-mock, so totals would count other tests' payments too.
+func counts(t testing.TB, url, bookingID string) stripemock.Counts {
 	t.Helper()
-	c, err := stripemock.ReadCounts(context.Background(), url)
+	c, err := stripemock.ReadCounts(context.Background(), url, bookingID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,21 +71,21 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 
 	t.Run("a retried confirm charges once", func(t *testing.T) {
 		id := hold(t, buyer, ev, fmt.Sprintf("h1-%d", run), 2)
-		before := counts(t, url)
+		before := counts(t, url, id)
 		key := map[string]string{"Idempotency-Key": fmt.Sprintf("c1-%d", run)}
 		_, first := buyer.must(200, "POST", "/bookings/"+id+"/confirm", confirmBody("pm_card_visa"), key)
 		_, again := buyer.must(200, "POST", "/bookings/"+id+"/confirm", confirmBody("pm_card_visa"), key)
 		if first["status"] != "confirmed" || again["status"] != "confirmed" {
 			t.Fatalf("confirm = %v, retry = %v", first, again)
 		}
-		if d := counts(t, url).PaymentIntents - before.PaymentIntents; d != 1 {
+		if d := counts(t, url, id).PaymentIntents - before.PaymentIntents; d != 1 {
 			t.Fatalf("%d PaymentIntents for one booking, want 1", d)
 		}
 	})
 
 	t.Run("racing confirms charge once", func(t *testing.T) {
 		id := hold(t, buyer, ev, fmt.Sprintf("h2-%d", run), 1)
-		before := counts(t, url)
+		before := counts(t, url, id)
 		statuses := make([]int, 4)
 		var wg sync.WaitGroup
 		for i := range statuses {
@@ -103,7 +105,7 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 				t.Errorf("racing confirm answered %d, want 200, 409 or 503", s)
 			}
 		}
-		if d := counts(t, url).PaymentIntents - before.PaymentIntents; d != 1 {
+		if d := counts(t, url, id).PaymentIntents - before.PaymentIntents; d != 1 {
 			t.Fatalf("%d PaymentIntents for one booking, want 1", d)
 		}
 	})
@@ -123,7 +125,7 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 	t.Run("a cancellation refunds through Stripe by the policy", func(t *testing.T) {
 		id := hold(t, buyer, ev, fmt.Sprintf("h4-%d", run), 2)
 		buyer.must(200, "POST", "/bookings/"+id+"/confirm", confirmBody("pm_card_visa"), map[string]string{"Idempotency-Key": fmt.Sprintf("c4-%d", run)})
-		before := counts(t, url)
+		before := counts(t, url, id)
 		_, b := buyer.must(200, "POST", "/bookings/"+id+"/cancel", nil, nil)
 		refund, _ := b["refund"].(map[string]any)
 		amount, _ := refund["amount"].(map[string]any)
@@ -131,14 +133,14 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 		if b["status"] != "cancelled" || amount["amount"] != float64(9000) || refund["status"] != "succeeded" {
 			t.Fatalf("cancelled = %v", b)
 		}
-		if d := counts(t, url).Refunds - before.Refunds; d != 1 {
+		if d := counts(t, url, id).Refunds - before.Refunds; d != 1 {
 			t.Fatalf("%d Stripe refunds, want 1", d)
 		}
 	})
 
 	t.Run("an organiser's cancel refunds in full through Stripe, once", func(t *testing.T) {
 		id := hold(t, buyer, ev, fmt.Sprintf("h5-%d", run), 2)
-		before := counts(t, url)
+		before := counts(t, url, id)
 		buyer.must(200, "POST", "/bookings/"+id+"/confirm", confirmBody("pm_card_visa"), map[string]string{"Idempotency-Key": fmt.Sprintf("c5-%d", run)})
 		sold := invariant(t, st, ev).Sold
 		if status, _, _ := buyer.do("POST", "/admin/bookings/"+id+"/cancel", nil, nil); status != 403 {
@@ -154,7 +156,7 @@ func TestPaymentConfirmThroughStripe(t *testing.T) {
 		if r2, _ := again["refund"].(map[string]any); r2["refund_id"] != refund["refund_id"] || r2["at"] != refund["at"] {
 			t.Fatalf("repeat refund = %v, want %v", r2, refund)
 		}
-		if c := counts(t, url); c.PaymentIntents-before.PaymentIntents != 1 || c.Refunds-before.Refunds != 1 {
+		if c := counts(t, url, id); c.PaymentIntents-before.PaymentIntents != 1 || c.Refunds-before.Refunds != 1 {
 			t.Fatalf("%d PaymentIntents and %d refunds for one booking, want 1 and 1", c.PaymentIntents-before.PaymentIntents, c.Refunds-before.Refunds)
 		}
 		if c := invariant(t, st, ev); c.Sold != sold-2 {

@@ -204,9 +204,16 @@ type Counts struct {
 	Refunds        int `json:"refunds"`
 }
 
-// ReadCounts asks the front at base for its counts.
-func ReadCounts(ctx context.Context, base string) (Counts, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/__local/counts", nil)
+// ReadCounts asks the front at base for its counts: those of one booking (the
+// booking_id metadata the provider tags PaymentIntents and Refunds with), or of all when
+// bookingID is empty. Test binaries share one stripe-mock, so a test that counts what its
+// own booking caused names the booking; a delta of the totals would count other tests'.
+func ReadCounts(ctx context.Context, base, bookingID string) (Counts, error) {
+	u := strings.TrimRight(base, "/") + "/__local/counts"
+	if bookingID != "" {
+		u += "?booking_id=" + url.QueryEscape(bookingID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return Counts{}, err
 	}
@@ -225,6 +232,8 @@ type front struct {
 	mu   sync.Mutex
 	keys map[string]*keyed
 	n    Counts
+	// byBooking are the counts per booking_id metadata value.
+	byBooking map[string]*Counts
 }
 
 // keyed is what Stripe keeps under one Idempotency-Key.
@@ -240,13 +249,19 @@ func newFront(sock string) *front {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}
-	return &front{mock: &http.Client{Transport: tr, Timeout: 30 * time.Second}, keys: map[string]*keyed{}}
+	return &front{mock: &http.Client{Transport: tr, Timeout: 30 * time.Second}, keys: map[string]*keyed{}, byBooking: map[string]*Counts{}}
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/__local/counts" {
 		f.mu.Lock()
 		c := f.n
+		if id := r.URL.Query().Get("booking_id"); id != "" {
+			c = Counts{}
+			if b := f.byBooking[id]; b != nil {
+				c = *b
+			}
+		}
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(c)
@@ -294,11 +309,20 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		k.done, k.status, k.body = true, status, out
 		if status < 300 || status == http.StatusPaymentRequired {
+			form, _ := url.ParseQuery(string(body))
+			id := form.Get("metadata[booking_id]")
+			b := f.byBooking[id]
+			if b == nil {
+				b = &Counts{}
+				f.byBooking[id] = b
+			}
 			switch {
 			case r.URL.Path == "/v1/payment_intents":
 				f.n.PaymentIntents++
+				b.PaymentIntents++
 			case r.URL.Path == "/v1/refunds":
 				f.n.Refunds++
+				b.Refunds++
 			}
 		}
 	}
